@@ -1,0 +1,55 @@
+"""jumpdsl: write a neural network once, as text; check it, draw it, compile it to PyTorch.
+
+>>> import jumpdsl
+>>> jumpdsl.check("specs/jumpnet.jnet").ok  # doctest: +SKIP
+True
+
+Importing this package is cheap: lark and networkx load on the first check, torch only when
+a module is built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+
+    from jumpdsl.api import Checked
+
+__all__ = ["__version__", "check", "load"]
+
+__version__ = "0.1.0"
+
+
+def check(path: str | Path, **params: Any) -> Checked:
+    """Parse, lower and shape-check a spec; the result holds the IR and the diagnostics."""
+    from jumpdsl.api import check_file
+
+    return check_file(path, params)
+
+
+def load(
+    path: str | Path,
+    *,
+    device: str | None = None,
+    seed: int | None = None,
+    torch_compile: bool = False,
+    params: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> torch.nn.Module:
+    """Compile a spec into a ``torch.nn.Module`` (a ``torch.fx.GraphModule``).
+
+    Network parameters are keyword arguments (``load("specs/jumpnet.jnet", classes=100)``);
+    a parameter whose name clashes with an option here goes in ``params``. Raises
+    :class:`jumpdsl.diagnostics.JumpdslError` when the spec has errors.
+    """
+    from jumpdsl.api import check_file
+    from jumpdsl.backends.torch_fx import build_module
+    from jumpdsl.backends.torch_runtime import pick_device, prepare
+
+    graph = check_file(path, {**(params or {}), **kwargs}).raise_for_errors()
+    module = build_module(graph, seed=seed)
+    prepared, _ = prepare(module, pick_device(device), torch_compile=torch_compile)
+    return prepared

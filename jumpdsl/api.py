@@ -1,0 +1,214 @@
+"""The pipeline as functions: read → parse → lower → passes. Nothing here imports torch.
+
+>>> result = check_text("network T { input [3, 8, 8] task { gap dense(2) } }")
+>>> result.ok, result.graph.nodes["task.dense1"]["params"]
+(True, 8)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from jumpdsl import diagnostics as D
+from jumpdsl.diagnostics import Diagnostic, DiagnosticSink, JumpdslError, Severity
+from jumpdsl.ir.evaluate import EvalError, evaluate
+from jumpdsl.ir.lower import Limits, lower
+from jumpdsl.ir.values import Value
+from jumpdsl.passes.shapes import infer_shapes
+from jumpdsl.source import SourceDecodeError, SourceFile, Span, decode_source
+from jumpdsl.syntax import ast
+from jumpdsl.syntax.parser import parse, parse_expression
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "Checked",
+    "check_file",
+    "check_text",
+    "lower_text",
+    "parse_override",
+]
+
+MAX_FILE_BYTES = 1 << 20
+
+
+@dataclass
+class Checked:
+    """The result of checking one spec: the annotated IR (or None) and every diagnostic."""
+
+    path: str
+    graph: nx.DiGraph | None
+    diagnostics: list[Diagnostic]
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.graph is not None and not any(
+            d.severity is Severity.ERROR for d in self.diagnostics
+        )
+
+    def raise_for_errors(self) -> nx.DiGraph:
+        """The graph, or :class:`JumpdslError` carrying the rendered diagnostics."""
+        if self.ok and self.graph is not None:
+            return self.graph
+        from jumpdsl.report import render_text
+
+        errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
+        if not errors:  # no network in the file
+            errors = [
+                D.DiagnosticSink().report(
+                    D.NO_NETWORK, None, message=f"{self.path} defines no network"
+                )
+            ]
+        raise JumpdslError(errors, render_text(errors, self.sources))
+
+
+def _to_value(value: Any) -> Value:
+    """A Python value given to load() or check() as a .jnet value."""
+    if isinstance(value, (list, tuple)):
+        items = [_to_value(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    return value  # type: ignore[no-any-return]
+
+
+def parse_override(name: str, text: str, sink: DiagnosticSink) -> Value | None:
+    """The value of ``--set NAME=TEXT``: any .jnet expression; a bare word is a word.
+
+    >>> parse_override("groups", "[(32, 3), (64, 4)]", DiagnosticSink())
+    [(32, 3), (64, 4)]
+    """
+    source = SourceFile(f"--set {name}", text)
+    expr = parse_expression(source, sink)
+    if expr is None:
+        return None
+    try:
+        return evaluate(expr, {})
+    except EvalError as err:
+        sink.report(err.code, None, hint=err.hint, **err.fields)
+        return None
+
+
+def check_text(
+    text: str,
+    path: str = "<string>",
+    params: Mapping[str, Any] | None = None,
+    *,
+    limits: Limits | None = None,
+) -> Checked:
+    """Check a spec given as text; ``params`` override the network's parameters."""
+    return _check_source(SourceFile(path, text), params, limits)
+
+
+def check_file(
+    path: str | Path,
+    params: Mapping[str, Any] | None = None,
+    *,
+    limits: Limits | None = None,
+) -> Checked:
+    """Check a spec file; unreadable or non-UTF-8 files come back as diagnostics."""
+    shown = str(path)
+    sink = DiagnosticSink()
+    source = _read(Path(path), shown, sink, None)
+    if source is None:
+        return Checked(shown, None, sink.sorted())
+    return _check_source(source, params, limits, Path(path))
+
+
+def _read(path: Path, shown: str, sink: DiagnosticSink, span: Span | None) -> SourceFile | None:
+    """A spec's text, or None with a diagnostic (at ``span``, the ``use`` that asked for it)."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        if span is not None:
+            sink.report(D.BAD_IMPORT, span, message=f"cannot read {shown}: {err.strerror or err}")
+        else:
+            sink.report(D.CANNOT_READ, None, path=shown, reason=err.strerror or str(err))
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        sink.report(
+            D.FILE_TOO_LARGE,
+            Span(shown, 1, 1, 1, 1),
+            size=len(data),
+            limit=f"limit of {MAX_FILE_BYTES} bytes",
+        )
+        return None
+    try:
+        return SourceFile(shown, decode_source(data))
+    except SourceDecodeError as err:
+        sink.report(
+            D.NOT_UTF8,
+            Span(shown, err.line, err.column, err.line, err.column + 1),
+            byte=f"{err.byte:02x}",
+        )
+        return None
+
+
+def _load_uses(
+    module: ast.Module,
+    base: Path | None,
+    sink: DiagnosticSink,
+    sources: dict[str, SourceFile],
+    stack: tuple[Path, ...],
+    loaded: dict[Path, ast.Module | None],
+) -> None:
+    """Parse every file ``module`` uses (transitively), each once; report cycles and misses."""
+    for use in (i for i in module.items if isinstance(i, ast.Use)):
+        target = ((base or Path.cwd()) / use.path).resolve()
+        if target in stack:
+            chain = " → ".join(p.name for p in (*stack[stack.index(target) :], target))
+            sink.report(
+                D.BAD_IMPORT,
+                use.span,
+                hint="move the shared templates to a third file",
+                message=f"import cycle: {chain}",
+            )
+            continue
+        if target in loaded:
+            continue
+        shown = os.path.relpath(target) if target.is_relative_to(Path.cwd()) else str(target)
+        source = _read(target, shown, sink, use.span)
+        used = parse(source, sink) if source is not None else None
+        loaded[target] = used
+        if source is not None:
+            sources[source.path] = source
+        if used is not None:
+            _load_uses(used, target.parent, sink, sources, (*stack, target), loaded)
+
+
+def _check_source(
+    source: SourceFile,
+    params: Mapping[str, Any] | None,
+    limits: Limits | None,
+    path: Path | None = None,
+) -> Checked:
+    sink = DiagnosticSink()
+    sources = {source.path: source}
+    module = parse(source, sink)
+    graph = None
+    if module is not None:
+        loaded: dict[Path, ast.Module | None] = {}
+        here = path.resolve() if path is not None else None
+        _load_uses(
+            module, here.parent if here else None, sink, sources, (here,) if here else (), loaded
+        )
+        library = [m for m in reversed(loaded.values()) if m is not None]
+        overrides = {name: (_to_value(v), None) for name, v in (params or {}).items()}
+        graph = lower(module, sink, overrides=overrides, limits=limits, library=library)
+        if graph is not None and not sink.has_errors:
+            infer_shapes(graph, sink)
+    return Checked(source.path, graph, sink.sorted(), sources)
+
+
+def lower_text(text: str, **params: Any) -> nx.DiGraph:
+    """The annotated IR of a spec given as text; raises :class:`JumpdslError` on errors.
+
+    >>> g = lower_text("network T(c = 2) { input [3, 8, 8] task { gap dense(c) } }", c=5)
+    >>> g.nodes["task.dense1"]["shape"]
+    (5,)
+    """
+    return check_text(text, params=params).raise_for_errors()

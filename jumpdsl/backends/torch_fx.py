@@ -1,0 +1,115 @@
+"""IR → ``torch.fx.Graph`` → ``GraphModule``: straight-line forward code, modules named by scope.
+
+The only module of jumpdsl that imports torch at import time. Each IR node is emitted by its
+op table entry's torch builder (see :mod:`jumpdsl.ir.ops`), in the IR's deterministic order, so
+``state_dict`` keys read ``learner.group2.block3.conv1.weight`` and come in source order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import networkx as nx
+import torch
+import torch.nn.functional as F
+from torch import fx, nn
+
+from jumpdsl.ir.graph import inputs_of, topo_order
+from jumpdsl.ir.ops import INPUT_OP, OPS
+
+__all__ = ["INITIALISERS", "build_module", "init_weights"]
+
+
+class _Emitter:
+    """Implements :class:`jumpdsl.ir.ops.Emitter` for one IR node at a time."""
+
+    torch = torch
+    nn = nn
+    F = F
+
+    def __init__(self, root: nn.Module, graph: fx.Graph) -> None:
+        self.root = root
+        self.graph = graph
+        self.node = ""  # the IR node being emitted: module path and fx node name
+        self.installed: nn.Module | None = None  # the module the current node registered
+
+    def _name(self) -> str:
+        return self.node.replace(".", "_")
+
+    def module(self, module: nn.Module, *inputs: Any) -> fx.Node:
+        _install(self.root, self.node, module)
+        self.installed = module
+        return self.graph.create_node("call_module", self.node, tuple(inputs), {}, self._name())
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> fx.Node:
+        return self.graph.create_node("call_function", fn, args, kwargs, self._name())
+
+    def method(self, name: str, *args: Any) -> fx.Node:
+        return self.graph.create_node("call_method", name, args, {}, self._name())
+
+
+def _install(root: nn.Module, path: str, module: nn.Module) -> None:
+    """Register ``module`` at a dotted path, creating empty containers on the way."""
+    *parents, leaf = path.split(".")
+    owner = root
+    for part in parents:
+        if not hasattr(owner, part):
+            owner.add_module(part, nn.Module())
+        owner = getattr(owner, part)
+    owner.add_module(leaf, module)
+
+
+def _he(fn: Callable[..., Any]) -> Callable[[torch.Tensor], Any]:
+    return lambda w: fn(w, mode="fan_in", nonlinearity="relu")
+
+
+INITIALISERS: dict[str, Callable[[torch.Tensor], Any] | None] = {
+    "torch": None,  # keep PyTorch's own initialisation
+    "he_normal": _he(nn.init.kaiming_normal_),
+    "he_uniform": _he(nn.init.kaiming_uniform_),
+    "glorot_normal": nn.init.xavier_normal_,
+    "glorot_uniform": nn.init.xavier_uniform_,
+}
+
+
+def init_weights(module: nn.Module, scheme: str) -> None:
+    """Initialise a conv or dense module by the scheme named in the spec (bias → zeros)."""
+    initialiser = INITIALISERS[scheme]
+    if initialiser is None:
+        return
+    weight: Any = module.weight
+    bias: Any = getattr(module, "bias", None)
+    with torch.no_grad():
+        initialiser(weight)
+        if bias is not None:
+            bias.zero_()
+
+
+def build_module(graph: nx.DiGraph, *, seed: int | None = None) -> fx.GraphModule:
+    """A ``GraphModule`` computing the checked IR ``graph`` (shapes must have been inferred).
+
+    With ``seed``, the weights are the same on every run.
+    """
+    if seed is not None:
+        torch.manual_seed(seed)
+    root = nn.Module()
+    fx_graph = fx.Graph()
+    emitter = _Emitter(root, fx_graph)
+    values: dict[str, Any] = {}
+    for node in topo_order(graph):
+        data = graph.nodes[node]
+        if data["op"] == INPUT_OP:
+            values[node] = fx_graph.placeholder("x")
+            continue
+        emitter.node, emitter.installed = node, None
+        inputs = [values[p] for p in inputs_of(graph, node)]
+        values[node] = OPS[data["op"]].torch(
+            emitter, inputs, data["attrs"], data["in_shapes"], data["shape"]
+        )
+        scheme = data["attrs"].get("init")
+        if scheme is not None and emitter.installed is not None:
+            init_weights(emitter.installed, scheme)
+    fx_graph.output(values[graph.graph["output"]])
+    module = fx.GraphModule(root, fx_graph, class_name=graph.graph["name"])
+    return module

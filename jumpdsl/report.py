@@ -1,0 +1,83 @@
+"""Diagnostics rendered as text (for terminals) or JSON (for editors). Returns strings; the CLI
+prints them.
+
+The source line is shown with tabs expanded and control or bidi characters replaced by
+visible escapes, and the caret is placed by display width, so it lines up under wide
+characters too.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from jumpdsl.diagnostics import Diagnostic
+from jumpdsl.source import SourceFile, Span
+
+__all__ = ["render_json", "render_text", "safe_text"]
+
+_TAB = 4
+
+
+def _char_display(char: str) -> str:
+    if char == "\t":
+        return " " * _TAB
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp") or char == "\ufffd":
+        return f"<U+{ord(char):04X}>"
+    return char
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def safe_text(text: str) -> str:
+    """Text with control and bidi characters made visible (messages quote user input).
+
+    >>> safe_text("a\\u202eb")
+    'a<U+202E>b'
+    """
+    return "".join(_char_display(c) if c != "\t" else " " for c in text)
+
+
+def _excerpt(source: SourceFile, span: Span) -> list[str]:
+    line = source.line_text(span.line)
+    number = str(span.line)
+    gutter = " " * len(number)
+    shown = "".join(_char_display(c) for c in line)
+    start = _width("".join(_char_display(c) for c in line[: span.column - 1]))
+    if span.end_line == span.line:
+        end_col = max(span.end_column, span.column + 1)
+        length = _width("".join(_char_display(c) for c in line[span.column - 1 : end_col - 1]))
+    else:
+        length = _width(shown) - start
+    return [
+        f" {number} | {shown}",
+        f" {gutter} | {' ' * start}{'^' * max(length, 1)}",
+    ]
+
+
+def _render_one(diag: Diagnostic, sources: Mapping[str, SourceFile]) -> list[str]:
+    where = f"{diag.span.describe()}: " if diag.span else ""
+    lines = [f"{where}{diag.severity.value}[{diag.code}]: {safe_text(diag.message)}"]
+    if diag.span and diag.span.path in sources:
+        lines += _excerpt(sources[diag.span.path], diag.span)
+    for label in diag.labels:
+        lines.append(f"  note: {label.span.describe()}: {safe_text(label.message)}")
+        if label.span.path in sources:
+            lines += _excerpt(sources[label.span.path], label.span)
+    if diag.hint:
+        lines.append(f"  hint: {safe_text(diag.hint)}")
+    return lines
+
+
+def render_text(diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceFile]) -> str:
+    """``path:line:col: error[JD###]: message``, the source line with a caret, notes, hint."""
+    blocks = ["\n".join(_render_one(d, sources)) for d in diagnostics]
+    return "\n\n".join(blocks)
+
+
+def render_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in diagnostics], ensure_ascii=False, indent=2)

@@ -1,0 +1,305 @@
+"""The AST: frozen dataclasses, each with the span it came from.
+
+The parser builds these and never validates; meaning (names, types, shapes) is the job of
+:mod:`jumpdsl.ir.lower` and the passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jumpdsl.source import Span
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Int:
+    value: int
+    span: Span
+
+
+@dataclass(frozen=True)
+class Float:
+    value: float
+    span: Span
+
+
+@dataclass(frozen=True)
+class Size:
+    """A literal such as ``3x3`` (height × width)."""
+
+    value: tuple[int, int]
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Str:
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class ListLit:
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class TupleLit:
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Index:
+    target: Expr
+    index: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Func:
+    """A call of a built-in function inside an expression (``range(n)``, ``max(a, b)``)."""
+
+    name: str
+    args: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str
+    left: Expr
+    right: Expr
+    span: Span
+
+
+Expr = (
+    Int
+    | Float
+    | Size
+    | Str
+    | Var
+    | ListLit
+    | TupleLit
+    | Index
+    | Func
+    | BinOp
+    | Neg
+    | Not
+    | BoolOp
+    | Compare
+)
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str | None  # None for a positional argument
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Call:
+    """``name``, ``name(args)`` or ``name(args) * count``: an op or a template instance."""
+
+    name: str
+    args: tuple[Arg, ...] | None  # None when written without parentheses
+    count: Expr | None
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True)
+class Repeat:
+    count: Expr
+    body: tuple[Stmt, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """``skip|jump MERGE [from NAME] [{ path }]``."""
+
+    kind: str  # "skip" | "jump"
+    merge: str
+    origin: str | None
+    path: tuple[Stmt, ...] | None
+    span: Span
+    merge_span: Span
+
+
+@dataclass(frozen=True)
+class Branch:
+    merge: str
+    arms: tuple[tuple[Stmt, ...], ...]
+    span: Span
+    merge_span: Span
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class TargetTuple:
+    items: tuple[Target | TargetTuple, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class For:
+    target: Target | TargetTuple
+    iterable: Expr
+    body: tuple[Stmt, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class If:
+    cond: Expr
+    then: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...] | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Let:
+    name: str
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Mark:
+    """``as NAME``: names the current tensor for a later ``from NAME``."""
+
+    name: str
+    span: Span
+
+
+Stmt = Call | Repeat | Shortcut | Branch | For | If | Let | Mark
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    name: str
+    args: tuple[TypeRef, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: TypeRef | None
+    default: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Template:
+    """``block NAME(params) { ... }`` or ``group NAME(params) { ... }``."""
+
+    kind: str  # "block" | "group"
+    name: str
+    params: tuple[Param, ...]
+    body: tuple[Stmt, ...]
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str  # "stem" | "learner" | "task"
+    body: tuple[Stmt, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Setting:
+    path: tuple[str, ...]  # ("conv", "bias") or ("init",)
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Defaults:
+    settings: tuple[Setting, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class InputDecl:
+    shape: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Use:
+    path: str
+    span: Span
+
+
+NetItem = InputDecl | Defaults | Template | Section | Let
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    params: tuple[Param, ...]
+    items: tuple[NetItem, ...]
+    span: Span
+    name_span: Span
+
+
+Item = Use | Template | Network | Let
+
+
+@dataclass(frozen=True)
+class Module:
+    """One parsed file."""
+
+    items: tuple[Item, ...]
+    span: Span

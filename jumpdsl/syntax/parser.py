@@ -1,0 +1,348 @@
+"""Text → AST. Lark (LALR, positions kept) parses; a non-recursive transformer builds the AST.
+
+Lark's exceptions become diagnostics here, worded for people: expected tokens are named in
+words and Lark's own error text (which copies raw input) is never shown.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Transformer_NonRecursive, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.tree import Meta
+
+from jumpdsl import diagnostics as D
+from jumpdsl.diagnostics import DiagnosticSink
+from jumpdsl.source import SourceFile, Span
+from jumpdsl.syntax import ast
+
+__all__ = ["grammar_text", "parse", "parse_expression", "span_of"]
+
+# How each terminal is named in "expected ..." messages.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "INT": "an integer",
+    "FLOAT": "a number",
+    "SIZE": "a size such as 3x3",
+    "STRING": "a quoted string",
+    "TEMPLATE_KIND": "'block' or 'group'",
+    "SECTION": "'stem', 'learner' or 'task'",
+    "SHORTCUT": "'skip' or 'jump'",
+    "COMPARE": "a comparison",
+    "ADD_OP": "'+' or '-'",
+    "MUL_OP": "'*', '/', '//' or '%'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "COLON": "':'",
+    "EQUAL": "'='",
+    "STAR": "'*'",
+    "MINUS": "'-'",
+    "DOT": "'.'",
+    "$END": "the end of the file",
+}
+
+
+def grammar_text() -> str:
+    """The grammar, as shipped in the package (``jumpdsl/syntax/jnet.lark``)."""
+    return resources.files("jumpdsl.syntax").joinpath("jnet.lark").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        start=["start", "expr"],
+    )
+
+
+def span_of(path: str, where: Meta | Token) -> Span:
+    """The one helper that turns a Lark position into a :class:`Span`."""
+    line = where.line or 1
+    column = where.column or 1
+    end_line = where.end_line or line
+    end_column = where.end_column or column + 1
+    return Span(path, line, column, end_line, end_column)
+
+
+def _present(children: list[Any]) -> list[Any]:
+    return [c for c in children if c is not None]
+
+
+@v_args(meta=True)
+class _ToAst(Transformer_NonRecursive):
+    """Builds AST nodes; each method gets the rule's children after theirs were built."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def _span(self, where: Meta | Token) -> Span:
+        return span_of(self.path, where)
+
+    # ------------------------------------------------------------ top level
+    def start(self, meta: Meta, children: list[Any]) -> ast.Module:
+        span = self._span(meta) if not meta.empty else Span(self.path, 1, 1, 1, 1)
+        return ast.Module(tuple(children), span)
+
+    def use(self, meta: Meta, children: list[Any]) -> ast.Use:
+        return ast.Use(children[0].value[1:-1], self._span(meta))
+
+    def network(self, meta: Meta, children: list[Any]) -> ast.Network:
+        name, params, *items = children
+        return ast.Network(
+            name.value, params or (), tuple(items), self._span(meta), self._span(name)
+        )
+
+    def input_decl(self, meta: Meta, children: list[Any]) -> ast.InputDecl:
+        return ast.InputDecl(children[0], self._span(meta))
+
+    def defaults(self, meta: Meta, children: list[Any]) -> ast.Defaults:
+        return ast.Defaults(tuple(_present(children)), self._span(meta))
+
+    def setting(self, meta: Meta, children: list[Any]) -> ast.Setting:
+        return ast.Setting(children[0], children[1], self._span(meta))
+
+    def dotted(self, meta: Meta, children: list[Any]) -> tuple[str, ...]:
+        return tuple(tok.value for tok in children)
+
+    def template(self, meta: Meta, children: list[Any]) -> ast.Template:
+        kind, name, params, body = children
+        return ast.Template(
+            kind.value, name.value, params or (), body, self._span(meta), self._span(name)
+        )
+
+    def section(self, meta: Meta, children: list[Any]) -> ast.Section:
+        return ast.Section(children[0].value, children[1], self._span(meta))
+
+    def params(self, meta: Meta, children: list[Any]) -> tuple[ast.Param, ...]:
+        return tuple(_present(children))
+
+    def param(self, meta: Meta, children: list[Any]) -> ast.Param:
+        name, type_, default = children
+        return ast.Param(name.value, type_, default, self._span(meta))
+
+    def type(self, meta: Meta, children: list[Any]) -> ast.TypeRef:
+        name, *args = children
+        return ast.TypeRef(name.value, tuple(_present(args)), self._span(meta))
+
+    def body(self, meta: Meta, children: list[Any]) -> tuple[Any, ...]:
+        return tuple(children)
+
+    # ------------------------------------------------------------ statements
+    def call_stmt(self, meta: Meta, children: list[Any]) -> ast.Call:
+        name, args, count = children
+        return ast.Call(name.value, args, count, self._span(meta), self._span(name))
+
+    def args(self, meta: Meta, children: list[Any]) -> tuple[ast.Arg, ...]:
+        return tuple(_present(children))
+
+    def arg(self, meta: Meta, children: list[Any]) -> ast.Arg:
+        return ast.Arg(None, children[0], self._span(meta))
+
+    def kwarg(self, meta: Meta, children: list[Any]) -> ast.Arg:
+        return ast.Arg(children[0].value, children[1], self._span(meta))
+
+    def repeat(self, meta: Meta, children: list[Any]) -> ast.Repeat:
+        return ast.Repeat(children[0], children[1], self._span(meta))
+
+    def shortcut(self, meta: Meta, children: list[Any]) -> ast.Shortcut:
+        kind, merge, origin, path = children
+        return ast.Shortcut(
+            kind.value,
+            merge.value,
+            origin.value if origin is not None else None,
+            path,
+            self._span(meta),
+            self._span(merge),
+        )
+
+    def branch(self, meta: Meta, children: list[Any]) -> ast.Branch:
+        merge, *arms = children
+        return ast.Branch(merge.value, tuple(arms), self._span(meta), self._span(merge))
+
+    def for_stmt(self, meta: Meta, children: list[Any]) -> ast.For:
+        target, iterable, body = children
+        return ast.For(target, iterable, body, self._span(meta))
+
+    def target(self, meta: Meta, children: list[Any]) -> ast.Target:
+        return ast.Target(children[0].value, self._span(meta))
+
+    def target_tuple(self, meta: Meta, children: list[Any]) -> ast.TargetTuple:
+        return ast.TargetTuple(tuple(_present(children)), self._span(meta))
+
+    def if_stmt(self, meta: Meta, children: list[Any]) -> ast.If:
+        cond, then, orelse = ([*children, None])[:3]
+        if isinstance(orelse, ast.If):
+            orelse = (orelse,)
+        return ast.If(cond, then, orelse, self._span(meta))
+
+    def let(self, meta: Meta, children: list[Any]) -> ast.Let:
+        return ast.Let(children[0].value, children[1], self._span(meta))
+
+    def mark(self, meta: Meta, children: list[Any]) -> ast.Mark:
+        return ast.Mark(children[0].value, self._span(meta))
+
+    # ------------------------------------------------------------ expressions
+    def or_op(self, meta: Meta, children: list[Any]) -> ast.BoolOp:
+        return ast.BoolOp("or", children[0], children[1], self._span(meta))
+
+    def and_op(self, meta: Meta, children: list[Any]) -> ast.BoolOp:
+        return ast.BoolOp("and", children[0], children[1], self._span(meta))
+
+    def not_op(self, meta: Meta, children: list[Any]) -> ast.Not:
+        return ast.Not(children[0], self._span(meta))
+
+    def compare(self, meta: Meta, children: list[Any]) -> ast.Compare:
+        left, op, right = children
+        return ast.Compare(op.value, left, right, self._span(meta))
+
+    def binop(self, meta: Meta, children: list[Any]) -> ast.BinOp:
+        left, op, right = children
+        return ast.BinOp(op.value, left, right, self._span(meta))
+
+    def neg(self, meta: Meta, children: list[Any]) -> ast.Neg:
+        return ast.Neg(children[0], self._span(meta))
+
+    def index(self, meta: Meta, children: list[Any]) -> ast.Index:
+        return ast.Index(children[0], children[1], self._span(meta))
+
+    def func(self, meta: Meta, children: list[Any]) -> ast.Func:
+        name, *args = children
+        return ast.Func(name.value, tuple(_present(args)), self._span(meta))
+
+    def int_lit(self, meta: Meta, children: list[Any]) -> ast.Int:
+        return ast.Int(int(children[0].value), self._span(meta))
+
+    def float_lit(self, meta: Meta, children: list[Any]) -> ast.Float:
+        return ast.Float(float(children[0].value), self._span(meta))
+
+    def size_lit(self, meta: Meta, children: list[Any]) -> ast.Size:
+        text = children[0].value
+        height, width = text.split("x")
+        return ast.Size((int(height), int(width)), text, self._span(meta))
+
+    def str_lit(self, meta: Meta, children: list[Any]) -> ast.Str:
+        return ast.Str(children[0].value[1:-1], self._span(meta))
+
+    def var(self, meta: Meta, children: list[Any]) -> ast.Var:
+        return ast.Var(children[0].value, self._span(meta))
+
+    def list_lit(self, meta: Meta, children: list[Any]) -> ast.ListLit:
+        return ast.ListLit(tuple(_present(children)), self._span(meta))
+
+    def tuple_lit(self, meta: Meta, children: list[Any]) -> ast.TupleLit:
+        return ast.TupleLit(tuple(_present(children)), self._span(meta))
+
+
+def parse(source: SourceFile, sink: DiagnosticSink) -> ast.Module | None:
+    """Parse one file; on a syntax error report it to ``sink`` and return None.
+
+    >>> from jumpdsl.source import SourceFile
+    >>> sink = DiagnosticSink()
+    >>> module = parse(SourceFile("t.jnet", "network T { input [3, 8, 8] }"), sink)
+    >>> module.items[0].name, sink.items
+    ('T', [])
+    """
+    if not source.text.strip():
+        sink.report(
+            D.EMPTY_FILE,
+            Span(source.path, 1, 1, 1, 1),
+            hint="write a network, e.g. 'network Net { input [3, 32, 32] ... }'",
+        )
+        return None
+    try:
+        tree = _lark().parse(source.text, start="start")
+    except UnexpectedInput as err:
+        _report_syntax_error(err, source, sink)
+        return None
+    module = _ToAst(source.path).transform(tree)
+    assert isinstance(module, ast.Module)
+    return module
+
+
+def parse_expression(source: SourceFile, sink: DiagnosticSink) -> ast.Expr | None:
+    """Parse one expression (a ``--set`` value such as ``[(32, 3), (64, 4)]``).
+
+    >>> parse_expression(SourceFile("--set", "2 * 8"), DiagnosticSink()).op
+    '*'
+    """
+    try:
+        tree = _lark().parse(source.text, start="expr")
+    except UnexpectedInput as err:
+        _report_syntax_error(err, source, sink)
+        return None
+    expr = _ToAst(source.path).transform(tree)
+    return expr  # type: ignore[no-any-return]
+
+
+def _describe_token(token: Token) -> str:
+    if token.type in ("NAME",):
+        return f"name '{token.value}'"
+    if token.type in ("INT", "FLOAT", "SIZE"):
+        return f"number {token.value}"
+    if token.type == "STRING":
+        return "a string"
+    if token.type in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[token.type]
+    return f"'{token.value}'"
+
+
+def _expected_words(names: set[str]) -> str:
+    words = sorted({_TERMINAL_WORDS.get(n, _keyword_word(n)) for n in names})
+    if not words:
+        return "something else"
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _keyword_word(terminal: str) -> str:
+    # Lark names anonymous keyword terminals after the keyword in capitals ("FOR", "AS").
+    return f"'{terminal.lower()}'" if terminal.isalpha() else terminal
+
+
+def _report_syntax_error(err: UnexpectedInput, source: SourceFile, sink: DiagnosticSink) -> None:
+    if (isinstance(err, UnexpectedToken) and err.token.type == "$END") or isinstance(
+        err, UnexpectedEOF
+    ):
+        expected = _expected_words(set(getattr(err, "expected", ()) or ()))
+        sink.report(
+            D.UNEXPECTED_EOF,
+            source.end_span(),
+            expected=expected,
+            hint="check that every '{', '(' and '[' is closed",
+        )
+    elif isinstance(err, UnexpectedToken):
+        tok = err.token
+        sink.report(
+            D.UNEXPECTED_TOKEN,
+            span_of(source.path, tok),
+            found=_describe_token(tok),
+            expected=_expected_words(set(err.expected)),
+        )
+    elif isinstance(err, UnexpectedCharacters):
+        line, column = err.line, err.column
+        pos = err.pos_in_stream or 0
+        char = source.text[pos] if pos < len(source.text) else "?"
+        sink.report(
+            D.UNEXPECTED_CHARACTER,
+            Span(source.path, line, column, line, column + 1),
+            char=_show_char(char),
+        )
+
+
+def _show_char(char: str) -> str:
+    if char.isprintable() and char.isascii():
+        return f"'{char}'"
+    return f"U+{ord(char):04X}"
