@@ -101,12 +101,15 @@ def build_module(graph: nx.DiGraph, *, seed: int | None = None) -> fx.GraphModul
         data = graph.nodes[node]
         if data["op"] == INPUT_OP:
             values[node] = fx_graph.placeholder("x")
+            values[node].meta["jumpdsl_node"] = node
             continue
         emitter.node, emitter.installed = node, None
         inputs = [values[p] for p in inputs_of(graph, node)]
         values[node] = OPS[data["op"]].torch(
             emitter, inputs, data["attrs"], data["in_shapes"], data["shape"]
         )
+        # Which IR node each value belongs to: lets tests hold shape rules against torch.
+        values[node].meta.setdefault("jumpdsl_node", node)
         scheme = data["attrs"].get("init")
         if scheme is not None and emitter.installed is not None:
             init_weights(emitter.installed, scheme)

@@ -764,7 +764,9 @@ def describe_attr_value(value: Any) -> str:
     """An attribute value as users write it (for labels, docs and messages)."""
     if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, int) for v in value):
         return f"{value[0]}x{value[1]}"
-    return show_value(value) if not isinstance(value, Symbol) else value.name
+    if isinstance(value, (Symbol, str)):
+        return str(value)
+    return show_value(value)
 
 
 __all__ += ["INIT_SCHEMES", "INPUT_OP", "describe_attr_value"]

@@ -1,0 +1,193 @@
+"""The language: expressions, loops, templates, shortcuts, branches, named tensors, defaults;
+and the errors each construct reports."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import net
+
+from jumpdsl.api import check_text
+from jumpdsl.backends.summary import summarize
+
+
+def ok(text: str, **params):
+    result = check_text(text, params=params)
+    assert result.ok, [d.message for d in result.diagnostics]
+    return result.graph
+
+
+def errors(text: str, **params) -> list[tuple[str, int, str]]:
+    result = check_text(text, params=params)
+    assert not result.ok
+    return [
+        (d.code, d.span.line if d.span else 0, d.message)
+        for d in result.diagnostics
+        if d.severity.value == "error"
+    ]
+
+
+def test_expressions_and_loops() -> None:
+    graph = ok(
+        net(
+            "learner { for (f, n) in groups {\n"
+            "  repeat n - 1 { conv(f * 2, 3x3) } conv(f // 2, 1)\n"
+            "} }",
+            params="groups = [(8, 2), (16, 3)]",
+        )
+    )
+    convs = [graph.nodes[n]["shape"][0] for n in graph if graph.nodes[n]["op"] == "conv"]
+    assert convs == [16, 4, 32, 32, 8]
+
+
+def test_if_else_and_let() -> None:
+    text = net(
+        "stem { let c = width * 2 if pool { maxpool } else { conv(c, 3x3, stride=2) } }",
+        params="width = 4, pool = false",
+    )
+    assert ok(text).nodes["stem.conv1"]["shape"] == (8, 8, 8)
+    assert ok(text, pool=True).nodes["stem.maxpool1"]["shape"] == (3, 8, 8)
+
+
+def test_scope_paths_name_templates_by_kind() -> None:
+    head = "block B(f) { conv(f, 3x3) skip add }\ngroup G(f) { B(f) * 2 }"
+    graph = ok(net("learner { G(3) G(3) }", head=head))
+    assert "learner.group2.block2.conv1" in graph
+    assert "learner.group2.block2.add1" in graph
+
+
+def test_projection_shortcut_and_edge_kinds() -> None:
+    head = "block Down(f) { conv(f, 3x3, stride=2) skip add { conv(f, 1x1, stride=2) bn } }"
+    graph = ok(net("learner { Down(8) }", head=head))
+    merge = "learner.block1.add1"
+    kinds = {u: graph.edges[u, merge]["kind"] for u in graph.pred[merge]}
+    assert kinds == {"learner.block1.skip1.bn1": "skip", "learner.block1.conv1": "flow"}
+    assert graph.edges["input", "learner.block1.skip1.conv1"]["kind"] == "skip"
+    assert graph.nodes[merge]["shape"] == (8, 8, 8)
+
+
+def test_jump_starts_at_the_group_input_and_concats_first() -> None:
+    head = "block B(f) { conv(f, 3x3) skip add }\ngroup G(f) { B(f) jump concat { conv(5, 1x1) } }"
+    graph = ok(net("learner { G(3) }", head=head))
+    concat = "learner.group1.concat1"
+    ports = {u: graph.edges[u, concat]["port"] for u in graph.pred[concat]}
+    assert ports == {"learner.group1.jump1.conv1": 0, "learner.group1.block1.add1": 1}
+    assert graph.edges["input", "learner.group1.jump1.conv1"]["kind"] == "jump"
+    assert graph.nodes[concat]["shape"] == (8, 16, 16)
+
+
+def test_squeeze_excitation_as_skip_mul() -> None:
+    head = "block SE(c, r = 4) { skip mul { gap dense(c // r) relu dense(c) sigmoid } }"
+    graph = ok(net("stem { conv(16, 3x3) } learner { SE(16) }", head=head))
+    assert graph.nodes["learner.block1.mul1"]["shape"] == (16, 16, 16)
+    assert summarize(graph)["params"] == (3 * 9 * 16 + 16) + (16 * 4 + 4) + (4 * 16 + 16)
+
+
+def test_branches_and_named_tensors() -> None:
+    text = net(
+        "stem { conv(8, 3x3) as early }\n"
+        "learner { branch concat {\n"
+        "  { conv(4, 1x1) } { conv(4, 3x3) } { maxpool(3, stride=1, padding=same) }\n"
+        "} }\n"
+        "task { skip concat from early }",
+    )
+    graph = ok(text)
+    assert graph.nodes["learner.branch1.concat1"]["shape"] == (16, 16, 16)
+    assert graph.nodes[graph.graph["output"]]["shape"] == (24, 16, 16)
+
+
+def test_merging_a_tensor_with_itself_goes_through_identity() -> None:
+    graph = ok(net("stem { conv(4, 3x3) } learner { branch add { {} {} } }"))
+    assert graph.nodes["learner.branch1.add1"]["shape"] == (4, 16, 16)
+    assert any(graph.nodes[n]["op"] == "identity" for n in graph)
+
+
+def test_defaults_apply_and_can_be_overridden() -> None:
+    text = net(
+        "stem { conv(4, 3x3) conv(4, 3x3, bias=true) }",
+        head="    defaults { conv.bias = false, init = he_normal }",
+    )
+    graph = ok(text)
+    assert graph.nodes["stem.conv1"]["params"] == 3 * 9 * 4
+    assert graph.nodes["stem.conv2"]["params"] == 4 * 9 * 4 + 4
+    assert graph.nodes["stem.conv1"]["attrs"]["init"] == "he_normal"
+
+
+def test_padding_valid_and_pools() -> None:
+    graph = ok(net("stem { conv(4, 3x3, padding=valid) maxpool avgpool(3, stride=1, padding=1) }"))
+    assert graph.nodes["stem.conv1"]["shape"] == (4, 14, 14)
+    assert graph.nodes["stem.maxpool1"]["shape"] == (4, 7, 7)
+    assert graph.nodes["stem.avgpool1"]["shape"] == (4, 7, 7)
+
+
+@pytest.mark.parametrize(
+    ("body", "head", "code", "needle"),
+    [
+        ("stem { cnov(4, 3x3) }", "", "JD201", "unknown op or template 'cnov'"),
+        ("stem { conv(4) }", "", "JD202", "conv needs the argument 'kernel'"),
+        ("stem { conv(4, 3x3, strid=2) }", "", "JD201", "unknown argument of conv 'strid'"),
+        ("stem { conv(4 / 2, 3x3) }", "", "JD203", "conv argument 'filters' expects"),
+        ("stem { conv(fliters, 3x3) }", "", "JD201", "unknown name 'fliters'"),
+        ("learner { B(4) }", "block B(f) { B(f) }", "JD205", "uses itself"),
+        ("learner { B(4) }", "block B(f) { jump concat }", "JD208", "outside a group"),
+        ("task { dense(10) }", "", "JD305", "dense needs a vector"),
+        ("stem { conv(4, 3x3, groups=3) }", "", "JD304", "groups=3"),
+        ("stem { maxpool(32) }", "", "JD303", "larger than"),
+        ("stem { add }", "", "JD208", "merges several tensors"),
+        ("stem { skip plus }", "", "JD201", "unknown merge 'plus'"),
+        ("stem { skip add from nowhere }", "", "JD201", "unknown tensor 'nowhere'"),
+        ("stem { relu * -1 }", "", "JD203", "a count"),
+        ("stem { conv(4, 3x3) as a relu as a }", "", "JD204", "tensor 'a' is defined twice"),
+    ],
+)
+def test_errors(body: str, head: str, code: str, needle: str) -> None:
+    found = errors(net(body, head=head))
+    assert any(c == code and needle in m for c, _, m in found), found
+
+
+def test_errors_point_at_the_offending_line() -> None:
+    text = net("stem {\n  conv(4, 3x3)\n  dense(3)\n}")
+    (found,) = errors(text)
+    assert found[0] == "JD305"
+    assert text.splitlines()[found[1] - 1].strip() == "dense(3)"
+
+
+def test_several_errors_in_one_run() -> None:
+    found = errors(net("stem { cnov(4, 3x3) relu(2) }"))
+    assert {c for c, _, _ in found} == {"JD201", "JD202"}
+
+
+def test_did_you_mean() -> None:
+    result = check_text(net("stem { conv(4, 3x3) rleu }"))
+    (diag,) = result.diagnostics
+    assert diag.hint is not None and diag.hint.startswith("did you mean 'relu'")
+
+
+def test_unknown_and_ill_typed_overrides() -> None:
+    text = net("task { gap dense(classes) }", params="classes: int = 10")
+    found = errors(text, clases=3)
+    assert found[0][0] == "JD207" and "no parameter 'clases'" in found[0][2]
+    found = errors(text, classes="ten")
+    assert found[0][0] == "JD207" and "expects int" in found[0][2]
+
+
+def test_syntax_errors_say_what_was_expected() -> None:
+    result = check_text("network T { input [3, 8, 8]\n stem { conv(4, 3x3 } }")
+    (diag,) = result.diagnostics
+    assert diag.code == "JD101" and diag.span.line == 2
+    assert "')'" in diag.message and "Token" not in diag.message
+
+
+def test_unexpected_end_of_file() -> None:
+    result = check_text("network T { input [3, 8, 8]\n stem { relu ")
+    (diag,) = result.diagnostics
+    assert diag.code == "JD103"
+
+
+def test_shapes_are_deterministic_order() -> None:
+    head = "block B(f) { conv(f, 3x3) skip add { conv(f, 1x1) } }"
+    a = summarize(ok(net("learner { B(4) B(4) }", head=head)))
+    b = summarize(ok(net("learner { B(4) B(4) }", head=head)))
+    assert a == b
+    names = [layer["name"] for layer in a["layers"]]
+    # the shortcut path follows the main path of its block, as written
+    assert names.index("learner.block1.conv1") < names.index("learner.block1.skip1.conv1")

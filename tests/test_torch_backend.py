@@ -1,0 +1,105 @@
+"""The torch backend against the shape pass, on every spec, and its naming and code."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import ALL_SPECS, SPECS, net
+from torch.fx.passes.shape_prop import ShapeProp
+
+import jumpdsl
+from jumpdsl.api import check_file, check_text
+from jumpdsl.backends.torch_fx import build_module
+from jumpdsl.backends.torch_runtime import pick_device, prepare
+from jumpdsl.diagnostics import JumpdslError
+
+
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda p: p.name)
+def test_shape_pass_equals_torch_on_every_spec(spec) -> None:
+    graph = check_file(spec).raise_for_errors()
+    module = build_module(graph).to("meta")
+    ShapeProp(module).propagate(torch.empty(2, *graph.graph["input_shape"], device="meta"))
+    compared = 0
+    for fx_node in module.graph.nodes:
+        ir_node = fx_node.meta.get("jumpdsl_node")
+        if ir_node is None:
+            continue
+        torch_shape = tuple(fx_node.meta["tensor_meta"].shape)
+        assert torch_shape == (2, *graph.nodes[ir_node]["shape"]), ir_node
+        compared += 1
+    assert compared == graph.number_of_nodes()
+    params = sum(p.numel() for p in module.parameters())
+    assert params == sum(d["params"] for _, d in graph.nodes(data=True))
+
+
+def test_every_op_matches_torch() -> None:
+    text = net(
+        "stem { conv(8, 3x3, stride=2, dilation=2, groups=1) bn relu6 gelu silu hardswish tanh "
+        "layernorm upsample(2, mode=bilinear) conv(8, 3x3, groups=8, bias=false) softmax "
+        "avgpool(2) maxpool(3, stride=1, padding=same) dropout(0.1) } "
+        "learner { branch mul { { sigmoid } { gap(keepdims=true) } } "
+        "branch add { { gmp } { gap } } } "
+        "task { bn dense(4) layernorm flatten }",
+        input="[3, 20, 20]",
+    )
+    graph = check_text(text).raise_for_errors()
+    module = build_module(graph, seed=0).eval()
+    out = module(torch.randn(3, 3, 20, 20))
+    assert tuple(out.shape) == (3, *graph.nodes[graph.graph["output"]]["shape"])
+    assert sum(p.numel() for p in module.parameters()) == sum(
+        d["params"] for _, d in graph.nodes(data=True)
+    )
+
+
+def test_module_names_follow_scope_paths_in_source_order() -> None:
+    model = jumpdsl.load(SPECS / "jumpnet.jnet")
+    keys = list(model.state_dict())
+    assert keys[0] == "stem.conv1.weight"
+    assert "learner.group2.block3.conv1.weight" in keys
+    assert keys.index("learner.group1.block3.conv3.weight") < keys.index(
+        "learner.group1.jump1.conv1.weight"
+    )
+    assert keys[-1] == "task.dense1.bias"
+
+
+def test_forward_is_straight_line_generated_code() -> None:
+    model = jumpdsl.load(SPECS / "jumpnet.jnet")
+    assert isinstance(model, torch.fx.GraphModule)
+    code = model.code
+    assert "self.learner.group2.block3.conv1(" in code
+    assert "torch.cat([" in code
+    assert "for " not in code  # no walk over a graph at call time
+
+
+def test_load_with_parameters_and_seed() -> None:
+    a = jumpdsl.load(SPECS / "jumpnet.jnet", classes=3, seed=7)
+    b = jumpdsl.load(SPECS / "jumpnet.jnet", classes=3, seed=7)
+    x = torch.randn(2, 3, 32, 32)
+    a.eval(), b.eval()
+    assert a(x).shape == (2, 3)
+    assert torch.equal(a(x), b(x))
+
+
+def test_load_raises_with_rendered_diagnostics(tmp_spec) -> None:
+    path = tmp_spec(net("stem { cnov(3, 3x3) }"))
+    with pytest.raises(JumpdslError) as info:
+        jumpdsl.load(path)
+    assert "t.jnet:4:8: error[JD201]" in str(info.value)
+
+
+def test_he_normal_init_zeroes_biases_and_scales_weights() -> None:
+    graph = check_text(net("stem { conv(256, 3x3) }", head="defaults { init = he_normal }"))
+    module = build_module(graph.raise_for_errors(), seed=0)
+    conv = module.get_submodule("stem.conv1")
+    assert torch.count_nonzero(conv.bias) == 0
+    expected_std = (2 / (3 * 9)) ** 0.5
+    assert abs(conv.weight.std().item() - expected_std) / expected_std < 0.1
+
+
+def test_torch_compile_only_by_default_on_cuda() -> None:
+    module = torch.nn.Linear(2, 2)
+    prepared, compiled = prepare(module, torch.device("cpu"))
+    assert compiled is False and prepared is module
+    prepared, compiled = prepare(module, torch.device("cpu"), torch_compile=True)
+    assert compiled is True and prepared is not module
+    assert pick_device("cpu").type == "cpu"
