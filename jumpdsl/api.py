@@ -148,6 +148,25 @@ def _read(path: Path, shown: str, sink: DiagnosticSink, span: Span | None) -> So
         return None
 
 
+STDLIB = Path(__file__).resolve().parent / "stdlib"
+
+
+def _resolve_use(path: str, base: Path | None) -> Path:
+    """``std/NAME.jnet`` is the standard library shipped in the package; any other path is
+    relative to the importing file."""
+    if path.startswith("std/"):
+        return (STDLIB / path[4:]).resolve()
+    return ((base or Path.cwd()) / path).resolve()
+
+
+def _shown_path(target: Path) -> str:
+    if target.is_relative_to(STDLIB):
+        return "std/" + target.relative_to(STDLIB).as_posix()
+    if target.is_relative_to(Path.cwd()):
+        return os.path.relpath(target)
+    return str(target)
+
+
 def _load_uses(
     module: ast.Module,
     base: Path | None,
@@ -158,7 +177,7 @@ def _load_uses(
 ) -> None:
     """Parse every file ``module`` uses (transitively), each once; report cycles and misses."""
     for use in (i for i in module.items if isinstance(i, ast.Use)):
-        target = ((base or Path.cwd()) / use.path).resolve()
+        target = _resolve_use(use.path, base)
         if target in stack:
             chain = " → ".join(p.name for p in (*stack[stack.index(target) :], target))
             sink.report(
@@ -170,7 +189,7 @@ def _load_uses(
             continue
         if target in loaded:
             continue
-        shown = os.path.relpath(target) if target.is_relative_to(Path.cwd()) else str(target)
+        shown = _shown_path(target)
         source = _read(target, shown, sink, use.span)
         used = parse(source, sink) if source is not None else None
         loaded[target] = used

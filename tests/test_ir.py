@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from conftest import ALL_SPECS, SPECS
 
-from jumpdsl.api import check_file
+from jumpdsl.api import STDLIB, check_file
 from jumpdsl.ir.graph import IRLintError, lint
 
 
@@ -22,8 +22,8 @@ def test_jumpnet_edge_kinds_and_spans() -> None:
     # 10 blocks: one identity skip edge each; 3 groups: input→bn→conv→concat on the jump path
     assert kinds["skip"] == 10 and kinds["jump"] == 9
     node = graph.nodes["learner.group2.block3.conv1"]
-    lines = (SPECS / "jumpnet.jnet").read_text().splitlines()
-    assert node["span"].path.endswith("jumpnet.jnet")
+    lines = (STDLIB / "jumpnet.jnet").read_text().splitlines()
+    assert node["span"].path == "std/jumpnet.jnet"
     assert lines[node["span"].line - 1].strip().startswith("bn relu conv(f // reduction, 1x1)")
     assert len(node["trace"]) == 2  # JumpGroup(...) in the learner, Bottleneck(...) in the group
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import SPECS
 
-from jumpdsl.api import check_file
+from jumpdsl.api import STDLIB, check_file
 from jumpdsl.backends.summary import summarize
 
 FIGURES = [
@@ -61,6 +61,6 @@ def test_group_mismatch_from_the_seed_text_is_reported() -> None:
     assert not result.ok
     (diag,) = [d for d in result.diagnostics if d.code == "JD301"]
     assert "64×16×16" in diag.message and "96×16×16" in diag.message
-    lines = (SPECS / "jumpnet.jnet").read_text().splitlines()
-    assert diag.span.path.endswith("jumpnet.jnet")
+    lines = (STDLIB / "jumpnet.jnet").read_text().splitlines()
+    assert diag.span.path == "std/jumpnet.jnet"
     assert lines[diag.span.line - 1].strip() == "skip add"
