@@ -191,3 +191,17 @@ def test_shapes_are_deterministic_order() -> None:
     names = [layer["name"] for layer in a["layers"]]
     # the shortcut path follows the main path of its block, as written
     assert names.index("learner.block1.conv1") < names.index("learner.block1.skip1.conv1")
+
+
+def test_loop_carried_values_like_python() -> None:
+    # `let` in a loop or an if body binds in the enclosing scope, so the next iteration sees it.
+    text = net(
+        "learner { let cin = 4 for c in [8, 8, 16] {\n"
+        "  if cin == c { relu } else { conv(c, 1x1) }\n"
+        "  let cin = c\n"
+        "} }",
+        input="[4, 8, 8]",
+    )
+    graph = ok(text)
+    ops = [graph.nodes[n]["op"] for n in graph if n != "input"]
+    assert ops == ["conv", "relu", "conv"]

@@ -503,10 +503,11 @@ class _Lowerer:
                 expected="a list",
                 got=f"{type_name(items)} {show_value(items)}",
             )
+        # Like Python: loop variables and lets stay in the enclosing scope, so a value can be
+        # carried from one iteration to the next (`let cin = c`).
         for item in items:
-            env = dict(frame.env)
-            _destructure(stmt.target, item, env)
-            cur = self.stmts(stmt.body, frame.child(env=env), cur)
+            _destructure(stmt.target, item, frame.env)
+            cur = self.stmts(stmt.body, frame, cur)
         return cur
 
     def if_stmt(self, stmt: ast.If, frame: _Frame, cur: str) -> str:
@@ -521,7 +522,7 @@ class _Lowerer:
                 got=f"{type_name(cond)} {show_value(cond)}",
             )
         body = stmt.then if cond else stmt.orelse
-        return self.stmts(body or (), frame.child(env=dict(frame.env)), cur)
+        return self.stmts(body or (), frame, cur)
 
 
 def _fails(spec: OpSpec, name: str, value: Value) -> bool:
