@@ -100,8 +100,18 @@ def check_text(
     *,
     limits: Limits | None = None,
 ) -> Checked:
-    """Check a spec given as text; ``params`` override the network's parameters."""
-    return _check_source(SourceFile(path, text), params, limits)
+    """Check a spec given as text; ``params`` override the network's parameters.
+
+    ``path`` is the name diagnostics show; ``use`` paths resolve from its folder.
+    """
+    return _check_source(SourceFile(path, text), params, limits, Path(path))
+
+
+def check_source_text(path: str | Path) -> SourceFile | Checked:
+    """A spec's text as a SourceFile, or a failed :class:`Checked` saying why it can't be read."""
+    sink = DiagnosticSink()
+    source = _read(Path(path), str(path), sink, None)
+    return source if source is not None else Checked(str(path), None, sink.sorted())
 
 
 def check_file(

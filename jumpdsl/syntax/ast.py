@@ -22,6 +22,7 @@ class Int:
 @dataclass(frozen=True)
 class Float:
     value: float
+    text: str  # as written (1e-3 stays 1e-3 in the formatter)
     span: Span
 
 
@@ -295,6 +296,28 @@ class Network:
 
 
 Item = Use | Template | Network | Let
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A ``# ...`` comment; not part of the tree, kept for the formatter."""
+
+    text: str
+    span: Span
+
+
+def structure(node: object) -> object:
+    """The tree without positions: two parses with equal structure mean the same program.
+
+    Used to check that the formatter changed layout only.
+    """
+    if isinstance(node, tuple | list):
+        return tuple(structure(item) for item in node)
+    fields = getattr(node, "__dataclass_fields__", None)
+    if fields is None:
+        return node
+    kept = (name for name in fields if not name.endswith("span"))
+    return (type(node).__name__, *(structure(getattr(node, name)) for name in kept))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from jumpdsl import diagnostics as D
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.source import SourceFile, Span
 from jumpdsl.syntax import ast
+from jumpdsl.syntax.lark_cache import cached_lark
 
 __all__ = ["grammar_text", "parse", "parse_expression", "span_of"]
 
@@ -28,9 +29,9 @@ _TERMINAL_WORDS = {
     "FLOAT": "a number",
     "SIZE": "a size such as 3x3",
     "STRING": "a quoted string",
-    "TEMPLATE_KIND": "'block' or 'group'",
-    "SECTION": "'stem', 'learner' or 'task'",
-    "SHORTCUT": "'skip' or 'jump'",
+    "TEMPLATE_KIND": "'block', 'group'",
+    "SECTION": "'stem', 'learner', 'task'",
+    "SHORTCUT": "'skip', 'jump'",
     "COMPARE": "a comparison",
     "ADD_OP": "'+' or '-'",
     "MUL_OP": "'*', '/', '//' or '%'",
@@ -55,14 +56,19 @@ def grammar_text() -> str:
     return resources.files("jumpdsl.syntax").joinpath("jnet.lark").read_text(encoding="utf-8")
 
 
+# Comments seen by the lexer during the current parse (Lark calls back per COMMENT token).
+_comments: list[Token] = []
+
+
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
-    return Lark(
+    # Cached on disk: building the LALR tables would be most of `jumpdsl check`'s time.
+    return cached_lark(
         grammar_text(),
-        parser="lalr",
         propagate_positions=True,
         maybe_placeholders=True,
         start=["start", "expr"],
+        lexer_callbacks={"COMMENT": _comments.append},
     )
 
 
@@ -225,7 +231,7 @@ class _ToAst(Transformer_NonRecursive):
         return ast.Int(int(children[0].value), self._span(meta))
 
     def float_lit(self, meta: Meta, children: list[Any]) -> ast.Float:
-        return ast.Float(float(children[0].value), self._span(meta))
+        return ast.Float(float(children[0].value), children[0].value, self._span(meta))
 
     def size_lit(self, meta: Meta, children: list[Any]) -> ast.Size:
         text = children[0].value
@@ -245,7 +251,9 @@ class _ToAst(Transformer_NonRecursive):
         return ast.TupleLit(tuple(_present(children)), self._span(meta))
 
 
-def parse(source: SourceFile, sink: DiagnosticSink) -> ast.Module | None:
+def parse(
+    source: SourceFile, sink: DiagnosticSink, comments: list[ast.Comment] | None = None
+) -> ast.Module | None:
     """Parse one file; on a syntax error report it to ``sink`` and return None.
 
     >>> from jumpdsl.source import SourceFile
@@ -261,11 +269,14 @@ def parse(source: SourceFile, sink: DiagnosticSink) -> ast.Module | None:
             hint="write a network, e.g. 'network Net { input [3, 32, 32] ... }'",
         )
         return None
+    _comments.clear()
     try:
         tree = _lark().parse(source.text, start="start")
     except UnexpectedInput as err:
         _report_syntax_error(err, source, sink)
         return None
+    if comments is not None:
+        comments.extend(ast.Comment(t.value, span_of(source.path, t)) for t in _comments)
     module = _ToAst(source.path).transform(tree)
     assert isinstance(module, ast.Module)
     return module
@@ -299,7 +310,10 @@ def _describe_token(token: Token) -> str:
 
 
 def _expected_words(names: set[str]) -> str:
-    words = sorted({_TERMINAL_WORDS.get(n, _keyword_word(n)) for n in names})
+    # A terminal may stand for several words ("'skip', 'jump'"): list each once.
+    words = sorted(
+        {w for n in names for w in _TERMINAL_WORDS.get(n, _keyword_word(n)).split(", ")}
+    )
     if not words:
         return "something else"
     if len(words) == 1:

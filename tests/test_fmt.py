@@ -1,0 +1,124 @@
+"""jumpdsl fmt: canonical, idempotent, comments kept, same program, safe with files."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+import jumpdsl.formatting as formatting
+from jumpdsl.api import check_text
+from jumpdsl.backends.summary import summarize
+from jumpdsl.cli import main
+from jumpdsl.formatting import FormatterBug, format_source
+from jumpdsl.source import SourceFile
+
+SPEC_FILES = sorted((ROOT / "specs").glob("*.jnet")) + sorted(
+    (ROOT / "jumpdsl" / "stdlib").glob("*.jnet")
+)
+MESSY = ROOT / "tests" / "fmt" / "messy.jnet"
+FENCE = re.compile(r"^```jnet\n(.*?)^```", re.S | re.M)
+DOC_EXAMPLES = [
+    (f"{doc.name}#{i + 1}", m.group(1))
+    for doc in sorted((ROOT / "docs").glob("*.md"))
+    for i, m in enumerate(FENCE.finditer(doc.read_text(encoding="utf-8")))
+]
+
+
+def _fmt(text: str, path: str = "t.jnet") -> str:
+    result = format_source(SourceFile(path, text))
+    assert result.text is not None
+    return result.text
+
+
+def _same_program(before: str, after: str, path: Path | None = None) -> None:
+    base = str(path) if path else "<string>"
+    a = check_text(before, path=base)
+    b = check_text(after, path=base)
+    assert a.ok == b.ok
+    if a.graph is not None:
+        assert summarize(a.graph) == summarize(b.graph)
+
+
+@pytest.mark.parametrize("path", [*SPEC_FILES, MESSY], ids=lambda p: p.name)
+def test_round_trip_over_every_spec(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    once = _fmt(text, str(path))
+    assert _fmt(once, str(path)) == once
+    assert once.count("#") == text.count("#")
+    if "network" in text:
+        _same_program(text, once, path)
+
+
+@pytest.mark.parametrize(("where", "text"), DOC_EXAMPLES, ids=[w for w, _ in DOC_EXAMPLES])
+def test_round_trip_over_doc_examples(where: str, text: str) -> None:
+    once = _fmt(text)
+    assert _fmt(once) == once
+    _same_program(text, once)
+
+
+def test_specs_in_the_repository_are_formatted() -> None:
+    assert main(["fmt", "--check", str(ROOT / "specs"), str(ROOT / "jumpdsl" / "stdlib")]) == 0
+
+
+def test_canonical_layout() -> None:
+    text = "network  T{input [3,8,8]\n stem{conv( 4,3x3 ,stride = 2)relu}}"
+    assert _fmt(text) == (
+        "network T {\n    input [3, 8, 8]\n    stem { conv(4, 3x3, stride=2) relu }\n}\n"
+    )
+
+
+def test_comments_stay_where_they_were() -> None:
+    out = _fmt(MESSY.read_text())
+    lines = out.splitlines()
+    assert lines[0] == "# header comment"
+    assert 'use "std/jumpnet.jnet"  # trailing on use' in lines
+    assert "    # about deep" in lines and "    deep = false,  # trailing param" in lines
+    assert lines[-1] == "# trailing file comment"
+
+
+def test_parentheses_only_where_needed() -> None:
+    out = _fmt("network T(a = (1 + 2) * 3, b = 1 + (2 * 3), c = -(1 - 2)) { input [1] }")
+    assert "a = (1 + 2) * 3, b = 1 + 2 * 3, c = -(1 - 2)" in out
+
+
+def test_check_changes_nothing_and_exits_1(tmp_path: Path) -> None:
+    spec = tmp_path / "messy.jnet"
+    spec.write_text(MESSY.read_text())
+    before = spec.read_bytes()
+    assert main(["fmt", "--check", str(spec)]) == 1
+    assert spec.read_bytes() == before
+    assert main(["fmt", str(spec)]) == 0
+    assert spec.read_bytes() != before
+    assert main(["fmt", "--check", str(spec)]) == 0
+
+
+def test_syntax_error_leaves_the_file_alone(tmp_path: Path, capsys) -> None:
+    spec = tmp_path / "bad.jnet"
+    spec.write_text("network T { input [3, 8, 8]\n stem { conv(4, 3x3 }\n}\n")
+    before = spec.read_bytes()
+    assert main(["fmt", str(spec)]) == 1
+    assert spec.read_bytes() == before
+    assert "bad.jnet:2:21: error[JD101]" in capsys.readouterr().err
+
+
+def test_stdin_to_stdout(monkeypatch, capsys) -> None:
+    raw = io.BytesIO(b"network T{input [1]}")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(raw))
+    assert main(["fmt", "-"]) == 0
+    assert capsys.readouterr().out == "network T {\n    input [1]\n}\n"
+
+
+def test_a_formatter_bug_never_reaches_the_file(tmp_path: Path, monkeypatch) -> None:
+    spec = tmp_path / "t.jnet"
+    spec.write_text("network T { input [3, 8, 8]  # keep me\n}\n")
+    before = spec.read_bytes()
+    monkeypatch.setattr(formatting, "format_module", lambda module, comments: "network T {}\n")
+    with pytest.raises(FormatterBug):
+        format_source(SourceFile(str(spec), spec.read_text()))
+    assert main(["fmt", str(spec)]) == 101
+    assert spec.read_bytes() == before
