@@ -10,7 +10,7 @@ from jumpdsl.syntax import ast
 from jumpdsl.syntax.parser import parse
 from jumpdsl.syntax.printer import format_module
 
-__all__ = ["Formatted", "format_source", "FormatterBug"]
+__all__ = ["Formatted", "FormatterBug", "format_source"]
 
 
 class FormatterBug(Exception):
@@ -42,7 +42,7 @@ def format_source(source: SourceFile) -> Formatted:
     if module is None:
         return Formatted(None, False, sink.sorted())
     text = format_module(module, comments)
-    again, again_comments, again_sink = _parse(SourceFile(source.path, text))
+    again, again_comments, _again_sink = _parse(SourceFile(source.path, text))
     if again is None:
         raise FormatterBug(f"{source.path}: the formatted text does not parse")
     if ast.structure(again) != ast.structure(module):

@@ -311,9 +311,7 @@ def _describe_token(token: Token) -> str:
 
 def _expected_words(names: set[str]) -> str:
     # A terminal may stand for several words ("'skip', 'jump'"): list each once.
-    words = sorted(
-        {w for n in names for w in _TERMINAL_WORDS.get(n, _keyword_word(n)).split(", ")}
-    )
+    words = sorted({w for n in names for w in _TERMINAL_WORDS.get(n, _keyword_word(n)).split(", ")})
     if not words:
         return "something else"
     if len(words) == 1:

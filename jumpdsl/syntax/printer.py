@@ -21,7 +21,7 @@ from jumpdsl.source import SourceFile
 from jumpdsl.syntax import ast
 from jumpdsl.syntax.parser import parse
 
-__all__ = ["format_text", "format_module", "expr_text", "FormatError", "WIDTH"]
+__all__ = ["WIDTH", "FormatError", "expr_text", "format_module", "format_text"]
 
 WIDTH = 100
 INDENT = "    "
@@ -415,7 +415,7 @@ class _Printer:
             return
         self.write("defaults {", item.span.line, indent)
         self.newline()
-        for setting, text in zip(item.settings, settings):
+        for setting, text in zip(item.settings, settings, strict=False):
             self.start_item(setting.span.line, indent + 1, True)
             self.write(text + ",", setting.span.end_line, indent + 1)
             self.newline()
