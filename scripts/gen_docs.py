@@ -17,7 +17,10 @@ END = "<!-- op-table: end -->"
 
 
 def op_table() -> str:
-    rows = ["| op | attributes (positional order) = default | what it does |", "|---|---|---|"]
+    rows = [
+        "| op | attributes (positional order) = default | shape rule | what it does |",
+        "|---|---|---|---|",
+    ]
     for spec in OPS.values():
         attrs = []
         for attr in spec.attrs:
@@ -28,7 +31,7 @@ def op_table() -> str:
                 attrs.append(f"`{attr.name}` = `{default}`: {attr.type_doc}")
         kind = " (merge)" if spec.merge else ""
         cells = "<br>".join(attrs).replace("|", "\\|") or "—"
-        rows.append(f"| `{spec.name}`{kind} | {cells} | {spec.doc} |")
+        rows.append(f"| `{spec.name}`{kind} | {cells} | {spec.shape_doc} | {spec.doc} |")
     return "\n".join(rows)
 
 

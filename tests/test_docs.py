@@ -39,3 +39,10 @@ def test_op_table_in_docs_is_current() -> None:
         [sys.executable, "scripts/gen_docs.py", "--check"], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_every_op_documents_its_shape_rule() -> None:
+    from jumpdsl.ir.ops import OPS
+
+    missing = [name for name, spec in OPS.items() if not (spec.doc and spec.shape_doc)]
+    assert not missing, f"give these ops doc= and shape_doc= in jumpdsl/ir/ops.py: {missing}"

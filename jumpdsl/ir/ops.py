@@ -207,6 +207,7 @@ class OpSpec:
     params: CountRule = _zero
     macs: CountRule = _zero
     merge: bool = False
+    shape_doc: str = ""  # the shape rule in words, for the docs' op table
     attr_index: dict[str, Attr] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -445,7 +446,7 @@ def _activation(name: str, doc: str, owner: str, fn: str) -> OpSpec:
     def build(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
         return em.call(getattr(getattr(em, owner), fn), xs[0])
 
-    return OpSpec(name, doc, (), _same_shape, build, lambda a: name)
+    return OpSpec(name, doc, (), _same_shape, build, lambda a: name, shape_doc="any → same")
 
 
 # ---------------------------------------------------------------- merges
@@ -571,6 +572,7 @@ def _layernorm_torch(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out
 # ---------------------------------------------------------------- the table
 
 _SIZE_DOC = "int, HxW or (h, w)"
+_WINDOW_RULE = "H' = ⌊(H + 2p − d·(k−1) − 1) / s⌋ + 1"
 _STRIDE = Attr(
     "stride",
     lambda v: None if v is None else _size(v),
@@ -613,6 +615,8 @@ _SPECS = [
         _conv_label,
         _conv_params,
         _conv_macs,
+        shape_doc=f"C×H×W → filters×H'×W', {_WINDOW_RULE} (same: p = ⌊d·(k−1)/2⌋); "
+        "C and filters divisible by groups",
     ),
     OpSpec(
         "bn",
@@ -625,6 +629,7 @@ _SPECS = [
         _bn_torch,
         lambda a: "bn",
         _norm_params,
+        shape_doc="any → same",
     ),
     OpSpec(
         "layernorm",
@@ -634,6 +639,7 @@ _SPECS = [
         _layernorm_torch,
         lambda a: "layernorm",
         _norm_params,
+        shape_doc="any → same",
     ),
     _activation("relu", "max(x, 0)", "torch", "relu"),
     _activation("relu6", "min(max(x, 0), 6)", "F", "relu6"),
@@ -643,7 +649,13 @@ _SPECS = [
     _activation("hardswish", "x·relu6(x + 3) / 6", "F", "hardswish"),
     _activation("tanh", "hyperbolic tangent", "torch", "tanh"),
     OpSpec(
-        "softmax", "Softmax over channels.", (), _same_shape, _softmax_torch, lambda a: "softmax"
+        "softmax",
+        "Softmax over channels.",
+        (),
+        _same_shape,
+        _softmax_torch,
+        lambda a: "softmax",
+        shape_doc="any → same",
     ),
     OpSpec(
         "dropout",
@@ -652,6 +664,7 @@ _SPECS = [
         _same_shape,
         _dropout_torch,
         lambda a: f"dropout {a['p']:g}",
+        shape_doc="any → same",
     ),
     OpSpec(
         "dense",
@@ -666,8 +679,17 @@ _SPECS = [
         lambda a: f"dense {a['units']}",
         _dense_params,
         _dense_macs,
+        shape_doc="F → units (needs a vector)",
     ),
-    OpSpec("flatten", "C×H×W → C·H·W.", (), _flatten_shape, _flatten_torch, lambda a: "flatten"),
+    OpSpec(
+        "flatten",
+        "C×H×W → C·H·W.",
+        (),
+        _flatten_shape,
+        _flatten_torch,
+        lambda a: "flatten",
+        shape_doc="C×H×W → C·H·W",
+    ),
     OpSpec(
         "maxpool",
         "Max pooling.",
@@ -675,6 +697,7 @@ _SPECS = [
         _pool_shape("maxpool"),
         _maxpool_torch,
         lambda a: _window_label("maxpool", a),
+        shape_doc=f"C×H×W → C×H'×W', {_WINDOW_RULE}, s = stride (default: kernel), d = 1",
     ),
     OpSpec(
         "avgpool",
@@ -683,6 +706,7 @@ _SPECS = [
         _pool_shape("avgpool"),
         _avgpool_torch,
         lambda a: _window_label("avgpool", a),
+        shape_doc=f"C×H×W → C×H'×W', {_WINDOW_RULE}, s = stride (default: kernel), d = 1",
     ),
     OpSpec(
         "gap",
@@ -691,6 +715,7 @@ _SPECS = [
         _global_shape("gap"),
         _gap_torch,
         lambda a: "global avg pool",
+        shape_doc="C×H×W → C (keepdims: C×1×1)",
     ),
     OpSpec(
         "gmp",
@@ -699,6 +724,7 @@ _SPECS = [
         _global_shape("gmp"),
         _gmp_torch,
         lambda a: "global max pool",
+        shape_doc="C×H×W → C (keepdims: C×1×1)",
     ),
     OpSpec(
         "upsample",
@@ -716,6 +742,7 @@ _SPECS = [
         _upsample_shape,
         _upsample_torch,
         lambda a: f"upsample ×{a['scale']:g}",
+        shape_doc="C×H×W → C×⌊H·scale⌋×⌊W·scale⌋",
     ),
     OpSpec(
         "identity",
@@ -724,6 +751,7 @@ _SPECS = [
         _same_shape,
         _identity_torch,
         lambda a: "identity",
+        shape_doc="any → same",
     ),
     OpSpec(
         "add",
@@ -733,6 +761,7 @@ _SPECS = [
         _add_torch,
         lambda a: "+",
         merge=True,
+        shape_doc="all inputs equal → that shape",
     ),
     OpSpec(
         "mul",
@@ -742,6 +771,7 @@ _SPECS = [
         _mul_torch,
         lambda a: "×",
         merge=True,
+        shape_doc="equal shapes, or C / C×1×1 with C×H×W → C×H×W",
     ),
     OpSpec(
         "concat",
@@ -751,6 +781,7 @@ _SPECS = [
         _concat_torch,
         lambda a: "concat",
         merge=True,
+        shape_doc="C₁×H×W, C₂×H×W, … → (C₁+C₂+…)×H×W",
     ),
 ]
 
