@@ -88,7 +88,7 @@ GROUPS_NOT_DIVISIBLE = _code("JD304", "groups-not-divisible", "{message}")
 BAD_RANK = _code("JD305", "bad-rank", "{op} needs {expected} input, got shape {shape}")
 
 # The graph as a whole
-CYCLE = _code("JD401", "cycle", "the tensors form a cycle: {chain}")
+CYCLE = _code("JD401", "cycle", "this would make a cycle: {chain}")
 LIMIT_EXCEEDED = _code("JD402", "limit-exceeded", "{message}")
 
 # Warnings
@@ -98,7 +98,7 @@ UNUSED_DEFINITION = _code(
 DANGLING_TENSOR = _code(
     "JD502",
     "dangling-tensor",
-    "the output of '{name}' is never used",
+    "tensor '{name}' is named but never used",
     Severity.WARNING,
 )
 

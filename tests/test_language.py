@@ -137,6 +137,7 @@ def test_padding_valid_and_pools() -> None:
         ("stem { skip add from nowhere }", "", "JD201", "unknown tensor 'nowhere'"),
         ("stem { relu * -1 }", "", "JD203", "a count"),
         ("stem { conv(4, 3x3) as a relu as a }", "", "JD204", "tensor 'a' is defined twice"),
+        ("stem { skip add from b relu as b }", "", "JD401", "'b' is used here but made later"),
     ],
 )
 def test_errors(body: str, head: str, code: str, needle: str) -> None:

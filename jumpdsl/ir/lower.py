@@ -80,6 +80,7 @@ class _Lowerer:
     defaults: dict[str, dict[str, Value]] = field(default_factory=dict)
     used_templates: set[str] = field(default_factory=set)
     used_tensors: set[str] = field(default_factory=set)
+    marks: dict[str, Span] = field(default_factory=dict)  # every `as NAME` in the file
     steps: int = 0
 
     # ------------------------------------------------------------ helpers
@@ -472,6 +473,16 @@ class _Lowerer:
 
     def tensor(self, name: str, span: Span, frame: _Frame) -> str:
         if name not in frame.tensors:
+            later = self.marks.get(name)
+            if later is not None and (later.line, later.column) > (span.line, span.column):
+                # Taking a tensor that is made later would close a loop.
+                raise EvalError(
+                    D.CYCLE,
+                    span,
+                    "a shortcut can only start from a tensor made before it: move 'as "
+                    f"{name}' earlier, or the shortcut later",
+                    chain=f"'{name}' is used here but made later, at {later.describe()}",
+                )
             hint = suggest(name, frame.tensors) or "name a tensor first with 'as NAME'"
             raise EvalError(D.UNKNOWN_NAME, span, hint, what="tensor", name=name)
         self.used_tensors.add(name)
@@ -622,6 +633,7 @@ def lower(
     for used in library:
         used_env = _file_env(used, low)
         _collect_templates(low, [i for i in used.items if isinstance(i, ast.Template)], used_env)
+    low.marks = _marks(module)
     file_env = _file_env(module, low)
     _collect_templates(low, [i for i in module.items if isinstance(i, ast.Template)], file_env)
     if network is None:
@@ -634,6 +646,22 @@ def lower(
     if graph is not None:
         _warn_unused(low, module, network)
     return graph
+
+
+def _marks(node: object, found: dict[str, Span] | None = None) -> dict[str, Span]:
+    """Where each tensor name is first made with ``as NAME`` anywhere in ``node``."""
+    found = {} if found is None else found
+    if isinstance(node, ast.Mark):
+        found.setdefault(node.name, node.span)
+    elif isinstance(node, tuple):
+        for item in node:
+            _marks(item, found)
+    elif isinstance(node, (ast.Module, ast.Network, ast.Template, ast.Section)):
+        _marks(node.items if isinstance(node, (ast.Module, ast.Network)) else node.body, found)
+    elif hasattr(node, "__dataclass_fields__"):
+        for name in ("body", "then", "orelse", "path", "arms"):
+            _marks(getattr(node, name, None), found)
+    return found
 
 
 def _file_env(module: ast.Module, low: _Lowerer) -> dict[str, Value]:
