@@ -61,6 +61,9 @@ EMPTY_FILE = _code("JD105", "empty-file", "the file is empty")
 TOO_DEEP = _code("JD106", "too-deep", "nesting deeper than {limit} levels")
 FILE_TOO_LARGE = _code("JD107", "file-too-large", "the file is {size} bytes, over the {limit}")
 CANNOT_READ = _code("JD108", "cannot-read", "cannot read {path}: {reason}")
+MISSING_BRACKET = _code(
+    "JD109", "missing-bracket", "missing {closer}: the {opener} at line {line} is not closed"
+)
 
 # Names, calls and values
 UNKNOWN_NAME = _code("JD201", "unknown-name", "unknown {what} '{name}'")

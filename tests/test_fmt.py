@@ -103,7 +103,7 @@ def test_syntax_error_leaves_the_file_alone(tmp_path: Path, capsys) -> None:
     before = spec.read_bytes()
     assert main(["fmt", str(spec)]) == 1
     assert spec.read_bytes() == before
-    assert "bad.jnet:2:21: error[JD101]" in capsys.readouterr().err
+    assert "bad.jnet:2:20: error[JD109]" in capsys.readouterr().err
 
 
 def test_stdin_to_stdout(monkeypatch, capsys) -> None:

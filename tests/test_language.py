@@ -172,16 +172,36 @@ def test_unknown_and_ill_typed_overrides() -> None:
 
 
 def test_syntax_errors_say_what_was_expected() -> None:
+    result = check_text("network T { input [3, 8, 8]\n stem { conv(4, 3x3) relu ] }")
+    (diag,) = result.diagnostics
+    assert diag.code == "JD101" and (diag.span.line, diag.span.column) == (2, 27)
+    assert "unexpected ']'" in diag.message and "'}'" in diag.message
+    assert "Token" not in diag.message
+
+
+def test_a_missing_paren_is_reported_where_it_belongs() -> None:
+    # Lark stops at '}'; the true place is right after 3x3, where ')' is missing.
     result = check_text("network T { input [3, 8, 8]\n stem { conv(4, 3x3 } }")
     (diag,) = result.diagnostics
-    assert diag.code == "JD101" and diag.span.line == 2
-    assert "')'" in diag.message and "Token" not in diag.message
+    assert diag.code == "JD109" and (diag.span.line, diag.span.column) == (2, 20)
+    assert diag.labels[0].span.column == 13  # the '(' that is not closed
 
 
-def test_unexpected_end_of_file() -> None:
+def test_unclosed_brace_at_end_of_file_points_at_it() -> None:
     result = check_text("network T { input [3, 8, 8]\n stem { relu ")
     (diag,) = result.diagnostics
-    assert diag.code == "JD103"
+    assert diag.code == "JD109" and "'{' at line 2" in diag.message
+
+
+def test_end_of_file_without_a_bracket_to_blame() -> None:
+    result = check_text("network T { input [3, 8, 8] }\nblock B(f) ")
+    (diag,) = result.diagnostics
+    assert diag.code == "JD103" and diag.span.line == 2
+
+
+def test_misspelt_keyword_gets_a_suggestion() -> None:
+    (diag,) = check_text("network T { inptu [3, 8, 8] }").diagnostics
+    assert diag.code == "JD101" and diag.hint == "did you mean 'input'?"
 
 
 def test_shapes_are_deterministic_order() -> None:
@@ -206,3 +226,56 @@ def test_loop_carried_values_like_python() -> None:
     graph = ok(text)
     ops = [graph.nodes[n]["op"] for n in graph if n != "input"]
     assert ops == ["conv", "relu", "conv"]
+
+
+def test_in_channels_is_the_instance_input_channel_count() -> None:
+    # A block decides identity or projection from its input, as ResNet's blocks do.
+    head = (
+        "block R(f) {\n"
+        "  conv(f, 3x3)\n"
+        "  if in_channels != f { skip add { conv(f, 1x1) } } else { skip add }\n"
+        "}\n"
+        "block Half { conv(in_channels // 2, 1x1) }"
+    )
+    graph = ok(net("learner { R(6) R(6) Half R(3) }", head=head, input="[4, 8, 8]"))
+    assert "learner.block1.skip1.conv1" in graph  # 4 → 6: projection
+    assert "learner.block2.skip1.conv1" not in graph  # 6 → 6: identity
+    assert graph.nodes["learner.block3.conv1"]["shape"] == (3, 8, 8)
+    assert "learner.block4.skip1.conv1" not in graph  # 3 → 3 after Half
+
+
+def test_in_channels_in_defaults_nested_templates_and_vectors() -> None:
+    head = (
+        "block Gate(c: int = in_channels) { skip mul { gap dense(c) sigmoid } }\n"
+        "group G { conv(2 * in_channels, 1x1) Gate }\n"
+        "block V(in_channels: int = 5) { dense(in_channels) }\n"
+        "block W { dense(in_channels + 1) }"
+    )
+    graph = ok(net("learner { G } task { gap W V }", head=head, input="[3, 8, 8]"))
+    assert graph.nodes["learner.group1.conv1"]["shape"] == (6, 8, 8)
+    # the nested Gate sees its own input (6 channels), not the group's (3)
+    assert graph.nodes["learner.group1.block1.skip1.dense1"]["shape"] == (6,)
+    assert graph.nodes["task.block1.dense1"]["shape"] == (7,)  # a vector's features
+    assert graph.nodes["task.block2.dense1"]["shape"] == (5,)  # a parameter of that name wins
+
+
+def test_in_channels_after_a_shape_error_reports_only_that_error() -> None:
+    head = "block Half { conv(in_channels // 2, 1x1) }"
+    found = errors(net("stem { conv(4, 17x17, padding=valid) } learner { Half Half }", head=head))
+    assert [code for code, _, _ in found] == ["JD303"]
+
+
+def test_a_word_parameter_calls_the_template_or_op_it_names() -> None:
+    head = (
+        "block A(f: int) { conv(f, 3x3) }\n"
+        "block B(f: int) { conv(f, 1x1) relu }\n"
+        "group Stage(unit: word, f: int, n: int, act: word = relu) { unit(f) * n act }"
+    )
+    graph = ok(net("learner { Stage(A, 4, 2) Stage(B, 8, 1, act=sigmoid) }", head=head))
+    assert graph.nodes["learner.group1.block2.conv1"]["attrs"]["kernel"] == (3, 3)
+    assert graph.nodes["learner.group1.relu1"]["op"] == "relu"
+    assert graph.nodes["learner.group2.block1.conv1"]["attrs"]["kernel"] == (1, 1)
+    assert graph.nodes["learner.group2.sigmoid1"]["op"] == "sigmoid"
+    ((code, line, message),) = errors(net("learner { Stage(Bx, 4, 1) }", head=head))
+    assert code == "JD201" and line == 5
+    assert "'Bx'" in message and "value of 'unit'" in message

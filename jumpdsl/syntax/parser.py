@@ -11,44 +11,17 @@ from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Transformer_NonRecursive, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 from lark.tree import Meta
 
 from jumpdsl import diagnostics as D
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.source import SourceFile, Span
 from jumpdsl.syntax import ast
+from jumpdsl.syntax.errors import report_syntax_error
 from jumpdsl.syntax.lark_cache import cached_lark
 
 __all__ = ["grammar_text", "parse", "parse_expression", "span_of"]
-
-# How each terminal is named in "expected ..." messages.
-_TERMINAL_WORDS = {
-    "NAME": "a name",
-    "INT": "an integer",
-    "FLOAT": "a number",
-    "SIZE": "a size such as 3x3",
-    "STRING": "a quoted string",
-    "TEMPLATE_KIND": "'block', 'group'",
-    "SECTION": "'stem', 'learner', 'task'",
-    "SHORTCUT": "'skip', 'jump'",
-    "COMPARE": "a comparison",
-    "ADD_OP": "'+' or '-'",
-    "MUL_OP": "'*', '/', '//' or '%'",
-    "LBRACE": "'{'",
-    "RBRACE": "'}'",
-    "LPAR": "'('",
-    "RPAR": "')'",
-    "LSQB": "'['",
-    "RSQB": "']'",
-    "COMMA": "','",
-    "COLON": "':'",
-    "EQUAL": "'='",
-    "STAR": "'*'",
-    "MINUS": "'-'",
-    "DOT": "'.'",
-    "$END": "the end of the file",
-}
 
 
 def grammar_text() -> str:
@@ -273,7 +246,7 @@ def parse(
     try:
         tree = _lark().parse(source.text, start="start")
     except UnexpectedInput as err:
-        _report_syntax_error(err, source, sink)
+        report_syntax_error(err, source, sink, _lark().lex)
         return None
     if comments is not None:
         comments.extend(ast.Comment(t.value, span_of(source.path, t)) for t in _comments)
@@ -291,70 +264,7 @@ def parse_expression(source: SourceFile, sink: DiagnosticSink) -> ast.Expr | Non
     try:
         tree = _lark().parse(source.text, start="expr")
     except UnexpectedInput as err:
-        _report_syntax_error(err, source, sink)
+        report_syntax_error(err, source, sink, _lark().lex)
         return None
     expr = _ToAst(source.path).transform(tree)
     return expr  # type: ignore[no-any-return]
-
-
-def _describe_token(token: Token) -> str:
-    if token.type in ("NAME",):
-        return f"name '{token.value}'"
-    if token.type in ("INT", "FLOAT", "SIZE"):
-        return f"number {token.value}"
-    if token.type == "STRING":
-        return "a string"
-    if token.type in _TERMINAL_WORDS:
-        return _TERMINAL_WORDS[token.type]
-    return f"'{token.value}'"
-
-
-def _expected_words(names: set[str]) -> str:
-    # A terminal may stand for several words ("'skip', 'jump'"): list each once.
-    words = sorted({w for n in names for w in _TERMINAL_WORDS.get(n, _keyword_word(n)).split(", ")})
-    if not words:
-        return "something else"
-    if len(words) == 1:
-        return words[0]
-    return ", ".join(words[:-1]) + " or " + words[-1]
-
-
-def _keyword_word(terminal: str) -> str:
-    # Lark names anonymous keyword terminals after the keyword in capitals ("FOR", "AS").
-    return f"'{terminal.lower()}'" if terminal.isalpha() else terminal
-
-
-def _report_syntax_error(err: UnexpectedInput, source: SourceFile, sink: DiagnosticSink) -> None:
-    if (isinstance(err, UnexpectedToken) and err.token.type == "$END") or isinstance(
-        err, UnexpectedEOF
-    ):
-        expected = _expected_words(set(getattr(err, "expected", ()) or ()))
-        sink.report(
-            D.UNEXPECTED_EOF,
-            source.end_span(),
-            expected=expected,
-            hint="check that every '{', '(' and '[' is closed",
-        )
-    elif isinstance(err, UnexpectedToken):
-        tok = err.token
-        sink.report(
-            D.UNEXPECTED_TOKEN,
-            span_of(source.path, tok),
-            found=_describe_token(tok),
-            expected=_expected_words(set(err.expected)),
-        )
-    elif isinstance(err, UnexpectedCharacters):
-        line, column = err.line, err.column
-        pos = err.pos_in_stream or 0
-        char = source.text[pos] if pos < len(source.text) else "?"
-        sink.report(
-            D.UNEXPECTED_CHARACTER,
-            Span(source.path, line, column, line, column + 1),
-            char=_show_char(char),
-        )
-
-
-def _show_char(char: str) -> str:
-    if char.isprintable() and char.isascii():
-        return f"'{char}'"
-    return f"U+{ord(char):04X}"
