@@ -19,14 +19,20 @@ from jumpdsl import diagnostics as D
 from jumpdsl.diagnostics import Code, DiagnosticSink, Label
 from jumpdsl.ir.evaluate import EvalError, evaluate, suggest
 from jumpdsl.ir.ops import INPUT_OP, OPS, AttrError, OpSpec
+from jumpdsl.ir.probe import ShapeProbe
 from jumpdsl.ir.types import conforms, infer_conforms, type_text
 from jumpdsl.ir.values import Symbol, Value, show_value, type_name
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
-__all__ = ["SECTIONS", "Limits", "find_network", "lower"]
+__all__ = ["IN_CHANNELS", "SECTIONS", "Limits", "find_network", "lower"]
 
 SECTIONS = ("stem", "learner", "task")
+
+# Bound in every block and group instance to the channel count (first dimension) of its input,
+# so a block can decide what a paper decides from its input: projection or identity shortcut,
+# DenseNet's transition width, MobileNetV2's expansion.
+IN_CHANNELS = "in_channels"
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,18 @@ class _Lowerer:
     used_tensors: set[str] = field(default_factory=set)
     marks: dict[str, Span] = field(default_factory=dict)  # every `as NAME` in the file
     steps: int = 0
+    probe: ShapeProbe = field(init=False)
+    reads: dict[int, bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.probe = ShapeProbe(self.graph)
+
+    def reads_in_channels(self, tpl: ast.Template) -> bool:
+        """Whether the template mentions ``in_channels`` (and has no parameter of that name)."""
+        if id(tpl) not in self.reads:
+            shadowed = any(p.name == IN_CHANNELS for p in tpl.params)
+            self.reads[id(tpl)] = not shadowed and _mentions(tpl, IN_CHANNELS)
+        return self.reads[id(tpl)]
 
     # ------------------------------------------------------------ helpers
     def error(self, code: Code, span: Span | None, hint: str | None = None, **fields: Any) -> None:
@@ -186,16 +204,21 @@ class _Lowerer:
     def call(self, stmt: ast.Call, frame: _Frame, cur: str) -> str:
         times = 1 if stmt.count is None else self.count(stmt.count, frame, "'*' (repeat)")
         positional, keywords = self.arguments(stmt, frame)
-        template = self.templates.get(stmt.name)
-        spec = OPS.get(stmt.name)
+        # A variable holding a word calls the op or template that the word names
+        # (`unit(f, stride)` with `unit = Bottleneck`): one group serves every kind of block.
+        bound = frame.env.get(stmt.name)
+        name = bound.name if isinstance(bound, Symbol) else stmt.name
+        template = self.templates.get(name)
+        spec = OPS.get(name)
         if template is None and spec is None:
             candidates = [*OPS, *self.templates]
             self.error(
                 D.UNKNOWN_NAME,
                 stmt.name_span,
-                suggest(stmt.name, candidates),
-                what="op or template",
-                name=stmt.name,
+                suggest(name, candidates),
+                what="op or template"
+                + ("" if name == stmt.name else f" (the value of '{stmt.name}')"),
+                name=name,
             )
             return cur
         if template is None and spec is not None and spec.merge:
@@ -350,7 +373,13 @@ class _Lowerer:
                 message=f"templates nest more than {self.limits.max_template_depth} deep",
             )
             return cur
-        env = self.bind_params(tpl.params, positional, keywords, stmt, tpl.name, template.env)
+        outer = template.env
+        if self.reads_in_channels(tpl):
+            shape = self.probe.shape(cur)
+            if shape is None:
+                return cur  # the input's shape fails upstream: the shape pass reports it there
+            outer = {**outer, IN_CHANNELS: shape[0]}
+        env = self.bind_params(tpl.params, positional, keywords, stmt, tpl.name, outer)
         path = self.next_name(frame.path, tpl.kind)
         args = ", ".join(show_value(v) for v, _ in positional)
         args += "".join(f", {k}={show_value(v)}" for k, (v, _) in keywords.items())
@@ -548,6 +577,17 @@ def _type_hint(got: str, expected: str) -> str | None:
     if "." in got and "integer" in expected:
         return "use // for integer division"
     return None
+
+
+def _mentions(node: object, name: str) -> bool:
+    """Whether an AST subtree reads the variable ``name``."""
+    if isinstance(node, ast.Var):
+        return node.name == name
+    if isinstance(node, (tuple, list)):
+        return any(_mentions(item, name) for item in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return any(_mentions(getattr(node, f.name), name) for f in dataclasses.fields(node))
+    return False
 
 
 def _destructure(target: ast.Target | ast.TargetTuple, value: Value, env: dict[str, Value]) -> None:
