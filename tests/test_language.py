@@ -131,7 +131,8 @@ def test_padding_valid_and_pools() -> None:
         ("learner { B(4) }", "block B(f) { jump concat }", "JD208", "outside a group"),
         ("task { dense(10) }", "", "JD305", "dense needs a vector"),
         ("stem { conv(4, 3x3, groups=3) }", "", "JD304", "groups=3"),
-        ("stem { maxpool(32) }", "", "JD303", "larger than"),
+        ("stem { conv(4, 32x32, padding=valid) }", "", "JD303", "larger than"),
+        ("stem { maxpool(4) maxpool(4) maxpool }", "", "JD302", "1×1 input into a size of 0×0"),
         ("stem { add }", "", "JD208", "merges several tensors"),
         ("stem { skip plus }", "", "JD201", "unknown merge 'plus'"),
         ("stem { skip add from nowhere }", "", "JD201", "unknown tensor 'nowhere'"),
@@ -279,3 +280,22 @@ def test_a_word_parameter_calls_the_template_or_op_it_names() -> None:
     ((code, line, message),) = errors(net("learner { Stage(Bx, 4, 1) }", head=head))
     assert code == "JD201" and line == 5
     assert "'Bx'" in message and "value of 'unit'" in message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "repeat 10000 { repeat 10000 { relu } }",
+        "relu * 100000000",
+        "repeat 1000000000 { }",
+        "for i in range(100000) { for j in range(100000) { relu } }",
+    ],
+)
+def test_expansion_limits_fail_fast(body: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    found = errors(net(f"stem {{ {body} }}"))
+    assert [code for code, _, _ in found] == ["JD402"]
+    # generous bound: the point is "fails early", not a benchmark
+    assert time.perf_counter() - start < 10

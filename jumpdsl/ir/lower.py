@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import networkx as nx
 
@@ -131,6 +131,36 @@ class _Lowerer:
             )
             raise _Abort
 
+    def repeated(self, times: int, span: Span, once: Callable[[str], str], cur: str) -> str:
+        """``once`` applied ``times`` times. After the first time, what the rest would add is
+        known: a spec that would pass a limit stops here, in the time of one repetition."""
+        budget = self.limits
+        if times > budget.max_steps:
+            self._too_big(span, f"repeats {times:,} times")
+        for index in range(times):
+            nodes, steps = self.graph.number_of_nodes(), self.steps
+            cur = once(cur)
+            self.tick(span)
+            if index == 0 and times > 1:
+                more_nodes = (self.graph.number_of_nodes() - nodes) * (times - 1)
+                more_steps = (self.steps - steps) * (times - 1)
+                if self.graph.number_of_nodes() + more_nodes > budget.max_nodes:
+                    total = self.graph.number_of_nodes() + more_nodes
+                    self._too_big(span, f"would expand to about {total:,} layers")
+                if self.steps + more_steps > budget.max_steps:
+                    self._too_big(span, f"would run about {self.steps + more_steps:,} statements")
+        return cur
+
+    def _too_big(self, span: Span, what: str) -> NoReturn:
+        self.error(
+            D.LIMIT_EXCEEDED,
+            span,
+            hint=f"lower the count, or raise the limit with --max-nodes "
+            f"(now {self.limits.max_nodes:,} layers)",
+            message=f"this {what}, over the limit",
+        )
+        raise _Abort
+
     def add_node(self, node: str, op: str, attrs: dict[str, Any], frame: _Frame, span: Span) -> str:
         if self.graph.number_of_nodes() >= self.limits.max_nodes:
             self.error(
@@ -167,9 +197,10 @@ class _Lowerer:
             if isinstance(stmt, ast.Call):
                 return self.call(stmt, frame, cur)
             if isinstance(stmt, ast.Repeat):
-                for _ in range(self.count(stmt.count, frame, "repeat")):
-                    cur = self.stmts(stmt.body, frame, cur)
-                return cur
+                times = self.count(stmt.count, frame, "repeat")
+                return self.repeated(
+                    times, stmt.span, lambda c: self.stmts(stmt.body, frame, c), cur
+                )
             if isinstance(stmt, ast.Shortcut):
                 return self.shortcut(stmt, frame, cur)
             if isinstance(stmt, ast.Branch):
@@ -230,13 +261,14 @@ class _Lowerer:
                 message=f"'{stmt.name}' merges several tensors and cannot stand in a sequence",
             )
             return cur
-        for _ in range(times):
-            self.tick(stmt.span)
+
+        def once(cur: str) -> str:
             if template is not None:
-                cur = self.instantiate(template, positional, keywords, stmt, frame, cur)
-            elif spec is not None:
-                cur = self.layer(spec, positional, keywords, stmt, frame, cur)
-        return cur
+                return self.instantiate(template, positional, keywords, stmt, frame, cur)
+            assert spec is not None
+            return self.layer(spec, positional, keywords, stmt, frame, cur)
+
+        return self.repeated(times, stmt.span, once, cur)
 
     def arguments(
         self, stmt: ast.Call, frame: _Frame
@@ -545,10 +577,13 @@ class _Lowerer:
             )
         # Like Python: loop variables and lets stay in the enclosing scope, so a value can be
         # carried from one iteration to the next (`let cin = c`).
-        for item in items:
-            _destructure(stmt.target, item, frame.env)
-            cur = self.stmts(stmt.body, frame, cur)
-        return cur
+        iterator = iter(items)
+
+        def once(cur: str) -> str:
+            _destructure(stmt.target, next(iterator), frame.env)
+            return self.stmts(stmt.body, frame, cur)
+
+        return self.repeated(len(items), stmt.span, once, cur)
 
     def if_stmt(self, stmt: ast.If, frame: _Frame, cur: str) -> str:
         cond = self.eval(stmt.cond, frame.env)

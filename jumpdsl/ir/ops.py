@@ -274,6 +274,17 @@ def _window_out(op: str, shape: Shape, a: Attrs) -> tuple[int, int]:
     dh, dw = a.get("dilation") or (1, 1)
     ph, pw = _padding_pair(a)
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    if op != "conv" and (span_h > height + 2 * ph or span_w > width + 2 * pw):
+        # A pool finds nothing left to pool: the map has shrunk away earlier.
+        raise ShapeError(
+            "JD302",
+            "the map is already this small: remove a pooling or strided step before it, "
+            "or start from a larger input",
+            op=op,
+            size=f"{height}×{width}",
+            out=f"{max(height + 2 * ph - span_h, -1) // sh + 1}×"
+            f"{max(width + 2 * pw - span_w, -1) // sw + 1}",
+        )
     if span_h > height + 2 * ph or span_w > width + 2 * pw:
         raise ShapeError(
             "JD303",

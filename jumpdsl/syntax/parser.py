@@ -224,6 +224,34 @@ class _ToAst(Transformer_NonRecursive):
         return ast.TupleLit(tuple(_present(children)), self._span(meta))
 
 
+# Deepest nesting of AST nodes accepted. Later stages walk the tree recursively; this keeps them
+# far from Python's recursion limit (real specs nest less than 15 deep).
+MAX_NESTING = 64
+
+
+def _shallow_enough(root: object, sink: DiagnosticSink) -> bool:
+    """False (with a diagnostic at the first node too deep) when nesting passes MAX_NESTING."""
+    stack: list[tuple[object, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend((item, depth) for item in node)
+            continue
+        fields = getattr(node, "__dataclass_fields__", None)
+        if fields is None:
+            continue
+        if depth > MAX_NESTING:
+            sink.report(
+                D.TOO_DEEP,
+                getattr(node, "span", None),
+                limit=MAX_NESTING,
+                hint="split the expression or the nesting with 'let' or templates",
+            )
+            return False
+        stack.extend((getattr(node, name), depth + 1) for name in fields)
+    return True
+
+
 def parse(
     source: SourceFile, sink: DiagnosticSink, comments: list[ast.Comment] | None = None
 ) -> ast.Module | None:
@@ -252,7 +280,7 @@ def parse(
         comments.extend(ast.Comment(t.value, span_of(source.path, t)) for t in _comments)
     module = _ToAst(source.path).transform(tree)
     assert isinstance(module, ast.Module)
-    return module
+    return module if _shallow_enough(module, sink) else None
 
 
 def parse_expression(source: SourceFile, sink: DiagnosticSink) -> ast.Expr | None:
@@ -267,4 +295,4 @@ def parse_expression(source: SourceFile, sink: DiagnosticSink) -> ast.Expr | Non
         report_syntax_error(err, source, sink, _lark().lex)
         return None
     expr = _ToAst(source.path).transform(tree)
-    return expr  # type: ignore[no-any-return]
+    return expr if _shallow_enough(expr, sink) else None  # type: ignore[no-any-return]
