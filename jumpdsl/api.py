@@ -110,8 +110,9 @@ def check_text(
 def check_source_text(path: str | Path) -> SourceFile | Checked:
     """A spec's text as a SourceFile, or a failed :class:`Checked` saying why it can't be read."""
     sink = DiagnosticSink()
-    source = _read(Path(path), str(path), sink, None)
-    return source if source is not None else Checked(str(path), None, sink.sorted())
+    shown: dict[str, SourceFile] = {}
+    source = _read(Path(path), str(path), sink, None, shown)
+    return source if source is not None else Checked(str(path), None, sink.sorted(), shown)
 
 
 def check_file(
@@ -123,14 +124,25 @@ def check_file(
     """Check a spec file; unreadable or non-UTF-8 files come back as diagnostics."""
     shown = str(path)
     sink = DiagnosticSink()
-    source = _read(Path(path), shown, sink, None)
+    lossy: dict[str, SourceFile] = {}
+    source = _read(Path(path), shown, sink, None, lossy)
     if source is None:
-        return Checked(shown, None, sink.sorted())
+        return Checked(shown, None, sink.sorted(), lossy)
     return _check_source(source, params, limits, Path(path))
 
 
-def _read(path: Path, shown: str, sink: DiagnosticSink, span: Span | None) -> SourceFile | None:
-    """A spec's text, or None with a diagnostic (at ``span``, the ``use`` that asked for it)."""
+def _read(
+    path: Path,
+    shown: str,
+    sink: DiagnosticSink,
+    span: Span | None,
+    sources: dict[str, SourceFile] | None = None,
+) -> SourceFile | None:
+    """A spec's text, or None with a diagnostic (at ``span``, the ``use`` that asked for it).
+
+    For a file that is not UTF-8, ``sources`` gets a copy with the bad bytes replaced, so the
+    diagnostic can still show the line.
+    """
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -150,6 +162,8 @@ def _read(path: Path, shown: str, sink: DiagnosticSink, span: Span | None) -> So
     try:
         return SourceFile(shown, decode_source(data))
     except SourceDecodeError as err:
+        if sources is not None:
+            sources[shown] = SourceFile(shown, data.decode("utf-8", errors="replace"))
         sink.report(
             D.NOT_UTF8,
             Span(shown, err.line, err.column, err.line, err.column + 1),
@@ -200,7 +214,7 @@ def _load_uses(
         if target in loaded:
             continue
         shown = _shown_path(target)
-        source = _read(target, shown, sink, use.span)
+        source = _read(target, shown, sink, use.span, sources)
         used = parse(source, sink) if source is not None else None
         loaded[target] = used
         if source is not None:

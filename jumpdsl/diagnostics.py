@@ -33,6 +33,13 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
+class _Fields(dict[str, Any]):
+    """Template fields; an optional one left out (such as ``where``) reads as nothing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 @dataclass(frozen=True)
 class Code:
     """One kind of problem: a stable code, a short name and the message template."""
@@ -41,6 +48,10 @@ class Code:
     name: str
     template: str
     severity: Severity = Severity.ERROR
+
+    def message(self, fields: dict[str, Any]) -> str:
+        """The template filled in; an optional field left out (``where``) reads as nothing."""
+        return self.template.format_map(_Fields(fields))
 
 
 CODES: dict[str, Code] = {}
@@ -66,10 +77,10 @@ MISSING_BRACKET = _code(
 )
 
 # Names, calls and values
-UNKNOWN_NAME = _code("JD201", "unknown-name", "unknown {what} '{name}'")
+UNKNOWN_NAME = _code("JD201", "unknown-name", "unknown {what} '{name}'{where}")
 BAD_ARGUMENTS = _code("JD202", "bad-arguments", "{message}")
 BAD_TYPE = _code("JD203", "bad-type", "{what} expects {expected}, got {got}")
-DUPLICATE_NAME = _code("JD204", "duplicate-name", "{what} '{name}' is defined twice")
+DUPLICATE_NAME = _code("JD204", "duplicate-name", "{what} '{name}' is defined twice{where}")
 RECURSIVE_TEMPLATE = _code(
     "JD205", "recursive-template", "{kind} '{name}' uses itself (through {chain})"
 )
@@ -163,9 +174,7 @@ class DiagnosticSink:
         hint: str | None = None,
         **fields: Any,
     ) -> Diagnostic:
-        diag = Diagnostic(
-            code.code, code.severity, code.template.format(**fields), span, labels, hint
-        )
+        diag = Diagnostic(code.code, code.severity, code.message(fields), span, labels, hint)
         if diag not in self.items:
             self.items.append(diag)
         return diag

@@ -124,7 +124,7 @@ def test_padding_valid_and_pools() -> None:
     [
         ("stem { cnov(4, 3x3) }", "", "JD201", "unknown op or template 'cnov'"),
         ("stem { conv(4) }", "", "JD202", "conv needs the argument 'kernel'"),
-        ("stem { conv(4, 3x3, strid=2) }", "", "JD201", "unknown argument of conv 'strid'"),
+        ("stem { conv(4, 3x3, strid=2) }", "", "JD201", "unknown argument 'strid' of conv"),
         ("stem { conv(4 / 2, 3x3) }", "", "JD203", "conv argument 'filters' expects"),
         ("stem { conv(fliters, 3x3) }", "", "JD201", "unknown name 'fliters'"),
         ("learner { B(4) }", "block B(f) { B(f) }", "JD205", "uses itself"),

@@ -75,7 +75,7 @@ def _range(span: Span, *args: Value) -> list[int]:
         raise _bad(span, "range takes one to three integers")
     values = range(*args)  # type: ignore[arg-type]
     if len(values) > MAX_SEQUENCE:
-        raise _bad(span, f"range of {len(values)} items is over the limit of {MAX_SEQUENCE}")
+        raise _bad(span, f"range of {len(values):,} items is over the limit of {MAX_SEQUENCE:,}")
     return list(values)
 
 

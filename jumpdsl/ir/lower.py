@@ -305,8 +305,8 @@ class _Lowerer:
             raise EvalError(
                 D.BAD_ARGUMENTS,
                 positional[len(names)][1].span,
-                f"{what} takes: {', '.join(names) or 'no arguments'}",
-                message=f"{what} takes at most {len(names)} arguments, got {len(positional)}",
+                f"{what} takes: {', '.join(names)}" if names else f"write plain '{what}'",
+                message=_arity_message(what, len(names), len(positional)),
             )
         bound = dict(zip(names, positional, strict=False))
         for name, (value, arg) in keywords.items():
@@ -315,8 +315,9 @@ class _Lowerer:
                     D.UNKNOWN_NAME,
                     arg.span,
                     suggest(name, names),
-                    what=f"argument of {what}",
+                    what="argument",
                     name=name,
+                    where=f" of {what}",
                 )
             if name in bound:
                 raise EvalError(
@@ -353,7 +354,7 @@ class _Lowerer:
         except AttrError as err:
             name = next(n for n in names if n in given and _fails(spec, n, given[n]))
             value, arg = bound[name]
-            if isinstance(value, Symbol) and "or" not in err.expected:
+            if isinstance(value, Symbol) and not err.choices:
                 raise EvalError(
                     D.UNKNOWN_NAME,
                     arg.value.span,
@@ -364,7 +365,7 @@ class _Lowerer:
             raise EvalError(
                 D.BAD_TYPE,
                 arg.value.span,
-                _type_hint(err.got, err.expected),
+                _type_hint(err.got, err.expected) or suggest(str(value), err.choices),
                 what=f"{spec.name} argument '{name}'",
                 expected=err.expected,
                 got=err.got,
@@ -537,6 +538,7 @@ class _Lowerer:
             later = self.marks.get(name)
             if later is not None and (later.line, later.column) > (span.line, span.column):
                 # Taking a tensor that is made later would close a loop.
+                self.used_tensors.add(name)  # one mistake, one message
                 raise EvalError(
                     D.CYCLE,
                     span,
@@ -598,6 +600,13 @@ class _Lowerer:
             )
         body = stmt.then if cond else stmt.orelse
         return self.stmts(body or (), frame, cur)
+
+
+def _arity_message(what: str, takes: int, given: int) -> str:
+    if takes == 0:
+        return f"{what} takes no arguments, got {given}"
+    plural = "argument" if takes == 1 else "arguments"
+    return f"{what} takes {takes} {plural} at most, got {given}"
 
 
 def _fails(spec: OpSpec, name: str, value: Value) -> bool:
@@ -753,19 +762,20 @@ def _file_env(module: ast.Module, low: _Lowerer) -> dict[str, Value]:
 def _collect_templates(low: _Lowerer, items: list[ast.Template], env: Mapping[str, Value]) -> None:
     for tpl in items:
         if tpl.name in low.templates or tpl.name in OPS:
-            what = "op" if tpl.name in OPS else low.templates[tpl.name].node.kind
+            builtin = tpl.name in OPS
             labels = (
                 ()
-                if tpl.name in OPS
+                if builtin
                 else (Label(low.templates[tpl.name].node.name_span, "first defined here"),)
             )
             low.sink.report(
                 D.DUPLICATE_NAME,
                 tpl.name_span,
-                what=what,
+                what=tpl.kind,
                 name=tpl.name,
+                where=f" ('{tpl.name}' is a built-in op)" if builtin else "",
                 labels=labels,
-                hint="rename one of them",
+                hint="rename the template" if builtin else "rename one of them",
             )
             continue
         low.templates[tpl.name] = _Template(tpl, env)
@@ -860,8 +870,7 @@ def _bind_network_params(
                     D.BAD_OVERRIDE,
                     span,
                     hint=f"{param.name} is declared at {param.span.describe()}",
-                    message=f"{param.name}={show_value(value)}: "
-                    f"{err.code.template.format(**err.fields)}",
+                    message=f"{param.name}={show_value(value)}: {err.code.message(err.fields)}",
                 )
                 ok = False
                 continue
@@ -917,8 +926,9 @@ def _read_defaults(low: _Lowerer, defaults: ast.Defaults, env: Mapping[str, Valu
                     D.UNKNOWN_NAME,
                     setting.span,
                     suggest(attr, spec.attr_index),
-                    what=f"attribute of {op}",
+                    what="attribute",
                     name=attr,
+                    where=f" of {op}",
                 )
                 continue
             targets = [spec]
@@ -936,7 +946,7 @@ def _read_defaults(low: _Lowerer, defaults: ast.Defaults, env: Mapping[str, Valu
             low.error(
                 D.BAD_TYPE,
                 setting.value.span,
-                None,
+                suggest(str(value), err.choices),
                 what=f"default '{attr}'",
                 expected=err.expected,
                 got=err.got,

@@ -74,10 +74,11 @@ class ShapeError(Exception):
 class AttrError(Exception):
     """An argument of the wrong type or range; the message says what was expected."""
 
-    def __init__(self, expected: str, got: str) -> None:
+    def __init__(self, expected: str, got: str, choices: tuple[str, ...] = ()) -> None:
         super().__init__(f"expected {expected}, got {got}")
         self.expected = expected
         self.got = got
+        self.choices = choices  # the words accepted, when the attribute takes words
 
 
 # ---------------------------------------------------------------- attributes
@@ -137,14 +138,16 @@ def _padding(value: Any) -> str | tuple[int, int]:
         and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
     ):
         return (value[0], value[1])
-    raise AttrError("same, valid or a padding such as 1 or (0, 3)", show_value(value))
+    raise AttrError(
+        "same, valid or a padding such as 1 or (0, 3)", show_value(value), ("same", "valid")
+    )
 
 
 def _choice(*choices: str) -> Callable[[Any], str]:
     def coerce(value: Any) -> str:
         if isinstance(value, (Symbol, str)) and str(value) in choices:
             return str(value)
-        raise AttrError(" or ".join(choices), show_value(value))
+        raise AttrError(" or ".join(choices), show_value(value), choices)
 
     return coerce
 

@@ -167,6 +167,14 @@ def _keyword_hint(token: Token, expected: set[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def _comma_hint(token: Token, expected: set[str]) -> str | None:
+    """Two values in a row where a list goes on: most likely a ',' is missing."""
+    values = ("INT", "FLOAT", "SIZE", "STRING", "NAME", "LSQB", "LPAR")
+    if token.type in values and "COMMA" in expected:
+        return "is a ',' missing before it?"
+    return None
+
+
 def _starts_something(token: Token, tokens: list[Token]) -> bool:
     """Whether the token looks like what comes after a bracket (a name, a keyword, another
     closer, a body after an unclosed '(' or '['): then a missing closer explains the error."""
@@ -202,9 +210,11 @@ def report_syntax_error(
         tokens = _tokens_before(lex, source.text, len(source.text)) if lex else []
         if _missing_closer(source, sink, tokens, expected):
             return
+        # Past the comments and blank lines at the end: just after the last real token.
+        where = _after(source.path, tokens[-1]) if tokens else source.end_span()
         sink.report(
             D.UNEXPECTED_EOF,
-            source.end_span(),
+            where,
             expected=_expected_words(expected),
             hint="check that every '{', '(' and '[' is closed",
         )
@@ -216,7 +226,7 @@ def report_syntax_error(
         sink.report(
             D.UNEXPECTED_TOKEN,
             _token_span(source.path, token),
-            hint=_keyword_hint(token, expected),
+            hint=_keyword_hint(token, expected) or _comma_hint(token, expected),
             found=_describe_token(token),
             expected=_expected_words(expected),
         )
@@ -224,8 +234,10 @@ def report_syntax_error(
         pos = err.pos_in_stream or 0
         char = source.text[pos] if pos < len(source.text) else "?"
         line, column = err.line or 1, err.column or 1
+        quote = char in "\"'"
         sink.report(
             D.UNEXPECTED_CHARACTER,
             Span(source.path, line, column, line, column + 1),
+            hint="a string ends on the line it starts, with the same quote" if quote else None,
             char=_show_char(char),
         )

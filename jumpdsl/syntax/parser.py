@@ -238,7 +238,7 @@ def _shallow_enough(root: object, sink: DiagnosticSink) -> bool:
             stack.extend((item, depth) for item in node)
             continue
         fields = getattr(node, "__dataclass_fields__", None)
-        if fields is None:
+        if fields is None or isinstance(node, Span):
             continue
         if depth > MAX_NESTING:
             sink.report(
