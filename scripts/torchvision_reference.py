@@ -1,0 +1,144 @@
+"""Write tests/data/torchvision_reference.json: what torchvision builds for each zoo model.
+
+Run with a Python that has torchvision (it does not import beside the project's torch here, so
+use a separate environment), from the repository root:
+
+    python3 -m venv /tmp/tvenv
+    /tmp/tvenv/bin/pip install torch==2.14.1 torchvision==0.29.1
+    /tmp/tvenv/bin/python scripts/torchvision_reference.py
+
+For each model (1000 classes, 3×224×224): the trainable parameter count, every parameter
+tensor's name and shape in module order, the multiply-accumulates of its convs and linear layers
+counted by forward hooks (what jumpdsl's summary counts), and torchvision's published figures
+(the weights' meta: num_params, and _ops in GFLOPS, which torchvision counts as MACs). For some
+single blocks, taken out of those models: input shape, output shape and parameter shapes.
+No jumpdsl import: this is the reference the tests hold our specs to.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+import torchvision
+from torch import nn
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "torchvision_reference.json"
+
+MODELS = [
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "resnet152",
+    "wide_resnet50_2",
+    "resnext50_32x4d",
+    "densenet121",
+    "mobilenet_v2",
+    "vgg16_bn",
+]
+
+# name → (model, dotted path of the block inside it, input shape without the batch axis)
+BLOCKS = {
+    "resnet_basic": ("resnet18", "layer1.0", [64, 56, 56]),
+    "resnet_basic_down": ("resnet18", "layer2.0", [64, 56, 56]),
+    "resnet_bottleneck_first": ("resnet50", "layer1.0", [64, 56, 56]),
+    "resnet_bottleneck": ("resnet50", "layer1.1", [256, 56, 56]),
+    "resnet_bottleneck_down": ("resnet50", "layer2.0", [256, 56, 56]),
+    "resnext_bottleneck_down": ("resnext50_32x4d", "layer3.0", [512, 28, 28]),
+    "wide_bottleneck_down": ("wide_resnet50_2", "layer4.0", [1024, 14, 14]),
+    "dense_layer": ("densenet121", "features.denseblock2.denselayer3", [192, 28, 28]),
+    "dense_block": ("densenet121", "features.denseblock1", [64, 56, 56]),
+    "dense_transition": ("densenet121", "features.transition1", [256, 56, 56]),
+    "inverted_residual_t1": ("mobilenet_v2", "features.1", [32, 112, 112]),
+    "inverted_residual_down": ("mobilenet_v2", "features.2", [16, 112, 112]),
+    "inverted_residual_skip": ("mobilenet_v2", "features.3", [24, 56, 56]),
+}
+
+
+def _shapes(module: nn.Module) -> list[list[Any]]:
+    return [[name, list(p.shape)] for name, p in module.named_parameters() if p.requires_grad]
+
+
+def _macs(model: nn.Module, shape: list[int]) -> int:
+    """Multiply-accumulates of Conv2d and Linear layers for one input of ``shape``."""
+    total = 0
+
+    def conv(module: nn.Conv2d, args: Any, out: torch.Tensor) -> None:
+        nonlocal total
+        kh, kw = module.kernel_size
+        per_output = module.in_channels // module.groups * kh * kw
+        total += out[0].numel() * per_output
+
+    def linear(module: nn.Linear, args: Any, out: torch.Tensor) -> None:
+        nonlocal total
+        total += module.in_features * module.out_features
+
+    hooks = []
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            hooks.append(module.register_forward_hook(conv))
+        elif isinstance(module, nn.Linear):
+            hooks.append(module.register_forward_hook(linear))
+    with torch.no_grad():
+        model(torch.zeros(1, *shape))
+    for hook in hooks:
+        hook.remove()
+    return total
+
+
+def _compact(text: str) -> str:
+    """Shapes on one line, and each parameter's [name, shape] too: one parameter a line."""
+    text = re.sub(r"\[([^\[\]{}]*)\]", lambda m: "[" + " ".join(m[1].split()) + "]", text)
+    return re.sub(r'\[\s*("[^"]*"),\s*(\[[^\[\]\n]*\])\s*\]', r"[\1, \2]", text)
+
+
+def main() -> int:
+    torch.manual_seed(0)
+    models: dict[str, nn.Module] = {}
+    result: dict[str, Any] = {
+        "generated_by": "scripts/torchvision_reference.py",
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "input": [3, 224, 224],
+        "models": {},
+        "blocks": {},
+    }
+    for name in MODELS:
+        model = torchvision.models.get_model(name, weights=None, num_classes=1000).eval()
+        models[name] = model
+        meta = torchvision.models.get_model_weights(name).DEFAULT.meta
+        result["models"][name] = {
+            "params": sum(p.numel() for p in model.parameters() if p.requires_grad),
+            "macs": _macs(model, result["input"]),
+            "published_params": meta["num_params"],
+            "published_gmacs": meta["_ops"],
+            "shapes": _shapes(model),
+        }
+        print(name, result["models"][name]["params"], result["models"][name]["macs"])
+    for name, (model_name, path, shape) in BLOCKS.items():
+        block = models[model_name].get_submodule(path)
+        with torch.no_grad():
+            out = block(torch.zeros(1, *shape))
+        if isinstance(out, list):  # not expected; keeps the record honest if it happens
+            raise TypeError(f"{name}: block returns a list")
+        result["blocks"][name] = {
+            "model": model_name,
+            "path": path,
+            "input": shape,
+            "output": list(out.shape[1:]),
+            "params": sum(p.numel() for p in block.parameters()),
+            "shapes": _shapes(block),
+        }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(_compact(json.dumps(result, indent=1)) + "\n", encoding="utf-8")
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
