@@ -1,0 +1,63 @@
+"""Copy torchvision's weights and buffers into the zoo's compiled specs, in order, and compare
+the outputs: the check that the parameter tensors map one to one, by value and not only by shape.
+
+Run with the environment that has torchvision (see scripts/torchvision_reference.py) plus
+jumpdsl's pure-Python dependencies, from the repository root:
+
+    /tmp/tvenv/bin/pip install lark graphviz
+    /tmp/tvenv/bin/python scripts/torchvision_equivalence.py [resnet50 ...]
+
+Prints the largest absolute difference of the logits per model (0.0 when they agree exactly)
+and exits 1 when one is above 1e-4. BN running statistics are randomised first, so the buffers
+have to map too.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import torch
+import torchvision
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # jumpdsl from this checkout, without installing it here
+
+from jumpdsl.api import check_file  # noqa: E402
+from jumpdsl.backends.torch_fx import build_module  # noqa: E402
+
+# The models of the reference data: the ten torchvision models of the zoo.
+REFERENCE = ROOT / "tests" / "data" / "torchvision_reference.json"
+MODELS = list(json.loads(REFERENCE.read_text(encoding="utf-8"))["models"])
+
+
+def largest_difference(name: str) -> float:
+    graph = check_file(ROOT / "specs" / f"{name}.jnet").raise_for_errors()
+    ours = build_module(graph).eval()
+    theirs = torchvision.models.get_model(name, weights=None).eval()
+    with torch.no_grad():
+        for module in theirs.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.1, 0.1)
+                module.running_var.uniform_(0.5, 1.5)
+        for mine, reference in zip(ours.parameters(), theirs.parameters(), strict=True):
+            mine.copy_(reference)
+        for mine, reference in zip(ours.buffers(), theirs.buffers(), strict=True):
+            mine.copy_(reference)
+        x = torch.randn(2, 3, 224, 224)
+        return float((ours(x) - theirs(x)).abs().max())
+
+
+def main() -> int:
+    torch.manual_seed(0)
+    worst = 0.0
+    for name in sys.argv[1:] or MODELS:
+        difference = largest_difference(name)
+        worst = max(worst, difference)
+        print(f"{name}: largest difference {difference:.3g}", flush=True)
+    return 0 if worst <= 1e-4 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""The model zoo: every spec checks, compiles, runs and draws, and equals its reference to the
+parameter: torchvision's models (tests/data/torchvision_reference.json, written by
+scripts/torchvision_reference.py), the seed's JumpNet figures, and a pre-activation ResNet
+written out in PyTorch here.
+
+``pytest -s tests/test_zoo.py -k table`` prints the zoo table (params, MACs, lines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+from conftest import ROOT, SPECS
+from reference import (
+    compile_on_meta,
+    forward_param_shapes,
+    reference_shapes,
+    torchvision_reference,
+)
+from torch import nn
+
+from jumpdsl.api import check_file
+from jumpdsl.backends.summary import summarize
+from jumpdsl.backends.torch_fx import build_module
+from jumpdsl.cli import build_parser, main
+
+
+def jumpnet_params(
+    stem: tuple[int, int],
+    groups: list[tuple[int, int]],
+    classes: int,
+    bias: bool = True,
+    reduction: int = 1,
+) -> int:
+    """JumpNet's parameter count written out from the seed's description of its layers."""
+
+    def conv(cin: int, cout: int, k: int) -> int:
+        return cin * cout * k * k + (cout if bias else 0)
+
+    total = conv(3, stem[0], 3) + 2 * stem[0] + conv(stem[0], stem[1], 3) + 2 * stem[1]
+    channels = stem[1]
+    for f, n in groups:
+        w = f // reduction
+        block = 2 * f + conv(f, w, 1) + 2 * w + conv(w, w, 3) + 2 * w + conv(w, f, 1)
+        total += n * block + 2 * f + conv(f, f, 1)  # the blocks, then BN-ReLU-conv /2
+        total += 2 * channels + conv(channels, f, 1)  # the jump: BN, conv /2
+        channels = 2 * f
+    return total + channels * classes + classes
+
+
+JUMPNET_CIFAR = ((16, 32), [(32, 3), (64, 4), (128, 3)])
+JUMPNET_50_STEM = (32, 64)
+
+
+@dataclass(frozen=True)
+class Model:
+    spec: str
+    params: int  # the reference's trainable parameters
+    torchvision: str | None = None  # the reference model in the JSON
+    overrides: dict[str, Any] = field(default_factory=dict)
+    real_forward: bool = False  # run a real forward (else on the meta device: CPU time)
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.spec.removesuffix(".jnet")
+
+
+ZOO = [
+    Model("resnet18.jnet", 11_689_512, "resnet18", real_forward=True),
+    Model("resnet34.jnet", 21_797_672, "resnet34"),
+    Model("resnet50.jnet", 25_557_032, "resnet50"),
+    Model("resnet101.jnet", 44_549_160, "resnet101"),
+    Model("resnet152.jnet", 60_192_808, "resnet152"),
+    Model("wide_resnet50_2.jnet", 68_883_240, "wide_resnet50_2"),
+    Model("resnext50_32x4d.jnet", 25_028_904, "resnext50_32x4d"),
+    Model("densenet121.jnet", 7_978_856, "densenet121"),
+    Model("mobilenet_v2.jnet", 3_504_872, "mobilenet_v2", real_forward=True),
+    Model("vgg16_bn.jnet", 138_365_992, "vgg16_bn"),
+    Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
+    Model("jumpnet.jnet", 813_418, real_forward=True),
+    Model(
+        "jumpnet.jnet",
+        jumpnet_params(*JUMPNET_CIFAR, 10, bias=False, reduction=2),
+        overrides={"bias": False, "reduction": 2},
+        real_forward=True,
+        label="jumpnet (narrow)",
+    ),
+    Model("jumpnet50.jnet", 14_598_090),
+    Model("jumpnet101.jnet", 26_892_490),
+    Model("jumpnet152.jnet", 37_019_594),
+]
+IDS = [m.name for m in ZOO]
+
+# The published figures the issue names, in MACs at 224×224.
+ISSUE_MACS = {"resnet50": 4.1e9, "resnet18": 1.8e9, "mobilenet_v2": 0.3e9}
+
+
+def checked(model: Model) -> Any:
+    result = check_file(SPECS / model.spec, model.overrides)
+    assert result.ok, [d.message for d in result.diagnostics]
+    return result.graph
+
+
+def test_every_spec_is_in_the_zoo() -> None:
+    others = {"digits.jnet"}  # a training example, not a zoo model
+    assert {m.spec for m in ZOO} == {p.name for p in SPECS.glob("*.jnet")} - others
+
+
+def test_jumpnet_formula_reproduces_the_seed() -> None:
+    # The formula is the reference for the narrow variant; it must give the seed's figures.
+    assert jumpnet_params(*JUMPNET_CIFAR, 10) == 813_418
+    assert jumpnet_params(*JUMPNET_CIFAR, 100) == 836_548
+    assert jumpnet_params(JUMPNET_50_STEM, [(64, 3), (128, 4), (256, 6), (512, 3)], 10) == (
+        14_598_090
+    )
+
+
+@pytest.mark.parametrize("model", ZOO, ids=IDS)
+def test_parameter_count(model: Model) -> None:
+    summary = summarize(checked(model))
+    assert summary["params"] == model.params
+    if model.torchvision:
+        assert model.params == torchvision_reference()["models"][model.torchvision]["params"]
+
+
+TORCHVISION = [m for m in ZOO if m.torchvision]
+
+
+@pytest.mark.parametrize("model", TORCHVISION, ids=[m.name for m in TORCHVISION])
+def test_parameter_shapes_map_one_to_one_onto_torchvision(model: Model) -> None:
+    # Same shapes in the same order: torchvision's state_dict values load in sequence.
+    ref = torchvision_reference()["models"][model.torchvision]
+    module = compile_on_meta(checked(model))
+    ours = forward_param_shapes(module)
+    assert ours == [list(p.shape) for p in module.parameters()]  # module order = forward order
+    assert ours == reference_shapes(ref)
+
+
+@pytest.mark.parametrize("model", TORCHVISION, ids=[m.name for m in TORCHVISION])
+def test_macs_match_torchvision_and_the_published_figures(model: Model) -> None:
+    ref = torchvision_reference()["models"][model.torchvision]
+    macs = summarize(checked(model))["macs"]
+    assert macs == ref["macs"]  # conv and linear MACs, counted by hooks on torchvision's model
+    assert abs(macs / (ref["published_gmacs"] * 1e9) - 1) < 0.01
+    if model.torchvision in ISSUE_MACS:
+        assert abs(macs / ISSUE_MACS[model.torchvision] - 1) < 0.01
+
+
+@pytest.mark.parametrize("model", ZOO, ids=IDS)
+def test_forward_gives_batch_by_classes(model: Model) -> None:
+    graph = checked(model)
+    classes = graph.graph["params"]["classes"]
+    shape = graph.graph["input_shape"]
+    if model.real_forward:
+        module = build_module(graph, seed=0).eval()
+        with torch.no_grad():
+            out = module(torch.randn(2, *shape))
+        assert torch.isfinite(out).all()
+    else:
+        out = compile_on_meta(graph)(torch.empty(2, *shape, device="meta"))
+    assert tuple(out.shape) == (2, classes)
+
+
+@pytest.mark.parametrize("model", ZOO, ids=IDS)
+def test_classes_parameter(model: Model) -> None:
+    result = check_file(SPECS / model.spec, {**model.overrides, "classes": 7})
+    assert result.ok
+    assert summarize(result.graph)["output_shape"] == [7]
+
+
+def _draw_args() -> list[str]:
+    # `draw --depth N` collapses templates below depth N; older CLIs draw everything.
+    return ["--depth", "1"] if "--depth" in build_parser().format_help() else []
+
+
+@pytest.mark.parametrize("model", [m for m in ZOO if not m.overrides], ids=lambda m: m.name)
+def test_draws(model: Model, tmp_path: Path) -> None:
+    out = tmp_path / "figure.svg"
+    assert main(["draw", str(SPECS / model.spec), *_draw_args(), "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
+
+
+# ---------------------------------------------------------------- pre-activation ResNet
+
+
+class _PreActBlock(nn.Module):
+    """He et al. 2016's v2 basic block, written out in PyTorch."""
+
+    def __init__(self, cin: int, f: int, stride: int) -> None:
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, f, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(f)
+        self.conv2 = nn.Conv2d(f, f, 3, 1, 1, bias=False)
+        projection = stride != 1 or cin != f
+        self.shortcut = nn.Conv2d(cin, f, 1, stride, bias=False) if projection else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = F.relu(self.bn1(x))
+        shortcut = x if self.shortcut is None else self.shortcut(out)
+        out = self.conv2(F.relu(self.bn2(self.conv1(out))))
+        return out + shortcut
+
+
+class _PreActResNet18(nn.Module):
+    def __init__(self, classes: int = 10) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        blocks, cin = [], 64
+        for f, stride in [(64, 1), (128, 2), (256, 2), (512, 2)]:
+            blocks += [_PreActBlock(cin, f, stride), _PreActBlock(f, f, 1)]
+            cin = f
+        self.blocks = nn.Sequential(*blocks)
+        self.bn = nn.BatchNorm2d(512)
+        self.linear = nn.Linear(512, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = F.relu(self.bn(self.blocks(self.conv1(x))))
+        return self.linear(out.mean((2, 3)))
+
+
+def test_preact_resnet18_computes_what_pytorch_does() -> None:
+    # Weights copied one to one in order give the same outputs: same layers, same order.
+    ours = build_module(checked(ZOO[IDS.index("preact_resnet18_cifar")]), seed=0).eval()
+    reference = _PreActResNet18().eval()
+    assert [p.shape for p in ours.parameters()] == [p.shape for p in reference.parameters()]
+    with torch.no_grad():
+        for mine, theirs in zip(ours.parameters(), reference.parameters(), strict=True):
+            theirs.copy_(mine)
+        x = torch.randn(2, 3, 32, 32)
+        assert torch.allclose(ours(x), reference(x), atol=1e-5)
+    assert sum(p.numel() for p in reference.parameters()) == 11_172_170
+
+
+# ---------------------------------------------------------------- the table
+
+
+def spec_lines(spec: str) -> int:
+    return len((SPECS / spec).read_text(encoding="utf-8").splitlines())
+
+
+def zoo_table() -> list[str]:
+    rows = ["| spec | params | MACs | lines |", "|---|---:|---:|---:|"]
+    for model in ZOO:
+        summary = summarize(checked(model))
+        settings = " ".join(f"--set {k}={str(v).lower()}" for k, v in model.overrides.items())
+        spec = f"`specs/{model.spec}`" + (f" `{settings}`" if settings else "")
+        rows.append(
+            f"| {spec} | {summary['params']:,} | {summary['macs'] / 1e9:.3f} G "
+            f"| {spec_lines(model.spec)} |"
+        )
+    return rows
+
+
+def test_zoo_table_and_docs(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = zoo_table()
+    with capsys.disabled():
+        print("\n" + "\n".join(rows))
+    # docs/zoo.md shows the same params and MACs (line counts may move with formatting)
+    doc = (ROOT / "docs" / "zoo.md").read_text(encoding="utf-8")
+    for row in rows[2:]:
+        spec, params, macs, _ = (cell.strip() for cell in row.strip("|").split("|"))
+        assert any(spec in line and params in line and macs in line for line in doc.splitlines()), (
+            f"docs/zoo.md lacks: {spec} {params} {macs}"
+        )
