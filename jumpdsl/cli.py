@@ -142,16 +142,16 @@ def cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except RuntimeError as exc:
         raise UsageError(f"--device {args.device}: {exc}") from None
     module = build_module(graph, seed=args.seed)
-    runnable, compiled = prepare(
-        module,
-        device,
-        torch_compile=False if args.no_torch_compile else None,
-        mode=args.compile_mode,
-    )
     if args.code:
         print(module.code.strip(), file=out)
         return EXIT_OK
-    summary = summarize(graph)
+    runnable, compiled = prepare(
+        module,
+        device,
+        torch_compile=False if args.no_torch_compile else (args.torch_compile or None),
+        mode=args.compile_mode,
+    )
+    summary = summarize(graph, batch_size=args.batch_size)
     forward = smoke_forward(runnable, tuple(graph.graph["input_shape"]), args.batch_size, device)
     expected = [args.batch_size, *summary["output_shape"]]
     forward["ok"] = forward["output_shape"] == expected
@@ -174,6 +174,32 @@ def cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=err,
         )
         return EXIT_BUG
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- export
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from jumpdsl.backends.export import FORMATS, ExportError, export_bytes
+    from jumpdsl.fileio import OverwriteInputError, write_atomic
+
+    target = Path(args.output)
+    if target.suffix.lower() not in FORMATS:
+        raise UsageError(f"{target}: unknown format; end the name in {', '.join(FORMATS)}")
+    result = _check(args.file, args)
+    status = _report(result, err)
+    if status != EXIT_OK or result.graph is None:
+        return status
+    origin = " ".join([args.file, *(f"--set {pair}" for pair in args.set)])
+    try:
+        data = export_bytes(result.graph, target.suffix, seed=args.seed, origin=origin)
+        write_atomic(target, data, inputs=[args.file])
+    except (ExportError, OverwriteInputError) as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    print(f"wrote {target}", file=out)
     return EXIT_OK
 
 
@@ -301,18 +327,38 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--json", action="store_true", help="the summary as one JSON object")
     comp.add_argument("--code", action="store_true", help="print the generated forward code")
     comp.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, … (default: auto)")
-    comp.add_argument(
+    compiling = comp.add_mutually_exclusive_group()
+    compiling.add_argument(
         "--no-torch-compile",
         action="store_true",
         help="stay eager on CUDA too (torch.compile is the default there)",
     )
+    compiling.add_argument(
+        "--torch-compile", action="store_true", help="use torch.compile on the CPU too"
+    )
     comp.add_argument(
         "--compile-mode", default="default", choices=("default", "reduce-overhead", "max-autotune")
     )
-    comp.add_argument("--batch-size", type=int, default=2, help="batch of the test forward pass")
+    comp.add_argument(
+        "--batch-size",
+        type=int,
+        default=2,
+        help="batch of the test forward pass and of the activation-memory figures",
+    )
     comp.add_argument("--seed", type=int, default=None, help="seed for identical weights")
     _add_spec_options(comp)
     comp.set_defaults(func=cmd_compile)
+
+    export = sub.add_parser(
+        "export", help="write PyTorch source (.py), ONNX (.onnx) or a torch.export program (.pt2)"
+    )
+    export.add_argument("file", metavar="FILE")
+    export.add_argument(
+        "-o", "--output", required=True, help="output file; the suffix picks the format"
+    )
+    export.add_argument("--seed", type=int, default=None, help="seed for identical weights")
+    _add_spec_options(export)
+    export.set_defaults(func=cmd_export)
 
     draw = sub.add_parser("draw", help="draw specs with Graphviz (.svg, .pdf, .png, .dot)")
     draw.add_argument("files", nargs="+", metavar="FILE")
@@ -346,6 +392,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="change nothing; exit 1 when a file would change"
     )
     fmt.set_defaults(func=cmd_fmt)
+
+    from jumpdsl.train.cli import register as register_training  # train, eval (no torch here)
+
+    register_training(sub)
     return parser
 
 

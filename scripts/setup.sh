@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what jumpdsl needs on a fresh machine: Graphviz's `dot` (for .pdf/.png; .svg works
-# without it), torch (kept if one is installed already), and jumpdsl itself with its dev tools.
+# without it), torch (kept if one is installed already), and jumpdsl itself with its dev tools
+# and its training extras (scikit-learn, tqdm, matplotlib).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,4 +22,4 @@ PY=${PYTHON:-python3}
 if ! "$PY" -c "import torch" >/dev/null 2>&1; then
     "$PY" -m pip install -q --disable-pip-version-check "torch==2.13.0"
 fi
-"$PY" -m pip install -q --disable-pip-version-check -e ".[dev]"
+"$PY" -m pip install -q --disable-pip-version-check -e ".[dev,train]"

@@ -1,0 +1,66 @@
+"""Speed settings: device, bf16 autocast, channels_last and torch.compile (on CUDA by default).
+
+None of them changes what is learned, only how fast; they are recorded but are not part of the
+recipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from jumpdsl.backends.torch_runtime import pick_device
+
+__all__ = ["PRECISIONS", "Runtime", "make_runtime"]
+
+PRECISIONS = ("auto", "bf16", "fp32")
+DATA_ON_DEVICE_BYTES = 4 << 30  # keep a data set on the GPU when it is smaller than this
+
+
+@dataclass(frozen=True)
+class Runtime:
+    device: torch.device
+    bf16: bool
+    channels_last: bool
+    compile: bool
+
+    def autocast(self) -> contextlib.AbstractContextManager[Any]:
+        if not self.bf16:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=torch.bfloat16)
+
+    def layout(self, x: torch.Tensor) -> torch.Tensor:
+        """A batch in the memory layout the model was put in."""
+        if self.channels_last and x.dim() == 4:
+            return x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    def data_device(self, nbytes: int) -> torch.device:
+        """Where to keep a data set: on the device when it fits comfortably, else in CPU memory."""
+        return self.device if nbytes <= DATA_ON_DEVICE_BYTES else torch.device("cpu")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "device": str(self.device),
+            "precision": "bf16" if self.bf16 else "fp32",
+            "channels_last": self.channels_last,
+            "torch_compile": self.compile,
+        }
+
+
+def make_runtime(
+    device: str | None = None, precision: str = "auto", torch_compile: bool | None = None
+) -> Runtime:
+    """CUDA gets bf16, channels_last and torch.compile unless told otherwise; CPU stays plain
+    (bf16 on request)."""
+    where = pick_device(device)
+    cuda = where.type == "cuda"
+    if cuda and not torch.cuda.is_available():
+        raise ValueError(f"--device {device}: CUDA is not available here")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
+    bf16 = precision == "bf16" or (precision == "auto" and cuda and torch.cuda.is_bf16_supported())
+    return Runtime(where, bf16, cuda, cuda if torch_compile is None else torch_compile)

@@ -1,0 +1,36 @@
+"""Testing weights: the spec's network with them, on a test split preprocessed as in training."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import networkx as nx
+
+from jumpdsl.train.accel import Runtime
+from jumpdsl.train.batches import Feeder, Normalization
+from jumpdsl.train.data import Split, load_data
+from jumpdsl.train.distributed import Group
+from jumpdsl.train.loop import EVAL_BATCH, Measured, evaluate
+from jumpdsl.train.model import network_io, place
+
+__all__ = ["evaluate_checkpoint", "score"]
+
+
+def score(
+    graph: nx.DiGraph, weights: Mapping[str, Any], split: Split, norm: Normalization, rt: Runtime
+) -> Measured:
+    """Loss and accuracy of ``weights`` on ``split``, in this process alone."""
+    model = place(graph, 0, rt, Group(), weights=weights)
+    feeder = Feeder(split, norm, rt, Group())
+    return evaluate(model.evaluate, feeder.evaluation(EVAL_BATCH), rt, Group())
+
+
+def evaluate_checkpoint(
+    graph: nx.DiGraph, state: dict[str, Any], data: str, runtime: Runtime
+) -> dict[str, Any]:
+    """A checkpoint's loss and accuracy on ``data``'s test split."""
+    dataset = load_data(data, *network_io(graph))
+    norm = Normalization(**state["normalization"])
+    measured = score(graph, state["model"], dataset.test, norm, runtime)
+    return {"data": data, "loss": measured.loss, "acc": measured.acc, "images": measured.images}

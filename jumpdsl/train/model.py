@@ -1,0 +1,70 @@
+"""The network to train: built from the checked IR, placed on the device, wrapped for DDP and
+torch.compile. ``raw`` holds the weights (its state_dict has the spec's names); ``train`` and
+``evaluate`` are what to call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import torch
+from torch import nn
+
+from jumpdsl.backends.torch_fx import build_module
+from jumpdsl.train.accel import Runtime
+from jumpdsl.train.checkpoint import CheckpointError
+from jumpdsl.train.data import DataError
+from jumpdsl.train.distributed import Group
+
+__all__ = ["Placed", "network_io", "place"]
+
+
+@dataclass(frozen=True)
+class Placed:
+    raw: nn.Module
+    train: nn.Module
+    evaluate: nn.Module
+
+
+def place(
+    graph: nx.DiGraph,
+    seed: int,
+    runtime: Runtime,
+    group: Group,
+    *,
+    weights: Mapping[str, Any] | None = None,
+    compile: bool | None = None,
+) -> Placed:
+    """A fresh module from ``graph`` (weights drawn from ``seed``, or ``weights`` loaded)."""
+    raw = build_module(graph, seed=seed).to(runtime.device)
+    if weights is not None:
+        try:
+            raw.load_state_dict(weights)
+        except RuntimeError as exc:
+            raise CheckpointError(f"the weights do not fit this network: {_first(exc)}") from None
+    if runtime.channels_last:
+        raw = raw.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    train = group.wrap(raw, runtime.device)
+    if runtime.compile if compile is None else compile:
+        return Placed(raw, torch.compile(train), torch.compile(raw))  # type: ignore[arg-type]
+    return Placed(raw, train, raw)
+
+
+def _first(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return " ".join(lines[:2])
+
+
+def network_io(graph: nx.DiGraph) -> tuple[tuple[int, ...], int]:
+    """The network's input shape and number of classes (its output must be a vector)."""
+    node = graph.nodes[graph.graph["output"]]
+    if len(node["shape"]) != 1:
+        raise DataError(
+            f"the network's output is {'×'.join(map(str, node['shape']))}; training needs one "
+            "score per class (end the task with dense(classes))"
+        )
+    if node["op"] == "softmax":
+        raise DataError("the network ends in softmax; training wants logits: remove the softmax")
+    return tuple(graph.graph["input_shape"]), node["shape"][0]

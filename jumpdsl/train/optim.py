@@ -1,0 +1,68 @@
+"""The optimizer, with weight decay on kernels only, and the learning rate at any moment.
+
+>>> s = Settings(lr=1.0, schedule="step", step_at=(10, 20), epochs=30)
+>>> [lr_at(s, e) for e in (0, 9.9, 10, 25)]
+[1.0, 1.0, 0.1, 0.010000000000000002]
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from jumpdsl.train.settings import Settings
+
+__all__ = ["build_optimizer", "kernel_parameters", "lr_at", "set_lr"]
+
+ONECYCLE_WARMUP = 0.3  # torch.optim.lr_scheduler.OneCycleLR's defaults
+ONECYCLE_START_DIV = 25.0
+ONECYCLE_END_DIV = 1e4
+
+
+def kernel_parameters(module: nn.Module) -> set[int]:
+    """ids of the conv and dense weights: the seed's L2 is on kernels, not on biases or BN."""
+    return {
+        id(m.weight) for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Conv1d, nn.Linear))
+    }
+
+
+def build_optimizer(module: nn.Module, settings: Settings) -> torch.optim.Optimizer:
+    kernels = kernel_parameters(module)
+    params = [p for p in module.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if id(p) in kernels], "weight_decay": settings.weight_decay},
+        {"params": [p for p in params if id(p) not in kernels], "weight_decay": 0.0},
+    ]
+    if settings.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=settings.lr, momentum=settings.momentum, nesterov=True)
+    return torch.optim.Adam(groups, lr=settings.lr)
+
+
+def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
+def lr_at(s: Settings, progress: float) -> float:
+    """The learning rate after ``progress`` epochs (fractional: the schedules move per step)."""
+    if s.schedule == "onecycle":
+        return _onecycle(s.lr, progress / s.epochs)
+    warm = min(1.0, progress / s.warmup_epochs) if s.warmup_epochs > 0 else 1.0
+    if s.schedule == "step":
+        return s.lr * warm * 0.1 ** sum(1 for m in s.step_at if progress >= m)
+    if s.schedule == "cosine":
+        span = max(s.epochs - s.warmup_epochs, 1e-9)
+        t = min(max((progress - s.warmup_epochs) / span, 0.0), 1.0)
+        return s.lr * warm * 0.5 * (1 + math.cos(math.pi * t))
+    return s.lr * warm
+
+
+def _onecycle(peak: float, t: float) -> float:
+    start = peak / ONECYCLE_START_DIV
+    if t < ONECYCLE_WARMUP:
+        return start + (peak - start) * t / ONECYCLE_WARMUP
+    end = start / ONECYCLE_END_DIV
+    u = min((t - ONECYCLE_WARMUP) / (1 - ONECYCLE_WARMUP), 1.0)
+    return end + (peak - end) * 0.5 * (1 + math.cos(math.pi * u))
