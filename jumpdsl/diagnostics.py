@@ -11,6 +11,7 @@ renders (see :mod:`jumpdsl.report`).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -31,6 +32,22 @@ __all__ = [
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+
+
+_INVISIBLE = ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
+
+
+def visible(text: str) -> str:
+    """Control, format (bidi) and private characters as ``<U+202E>``: diagnostics quote user
+    input, and a terminal must show it, not obey it.
+
+    >>> visible("a\\u202eb\\x1b")
+    'a<U+202E>b<U+001B>'
+    """
+    return "".join(
+        f"<U+{ord(c):04X}>" if unicodedata.category(c) in _INVISIBLE or c == "\ufffd" else c
+        for c in text
+    )
 
 
 class _Fields(dict[str, Any]):
@@ -174,7 +191,15 @@ class DiagnosticSink:
         hint: str | None = None,
         **fields: Any,
     ) -> Diagnostic:
-        diag = Diagnostic(code.code, code.severity, code.message(fields), span, labels, hint)
+        labels = tuple(Label(label.span, visible(label.message)) for label in labels)
+        diag = Diagnostic(
+            code.code,
+            code.severity,
+            visible(code.message(fields)),
+            span,
+            labels,
+            None if hint is None else visible(hint),
+        )
         if diag not in self.items:
             self.items.append(diag)
         return diag

@@ -12,7 +12,7 @@ import json
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from jumpdsl.diagnostics import Diagnostic
+from jumpdsl.diagnostics import Diagnostic, visible
 from jumpdsl.source import SourceFile, Span
 
 __all__ = ["render_json", "render_text", "safe_text"]
@@ -21,12 +21,7 @@ _TAB = 4
 
 
 def _char_display(char: str) -> str:
-    if char == "\t":
-        return " " * _TAB
-    category = unicodedata.category(char)
-    if category in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp") or char == "\ufffd":
-        return f"<U+{ord(char):04X}>"
-    return char
+    return " " * _TAB if char == "\t" else visible(char)
 
 
 def _width(text: str) -> int:
@@ -39,7 +34,7 @@ def safe_text(text: str) -> str:
     >>> safe_text("a\\u202eb")
     'a<U+202E>b'
     """
-    return "".join(_char_display(c) if c != "\t" else " " for c in text)
+    return visible(text.replace("\t", " "))
 
 
 def _excerpt(source: SourceFile, span: Span) -> list[str]:
