@@ -14,10 +14,11 @@ from typing import Any
 
 import networkx as nx
 
+from jumpdsl.backends.memory import activation_memory, layer_bytes
 from jumpdsl.ir.graph import topo_order
 from jumpdsl.ir.ops import INPUT_OP, OPS, format_shape
 
-__all__ = ["format_summary", "layer_label", "summarize"]
+__all__ = ["format_bytes", "format_summary", "layer_label", "summarize"]
 
 
 def layer_label(data: dict[str, Any]) -> str:
@@ -25,10 +26,13 @@ def layer_label(data: dict[str, Any]) -> str:
     return OPS[data["op"]].label(data["attrs"])
 
 
-def summarize(graph: nx.DiGraph) -> dict[str, Any]:
+def summarize(graph: nx.DiGraph, *, batch_size: int = 1) -> dict[str, Any]:
     """A JSON-ready summary; keys ``name``, ``input_shape``, ``output_shape``, ``params``,
-    ``macs`` and ``layers`` (each with ``name``, ``op``, ``label``, ``output_shape``,
-    ``params``, ``macs``)."""
+    ``macs``, ``batch_size``, ``activation_bytes`` and ``peak_activation_bytes`` (float32 at
+    ``batch_size``, see :mod:`jumpdsl.backends.memory`) and ``layers`` (each with ``name``,
+    ``op``, ``label``, ``output_shape``, ``params``, ``macs``, ``activation_bytes``)."""
+    memory = layer_bytes(graph, batch_size)
+    totals = activation_memory(graph, batch_size)
     layers = []
     for node in topo_order(graph):
         data = graph.nodes[node]
@@ -42,6 +46,7 @@ def summarize(graph: nx.DiGraph) -> dict[str, Any]:
                 "output_shape": list(data["shape"]),
                 "params": data["params"],
                 "macs": data["macs"],
+                "activation_bytes": memory[node],
             }
         )
     output = graph.nodes[graph.graph["output"]]["shape"]
@@ -51,6 +56,9 @@ def summarize(graph: nx.DiGraph) -> dict[str, Any]:
         "output_shape": list(output),
         "params": sum(layer["params"] for layer in layers),
         "macs": sum(layer["macs"] for layer in layers),
+        "batch_size": batch_size,
+        "activation_bytes": totals["total"],
+        "peak_activation_bytes": totals["peak"],
         "layers": layers,
     }
 
@@ -59,9 +67,23 @@ def _count(n: int) -> str:
     return f"{n:,}"
 
 
+def format_bytes(n: int) -> str:
+    """``1536`` → ``'1.5 KiB'``.
+
+    >>> format_bytes(512), format_bytes(3 * 2**20)
+    ('512 B', '3.0 MiB')
+    """
+    size, unit = float(n), "B"
+    for bigger in ("KiB", "MiB", "GiB", "TiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, bigger
+    return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     """The summary as an aligned text table with a totals line."""
-    rows = [("layer", "op", "output", "params", "MACs")]
+    rows = [("layer", "op", "output", "params", "MACs", "activations")]
     for layer in summary["layers"]:
         rows.append(
             (
@@ -70,12 +92,13 @@ def format_summary(summary: dict[str, Any]) -> str:
                 format_shape(tuple(layer["output_shape"])),
                 _count(layer["params"]),
                 _count(layer["macs"]),
+                format_bytes(layer["activation_bytes"]),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
     lines = []
     for index, row in enumerate(rows):
-        cells = [row[i].ljust(widths[i]) if i < 3 else row[i].rjust(widths[i]) for i in range(5)]
+        cells = [row[i].ljust(widths[i]) if i < 3 else row[i].rjust(widths[i]) for i in range(6)]
         lines.append("  ".join(cells).rstrip())
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
@@ -84,5 +107,10 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"{summary['name']}: input {format_shape(tuple(summary['input_shape']))} → output "
         f"{format_shape(tuple(summary['output_shape']))}; "
         f"{_count(summary['params'])} trainable parameters; {_count(summary['macs'])} MACs"
+    )
+    lines.append(
+        f"activations at batch {summary['batch_size']} (float32): "
+        f"{format_bytes(summary['activation_bytes'])} in all layers' outputs, "
+        f"{format_bytes(summary['peak_activation_bytes'])} at the peak of a forward pass"
     )
     return "\n".join(lines)

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from jumpdsl.backends.torch_inplace import relu_in_place
 from jumpdsl.ir.graph import inputs_of, topo_order
 from jumpdsl.ir.ops import INPUT_OP, OPS
 
@@ -60,28 +61,27 @@ def _install(root: nn.Module, path: str, module: nn.Module) -> None:
     owner.add_module(leaf, module)
 
 
-def _he(fn: Callable[..., Any]) -> Callable[[torch.Tensor], Any]:
-    return lambda w: fn(w, mode="fan_in", nonlinearity="relu")
-
-
-INITIALISERS: dict[str, Callable[[torch.Tensor], Any] | None] = {
+# scheme → (initialiser of the weight, its keyword arguments); the bias becomes zeros. One
+# table for the backend and for exported source (jumpdsl.backends.export_py writes the same call).
+INITIALISERS: dict[str, tuple[Callable[..., Any], dict[str, Any]] | None] = {
     "torch": None,  # keep PyTorch's own initialisation
-    "he_normal": _he(nn.init.kaiming_normal_),
-    "he_uniform": _he(nn.init.kaiming_uniform_),
-    "glorot_normal": nn.init.xavier_normal_,
-    "glorot_uniform": nn.init.xavier_uniform_,
+    "he_normal": (nn.init.kaiming_normal_, {"mode": "fan_in", "nonlinearity": "relu"}),
+    "he_uniform": (nn.init.kaiming_uniform_, {"mode": "fan_in", "nonlinearity": "relu"}),
+    "glorot_normal": (nn.init.xavier_normal_, {}),
+    "glorot_uniform": (nn.init.xavier_uniform_, {}),
 }
 
 
 def init_weights(module: nn.Module, scheme: str) -> None:
     """Initialise a conv or dense module by the scheme named in the spec (bias → zeros)."""
-    initialiser = INITIALISERS[scheme]
-    if initialiser is None:
+    entry = INITIALISERS[scheme]
+    if entry is None:
         return
+    initialiser, kwargs = entry
     weight: Any = module.weight
     bias: Any = getattr(module, "bias", None)
     with torch.no_grad():
-        initialiser(weight)
+        initialiser(weight, **kwargs)
         if bias is not None:
             bias.zero_()
 
@@ -89,30 +89,42 @@ def init_weights(module: nn.Module, scheme: str) -> None:
 def build_module(graph: nx.DiGraph, *, seed: int | None = None) -> fx.GraphModule:
     """A ``GraphModule`` computing the checked IR ``graph`` (shapes must have been inferred).
 
-    With ``seed``, the weights are the same on every run.
+    With ``seed``, the weights are the same on every run; the caller's random state is left
+    as it was.
     """
-    if seed is not None:
+    if seed is None:
+        return _build(graph)
+    with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
+        return _build(graph)
+
+
+def _build(graph: nx.DiGraph) -> fx.GraphModule:
     root = nn.Module()
     fx_graph = fx.Graph()
     emitter = _Emitter(root, fx_graph)
     values: dict[str, Any] = {}
     for node in topo_order(graph):
-        data = graph.nodes[node]
-        if data["op"] == INPUT_OP:
-            values[node] = fx_graph.placeholder("x")
-            values[node].meta["jumpdsl_node"] = node
-            continue
+        values[node] = _emit(graph, node, emitter, values)
+    fx_graph.output(values[graph.graph["output"]])
+    relu_in_place(fx_graph, root)
+    return fx.GraphModule(root, fx_graph, class_name=graph.graph["name"])
+
+
+def _emit(graph: nx.DiGraph, node: str, emitter: _Emitter, values: dict[str, Any]) -> Any:
+    """The fx value of one IR node, made by its op table entry; its module initialised."""
+    data = graph.nodes[node]
+    if data["op"] == INPUT_OP:
+        value = emitter.graph.placeholder("x")
+    else:
         emitter.node, emitter.installed = node, None
         inputs = [values[p] for p in inputs_of(graph, node)]
-        values[node] = OPS[data["op"]].torch(
+        value = OPS[data["op"]].torch(
             emitter, inputs, data["attrs"], data["in_shapes"], data["shape"]
         )
-        # Which IR node each value belongs to: lets tests hold shape rules against torch.
-        values[node].meta.setdefault("jumpdsl_node", node)
         scheme = data["attrs"].get("init")
         if scheme is not None and emitter.installed is not None:
             init_weights(emitter.installed, scheme)
-    fx_graph.output(values[graph.graph["output"]])
-    module = fx.GraphModule(root, fx_graph, class_name=graph.graph["name"])
-    return module
+    # Which IR node each value belongs to: lets tests hold shape rules against torch.
+    value.meta.setdefault("jumpdsl_node", node)
+    return value

@@ -34,7 +34,11 @@ def prepare(
     module = module.to(device)
     use_compile = device.type == "cuda" if torch_compile is None else torch_compile
     if use_compile:
-        return torch.compile(module, mode=mode), True
+        if mode not in COMPILE_MODES:
+            raise ValueError(f"compile mode '{mode}': use one of {', '.join(COMPILE_MODES)}")
+        # The generated forward is straight-line code: a graph break would be a jumpdsl bug,
+        # so fullgraph makes it an error instead of a silent slowdown.
+        return torch.compile(module, mode=mode, fullgraph=True), True
     return module, False
 
 

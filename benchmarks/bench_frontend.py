@@ -1,0 +1,94 @@
+"""The front end's timings: `jumpdsl check` against importing its two libraries, and
+parse + lower + shape-check on generated specs of growing size (the scaling series)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench_scaling import spec_text
+from bench_timing import interleaved
+
+from jumpdsl.diagnostics import DiagnosticSink
+from jumpdsl.ir.lower import lower
+from jumpdsl.passes.shapes import infer_shapes
+from jumpdsl.source import SourceFile
+from jumpdsl.syntax.parser import parse
+
+__all__ = ["CHECK_TARGET", "SCALING_TARGET_S", "Stage", "check_vs_imports", "scaling_series"]
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECK_TARGET = 1.5  # jumpdsl check within 1.5× of `import lark, networkx`
+SCALING_TARGET_S = 1.0  # a 10,000-layer spec checked within a second
+
+
+def _command(argv: list[str]) -> Callable[[], None]:
+    # Bytecode cached as after a pip install (this machine's PYTHONDONTWRITEBYTECODE would make
+    # every run recompile jumpdsl's sources, which no installed package does).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+    def run() -> None:
+        subprocess.run(argv, check=True, capture_output=True, cwd=ROOT, env=env)
+
+    return run
+
+
+def check_vs_imports(rounds: int) -> dict[str, float]:
+    """Median seconds of the two commands, run in turn ``rounds`` times."""
+    return interleaved(
+        {
+            'python -c "import lark, networkx"': _command(
+                [sys.executable, "-c", "import lark, networkx"]
+            ),
+            "jumpdsl check specs/jumpnet.jnet": _command(
+                [sys.executable, "-m", "jumpdsl", "check", "specs/jumpnet.jnet"]
+            ),
+        },
+        rounds,
+        warmup=2,  # the first runs write bytecode and the parser cache
+    )
+
+
+@dataclass
+class Stage:
+    layers: int
+    parse_s: float
+    lower_s: float
+    shapes_s: float
+
+    @property
+    def total_s(self) -> float:
+        return self.parse_s + self.lower_s + self.shapes_s
+
+
+def _once(text: str) -> tuple[int, float, float, float]:
+    sink = DiagnosticSink()
+    start = time.perf_counter()
+    module = parse(SourceFile("generated.jnet", text), sink)
+    parsed = time.perf_counter()
+    assert module is not None
+    graph = lower(module, sink)
+    lowered = time.perf_counter()
+    assert graph is not None
+    infer_shapes(graph, sink)
+    done = time.perf_counter()
+    assert not sink.has_errors
+    return graph.number_of_nodes(), parsed - start, lowered - parsed, done - lowered
+
+
+def scaling_series(sizes: list[int], rounds: int) -> list[Stage]:
+    """Per size, the median time of each stage over ``rounds`` runs (the parser already built)."""
+    _once(spec_text(sizes[0]))  # build or load the parser outside the timings
+    stages = []
+    for size in sizes:
+        runs = [_once(spec_text(size)) for _ in range(rounds)]
+        layers = runs[0][0]
+        parse_s, lower_s, shapes_s = (statistics.median(r[i] for r in runs) for i in (1, 2, 3))
+        stages.append(Stage(layers, parse_s, lower_s, shapes_s))
+    return stages

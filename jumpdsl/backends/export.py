@@ -1,0 +1,120 @@
+"""Exports of a checked network, picked by the file suffix: ``.py``, ``.onnx``, ``.pt2``.
+
+``.py`` is standalone source (:mod:`jumpdsl.backends.export_py`); ``.onnx`` comes from
+``torch.onnx.export`` (the dynamo exporter; needs ``onnxscript``) and is validated by the ONNX
+checker when ``onnx`` is installed; ``.pt2`` is a ``torch.export`` program. Both traced formats
+hold the weights, are traced in eval mode and keep the batch axis dynamic. Each returns bytes:
+the caller writes them atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import networkx as nx
+import torch
+
+from jumpdsl.backends.export_py import ExportError, python_source
+from jumpdsl.backends.torch_fx import build_module
+
+__all__ = ["FORMATS", "ExportError", "export_bytes"]
+
+_EXAMPLE_BATCH = 2  # a batch of 1 would be specialised into the traced program
+
+
+def _example(graph: nx.DiGraph, seed: int | None) -> tuple[torch.nn.Module, tuple[Any, ...]]:
+    module = build_module(graph, seed=seed).eval()
+    return module, (torch.randn(_EXAMPLE_BATCH, *graph.graph["input_shape"]),)
+
+
+def _dynamic_batch() -> dict[str, Any]:
+    return {"x": {0: torch.export.Dim("batch")}}
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep torch's exporter chatter (log records, deprecation warnings) off the user's screen."""
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _python(graph: nx.DiGraph, seed: int | None, origin: str) -> bytes:
+    return python_source(graph, seed=seed, origin=origin).encode("utf-8")
+
+
+def _pt2(graph: nx.DiGraph, seed: int | None, origin: str) -> bytes:
+    module, example = _example(graph, seed)
+    with _quiet():
+        program = torch.export.export(module, example, dynamic_shapes=_dynamic_batch())
+    buffer = io.BytesIO()
+    torch.export.save(program, buffer)
+    return buffer.getvalue()
+
+
+def _onnx(graph: nx.DiGraph, seed: int | None, origin: str) -> bytes:
+    module, example = _example(graph, seed)
+    try:
+        with _quiet():
+            program = torch.onnx.export(
+                module, example, dynamo=True, dynamic_shapes=_dynamic_batch(), verbose=False
+            )
+    except ImportError as exc:
+        raise ExportError(
+            f"ONNX export needs onnxscript ({exc}); install it: pip install onnx onnxscript"
+        ) from None
+    if program is None:
+        raise ExportError("torch.onnx.export returned no program")
+    proto = program.model_proto
+    _check_onnx(proto)
+    return bytes(proto.SerializeToString())
+
+
+def _check_onnx(proto: Any) -> None:
+    """The ONNX checker's verdict, when the ``onnx`` package is installed."""
+    try:
+        import onnx
+    except ImportError:
+        return
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except onnx.checker.ValidationError as exc:
+        raise ExportError(f"the ONNX checker rejects the exported model: {exc}") from None
+
+
+FORMATS: dict[str, Callable[[nx.DiGraph, int | None, str], bytes]] = {
+    ".py": _python,
+    ".onnx": _onnx,
+    ".pt2": _pt2,
+}
+
+
+def export_bytes(
+    graph: nx.DiGraph, suffix: str, *, seed: int | None = None, origin: str = "a spec"
+) -> bytes:
+    """The checked IR ``graph`` exported in the format of ``suffix`` (``.py``, ``.onnx``,
+    ``.pt2``); ``origin`` names the spec in the exported file's header (``.py``).
+
+    >>> from jumpdsl.api import lower_text
+    >>> g = lower_text("network T { input [3, 8, 8] task { gap dense(2) } }")
+    >>> b"class Model(torch.nn.Module):" in export_bytes(g, ".py")
+    True
+    """
+    try:
+        writer = FORMATS[suffix.lower()]
+    except KeyError:
+        raise ExportError(
+            f"unknown export format '{suffix}': end the name in " + ", ".join(FORMATS)
+        ) from None
+    return writer(graph, seed, origin)

@@ -1,0 +1,104 @@
+"""torch.compile on the generated modules: whole graphs, no breaks, the same numbers.
+
+Tracing costs dynamo about 20-90 ms a layer on this CPU, too slow to trace all of specs/ (3,500
+layers) in every test run. What dynamo sees is decided by the kinds of calls the generated
+forward makes (which module class, function or method), never by how many or in which order:
+the forward is straight-line code. So the tests trace one network holding every kind of call
+the op table can emit, in train and eval mode, and check that each spec in specs/ makes no
+call outside that set; JumpNet itself is traced whole as well. `python benchmarks/run.py
+--graph-breaks` traces every spec whole and prints its graph and break counts.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+import torch
+import torch._dynamo
+from conftest import ALL_SPECS, SPECS
+from test_export import EVERY_OP
+
+from jumpdsl.api import check_file, check_text
+from jumpdsl.backends.torch_fx import build_module
+from jumpdsl.backends.torch_runtime import COMPILE_MODES, prepare
+from jumpdsl.ir.ops import OPS
+
+
+def _kinds(module: torch.fx.GraphModule) -> set[tuple[str, str]]:
+    """The kinds of call in a generated forward: (fx op, module class / function / method)."""
+    kinds = set()
+    for node in module.graph.nodes:
+        if node.op == "call_module":
+            kinds.add((node.op, type(module.get_submodule(node.target)).__name__))
+        elif node.op in ("call_function", "call_method"):
+            target = node.target if isinstance(node.target, str) else node.target.__name__
+            kinds.add((node.op, target))
+    return kinds
+
+
+def _on_meta(graph) -> torch.fx.GraphModule:
+    with torch.device("meta"):  # shapes only: built in no time, traced without arithmetic
+        return build_module(graph)
+
+
+def test_the_traced_network_holds_every_op() -> None:
+    graph = check_text(EVERY_OP).raise_for_errors()
+    assert {data["op"] for _, data in graph.nodes(data=True)} >= set(OPS)
+
+
+@functools.cache
+def _traced_kinds() -> frozenset[tuple[str, str]]:
+    return frozenset(_kinds(_on_meta(check_text(EVERY_OP).raise_for_errors())))
+
+
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda p: p.name)
+def test_every_spec_makes_only_traced_kinds_of_call(spec) -> None:
+    kinds = _kinds(_on_meta(check_file(spec).raise_for_errors()))
+    missing = sorted(kinds - _traced_kinds())
+    assert not missing, f"add {missing} to EVERY_OP in tests/test_export.py"
+
+
+@pytest.mark.parametrize("training", [False, True], ids=["eval", "train"])
+def test_every_kind_of_call_compiles_whole(training) -> None:
+    module = build_module(check_text(EVERY_OP).raise_for_errors(), seed=0).train(training)
+    x = torch.randn(2, 3, 20, 20)
+    torch._dynamo.reset()
+    compiled = torch.compile(module, backend="eager", fullgraph=True)  # a break would raise
+    torch.manual_seed(1)  # dropout draws the same mask in both runs
+    expected = module(x)
+    torch.manual_seed(1)
+    torch.testing.assert_close(compiled(x), expected)
+
+
+def test_jumpnet_is_one_graph_without_breaks() -> None:
+    module = _on_meta(check_file(SPECS / "jumpnet.jnet").raise_for_errors()).eval()
+    torch._dynamo.reset()
+    explained = torch._dynamo.explain(module)(torch.empty(2, 3, 32, 32, device="meta"))
+    assert (explained.graph_count, explained.graph_break_count) == (1, 0)
+
+
+@pytest.mark.slow
+def test_inductor_on_cpu_computes_what_eager_does() -> None:
+    # The one test that runs inductor (C++ code generation and a compiler): about a minute on
+    # 2 cores. A single C++ file and scalar kernels compile fastest; the numbers are the same.
+    import torch._inductor.config as inductor
+
+    model = build_module(check_file(SPECS / "jumpnet.jnet").raise_for_errors(), seed=0).eval()
+    x = torch.randn(2, 3, 32, 32)
+    torch._dynamo.reset()
+    with inductor.patch({"cpp_wrapper": True, "cpp.vec_isa_ok": False}), torch.no_grad():
+        compiled, used = prepare(model, torch.device("cpu"), torch_compile=True)
+        assert used
+        torch.testing.assert_close(compiled(x), model(x), rtol=1e-4, atol=1e-4)
+    torch._dynamo.reset()
+
+
+def test_prepare_compiles_on_request_only_and_checks_the_mode() -> None:
+    model = build_module(check_text(EVERY_OP).raise_for_errors())
+    cpu = torch.device("cpu")
+    assert prepare(model, cpu) == (model, False)  # eager on the CPU unless asked
+    compiled, used = prepare(model, cpu, torch_compile=True, mode=COMPILE_MODES[-1])
+    assert used and compiled is not model
+    with pytest.raises(ValueError, match="compile mode 'fast'"):
+        prepare(model, cpu, torch_compile=True, mode="fast")
