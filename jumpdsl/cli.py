@@ -13,7 +13,8 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -69,6 +70,21 @@ def _report(result: Checked, err: TextIO) -> int:
             print(f"{result.path}: no network in this file (nothing to build)", file=err)
         return EXIT_SPEC
     return EXIT_OK
+
+
+def _write_output(
+    target: Path, produce: Callable[[], bytes], inputs: Sequence[str], expected: type[Exception]
+) -> None:
+    """Make the bytes and write them atomically, never over an input spec; the ``expected``
+    errors of making them, and I/O errors, are usage errors."""
+    from jumpdsl.fileio import OverwriteInputError, write_atomic
+
+    try:
+        write_atomic(target, produce(), inputs=inputs)
+    except (expected, OverwriteInputError) as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
 def _add_spec_options(parser: argparse.ArgumentParser) -> None:
@@ -182,7 +198,6 @@ def cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from jumpdsl.backends.export import FORMATS, ExportError, export_bytes
-    from jumpdsl.fileio import OverwriteInputError, write_atomic
 
     target = Path(args.output)
     if target.suffix.lower() not in FORMATS:
@@ -192,13 +207,8 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if status != EXIT_OK or result.graph is None:
         return status
     origin = " ".join([args.file, *(f"--set {pair}" for pair in args.set)])
-    try:
-        data = export_bytes(result.graph, target.suffix, seed=args.seed, origin=origin)
-        write_atomic(target, data, inputs=[args.file])
-    except (ExportError, OverwriteInputError) as exc:
-        raise UsageError(str(exc)) from None
-    except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    exporting = partial(export_bytes, result.graph, target.suffix, seed=args.seed, origin=origin)
+    _write_output(target, exporting, [args.file], ExportError)
     print(f"wrote {target}", file=out)
     return EXIT_OK
 
