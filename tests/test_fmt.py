@@ -122,3 +122,18 @@ def test_a_formatter_bug_never_reaches_the_file(tmp_path: Path, monkeypatch) -> 
         format_source(SourceFile(str(spec), spec.read_text()))
     assert main(["fmt", str(spec)]) == 101
     assert spec.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "network N { input [1] task {\n if a { relu } else if b {\n bn } else { relu relu\n }\n"
+        " conv }}",
+        "network N { input [1] task { if a {\n relu }\n else\n {\n bn } } }",
+        "network N { input [1] task {\n if a {\n relu\n } conv\n } }",
+    ],
+)
+def test_if_else_chains_format_stably(text: str) -> None:
+    once = _fmt(text)
+    assert _fmt(once) == once
+    _same_program(text, once)

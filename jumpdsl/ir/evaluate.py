@@ -91,7 +91,10 @@ def _numeric(name: str, fn: Callable[..., Any], arity: tuple[int, int]) -> Calla
             args = tuple(args[0])
         if not arity[0] <= len(args) <= arity[1]:
             raise _bad(span, f"{name} takes {arity[0]} to {arity[1]} arguments, got {len(args)}")
-        return fn(*(_number(a, span, name) for a in args))  # type: ignore[no-any-return]
+        numbers = [_number(a, span, name) for a in args]
+        if name in ("min", "max"):
+            return fn(numbers)  # type: ignore[no-any-return]  # one number is its own max
+        return fn(*numbers)  # type: ignore[no-any-return]
 
     return call
 

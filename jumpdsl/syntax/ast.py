@@ -202,6 +202,7 @@ class If:
     then: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...] | None
     span: Span
+    else_span: Span | None = None  # the 'else' keyword: where the then-part's '}' stands
 
 
 @dataclass(frozen=True)

@@ -161,10 +161,16 @@ class _ToAst(Transformer_NonRecursive):
         return ast.TargetTuple(tuple(_present(children)), self._span(meta))
 
     def if_stmt(self, meta: Meta, children: list[Any]) -> ast.If:
-        cond, then, orelse = ([*children, None])[:3]
+        cond, then, else_part = [*children, None][:3]
+        if else_part is None:
+            return ast.If(cond, then, None, self._span(meta))
+        else_span, orelse = else_part
         if isinstance(orelse, ast.If):
             orelse = (orelse,)
-        return ast.If(cond, then, orelse, self._span(meta))
+        return ast.If(cond, then, orelse, self._span(meta), else_span)
+
+    def else_part(self, meta: Meta, children: list[Any]) -> tuple[Span, Any]:
+        return self._span(meta), children[0]
 
     def let(self, meta: Meta, children: list[Any]) -> ast.Let:
         return ast.Let(children[0].value, children[1], self._span(meta))

@@ -292,45 +292,29 @@ class _Printer:
             head = f"for {_target_text(stmt.target)} in {expr_text(stmt.iterable)}"
             self.block(head, stmt.body, line, end, indent, True)
         elif isinstance(stmt, ast.If):
-            self.if_stmt(stmt, indent, "if")
+            self.if_stmt(stmt, indent)
         elif isinstance(stmt, ast.Branch):
             self.branch(stmt, indent)
 
-    def if_stmt(self, stmt: ast.If, indent: int, keyword: str) -> None:
+    def if_stmt(self, stmt: ast.If, indent: int) -> None:
         inline = self.inline_if(stmt) if stmt.span.line == stmt.span.end_line else None
-        if inline is not None and keyword == "if" and self.fits(inline):
+        if inline is not None and self.fits(inline):
             self.write(inline, stmt.span.end_line, indent)
             return
-        then_end = stmt.then[-1].span.end_line if stmt.then else stmt.span.line
-        self.block(
-            f"{keyword} {expr_text(stmt.cond)}",
-            stmt.then,
-            stmt.span.line,
-            max(then_end, stmt.span.line),
-            indent,
-            False,
-        )
+        self.if_chain(stmt, indent)
+
+    def if_chain(self, stmt: ast.If, indent: int) -> None:
+        """``if c { … } else if d { … } else { … }``, each part one level deeper."""
+        close = stmt.else_span.line if stmt.else_span else stmt.span.end_line
+        head = f"if {expr_text(stmt.cond)}"
+        self.block(head, stmt.then, stmt.span.line, close, indent, False)
         if stmt.orelse is None:
             return
+        self.buf = (self.buf or "") + " else"
         if len(stmt.orelse) == 1 and isinstance(stmt.orelse[0], ast.If):
-            self.buf = (self.buf or "") + " else"
-            nested = stmt.orelse[0]
-            self.buf += f" if {expr_text(nested.cond)} {{"
-            self.newline()
-            self.body(nested.then, indent + 1)
-            self.comments_before(_end_of(nested.then, nested.span.line), indent + 1)
-            self.write("}", nested.span.end_line, indent)
-            if nested.orelse is not None:
-                self.else_tail(nested.orelse, indent, nested.span.end_line)
-            return
-        self.else_tail(stmt.orelse, indent, stmt.span.end_line)
-
-    def else_tail(self, orelse: Sequence[ast.Stmt], indent: int, end: int) -> None:
-        self.buf = (self.buf or "") + " else {"
-        self.newline()
-        self.body(orelse, indent + 1)
-        self.comments_before(end, indent + 1)
-        self.write("}", end, indent)
+            self.if_chain(stmt.orelse[0], indent)
+        else:
+            self.block("", stmt.orelse, close, stmt.span.end_line, indent, False)
 
     def branch(self, stmt: ast.Branch, indent: int) -> None:
         inline = self.inline_stmt(stmt)
@@ -455,10 +439,6 @@ class _Printer:
                 self.newline()
         self.comments_before(1 << 30, 0)
         return "\n".join(self.lines).strip("\n") + "\n"
-
-
-def _end_of(stmts: Sequence[ast.Stmt], default: int) -> int:
-    return stmts[-1].span.end_line + 1 if stmts else default
 
 
 def _header_end(params: tuple[ast.Param, ...], name_line: int) -> int:
