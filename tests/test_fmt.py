@@ -127,10 +127,10 @@ def test_a_formatter_bug_never_reaches_the_file(tmp_path: Path, monkeypatch) -> 
 @pytest.mark.parametrize(
     "text",
     [
-        "network N { input [1] task {\n if a { relu } else if b {\n bn } else { relu relu\n }\n"
-        " conv }}",
-        "network N { input [1] task { if a {\n relu }\n else\n {\n bn } } }",
-        "network N { input [1] task {\n if a {\n relu\n } conv\n } }",
+        "network N(a = true, b = false) { input [3, 8, 8] task {\n if a { relu } else if b {\n"
+        " bn } else { relu relu\n }\n conv(4, 1x1) }}",
+        "network N(a = true) { input [3, 8, 8] task { if a {\n relu }\n else\n {\n bn } } }",
+        "network N(a = false) { input [3, 8, 8] task {\n if a {\n relu\n } conv(2, 1x1)\n } }",
     ],
 )
 def test_if_else_chains_format_stably(text: str) -> None:
