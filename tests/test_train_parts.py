@@ -25,6 +25,7 @@ def test_seed_recipe_is_the_seeds() -> None:
     assert (s.optimizer, s.batch_size, s.lr, s.patience, s.lottery) == ("adam", 64, 1e-3, 10, 5)
     assert lr_at(s, 9.99) == 1e-3 and math.isclose(lr_at(s, 10), 1e-4)
     assert s.weight_decay == 2 * 1e-3  # Keras L2(1e-3): d/dw 1e-3·w² = 2e-3·w
+    assert (s.label_smoothing, s.augment, s.normalize) == (0.0, "none", False)  # plain, as then
 
 
 def test_options_override_the_recipe_and_are_checked() -> None:

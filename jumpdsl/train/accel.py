@@ -48,19 +48,28 @@ class Runtime:
             "precision": "bf16" if self.bf16 else "fp32",
             "channels_last": self.channels_last,
             "torch_compile": self.compile,
+            "cpu_threads": torch.get_num_threads(),
         }
 
 
 def make_runtime(
-    device: str | None = None, precision: str = "auto", torch_compile: bool | None = None
+    device: str | None = None,
+    precision: str = "auto",
+    torch_compile: bool | None = None,
+    *,
+    threads: int | None = None,
 ) -> Runtime:
     """CUDA gets bf16, channels_last and torch.compile unless told otherwise; CPU stays plain
-    (bf16 on request)."""
+    (bf16 on request). ``threads`` sets torch's CPU threads for this process."""
     where = pick_device(device)
     cuda = where.type == "cuda"
     if cuda and not torch.cuda.is_available():
         raise ValueError(f"--device {device}: CUDA is not available here")
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
+    if threads is not None:
+        if threads < 1:
+            raise ValueError("--threads must be at least 1")
+        torch.set_num_threads(threads)
     bf16 = precision == "bf16" or (precision == "auto" and cuda and torch.cuda.is_bf16_supported())
     return Runtime(where, bf16, cuda, cuda if torch_compile is None else torch_compile)

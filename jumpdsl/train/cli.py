@@ -93,6 +93,7 @@ def _add_device_options(p: argparse.ArgumentParser) -> None:
         help="auto: bf16 autocast on CUDA, fp32 on CPU",
     )
     p.add_argument("--no-torch-compile", action="store_true", help="stay eager on CUDA too")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: one a core)")
 
 
 # ---------------------------------------------------------------- train
@@ -179,7 +180,8 @@ def _runtime(args: argparse.Namespace, local_rank: int, world: int) -> Any:
     if world > 1 and _wants_cuda(device):
         device = f"cuda:{local_rank}"  # one GPU per process
     try:
-        return make_runtime(device, args.precision, False if args.no_torch_compile else None)
+        compile_ = False if args.no_torch_compile else None
+        return make_runtime(device, args.precision, compile_, threads=args.threads)
     except (ValueError, RuntimeError) as exc:
         raise UsageError(str(exc)) from None
 
@@ -224,10 +226,11 @@ def _train(
 
 
 def _summary(results: dict[str, Any], folder: Path, out: TextIO) -> None:
+    epochs = f"{results['epochs']} epoch{'s' if results['epochs'] != 1 else ''}"
     print(
         f"test accuracy {results['test_acc']:.2%} (loss {results['test_loss']:.4f}, "
         f"{results['test_images']} images) with the weights of epoch {results['best_epoch']} "
-        f"(validation {results['best_val_acc']:.2%}); {results['epochs']} epochs in "
+        f"(validation {results['best_val_acc']:.2%}); {epochs} in "
         f"{results['train_seconds']:.1f} s. Results in {folder}/",
         file=out,
     )

@@ -21,7 +21,7 @@ def score(
     graph: nx.DiGraph, weights: Mapping[str, Any], split: Split, norm: Normalization, rt: Runtime
 ) -> Measured:
     """Loss and accuracy of ``weights`` on ``split``, in this process alone."""
-    model = place(graph, 0, rt, Group(), weights=weights)
+    model = place(graph, 0, rt, Group(), weights=weights, compile=False)  # one pass: stay eager
     feeder = Feeder(split, norm, rt, Group())
     return evaluate(model.evaluate, feeder.evaluation(EVAL_BATCH), rt, Group())
 

@@ -55,6 +55,31 @@ def train_step(
         return loss.detach() * len(y), (logits.argmax(1) == y).sum()
 
 
+class _Totals:
+    """Summed loss and correct answers, kept on the device (no wait per step); images counted
+    on the host."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.sums = torch.zeros(2, device=device, dtype=torch.float64)
+        self.images = 0
+
+    def add(self, loss_sum: torch.Tensor, correct: torch.Tensor, images: int) -> None:
+        self.sums += torch.stack([loss_sum.double(), correct.double()])
+        self.images += images
+
+    def means(self) -> tuple[float, float]:
+        loss, correct = self.sums.tolist()
+        n = self.images
+        return (loss / n, correct / n) if n else (float("nan"), float("nan"))
+
+    def combine(self, group: Group) -> None:
+        """Sum over every process."""
+        if group.world > 1:
+            both = torch.cat([self.sums, self.sums.new_tensor([self.images])])
+            group.all_sum(both)
+            self.sums, self.images = both[:2], int(both[2].item())
+
+
 def train_epoch(
     step: Callable[[int, tuple[torch.Tensor, torch.Tensor]], tuple[torch.Tensor, torch.Tensor]],
     batches: Batches,
@@ -63,43 +88,32 @@ def train_epoch(
     on_batch: OnBatch | None = None,
 ) -> Measured:
     """Run ``step(i, batch)`` over ``batches``; loss and accuracy over all processes."""
-    sums = torch.zeros(3, device=runtime.device, dtype=torch.float64)
+    totals = _Totals(runtime.device)
     start = time.perf_counter()
     done = 0
     for done, batch in enumerate(batches, 1):
         loss, correct = step(done - 1, batch)
-        sums += torch.stack([loss.double(), correct.double(), sums.new_tensor(len(batch[1]))])
+        totals.add(loss, correct, len(batch[1]))
         if on_batch is not None and done % REPORT_EVERY == 0:
-            _report(on_batch, done, sums, start, group.world)
-    group.all_sum(sums)
+            seconds = max(time.perf_counter() - start, 1e-9)
+            on_batch(done, *totals.means(), totals.images * group.world / seconds)
+    totals.combine(group)
     seconds = time.perf_counter() - start
     if on_batch is not None:
-        on_batch(done, *_means(sums), sums[2].item() / max(seconds, 1e-9))
-    return Measured(*_means(sums), int(sums[2].item()), seconds)
-
-
-def _report(on_batch: OnBatch, done: int, sums: torch.Tensor, start: float, world: int) -> None:
-    seconds = max(time.perf_counter() - start, 1e-9)
-    on_batch(done, *_means(sums), sums[2].item() * world / seconds)
-
-
-def _means(sums: torch.Tensor) -> tuple[float, float]:
-    loss, correct, n = sums.tolist()
-    return (loss / n, correct / n) if n else (float("nan"), float("nan"))
+        on_batch(done, *totals.means(), totals.images / max(seconds, 1e-9))
+    return Measured(*totals.means(), totals.images, seconds)
 
 
 @torch.no_grad()
 def evaluate(model: nn.Module, batches: Batches, runtime: Runtime, group: Group) -> Measured:
     """Mean cross-entropy and accuracy of ``model`` (eval mode) over every process's share."""
     model.eval()
-    sums = torch.zeros(3, device=runtime.device, dtype=torch.float64)
+    totals = _Totals(runtime.device)
     start = time.perf_counter()
     for x, y in batches:
         with runtime.autocast():
             logits = model(x)
         loss = F.cross_entropy(logits.float(), y, reduction="sum")
-        sums += torch.stack(
-            [loss.double(), (logits.argmax(1) == y).sum().double(), sums.new_tensor(len(y))]
-        )
-    group.all_sum(sums)
-    return Measured(*_means(sums), int(sums[2].item()), time.perf_counter() - start)
+        totals.add(loss, (logits.argmax(1) == y).sum(), len(y))
+    totals.combine(group)
+    return Measured(*totals.means(), totals.images, time.perf_counter() - start)

@@ -35,9 +35,12 @@ def build_optimizer(module: nn.Module, settings: Settings) -> torch.optim.Optimi
         {"params": [p for p in params if id(p) in kernels], "weight_decay": settings.weight_decay},
         {"params": [p for p in params if id(p) not in kernels], "weight_decay": 0.0},
     ]
+    fused = all(p.device.type in ("cpu", "cuda") for p in params)  # one kernel for all tensors
     if settings.optimizer == "sgd":
-        return torch.optim.SGD(groups, lr=settings.lr, momentum=settings.momentum, nesterov=True)
-    return torch.optim.Adam(groups, lr=settings.lr)
+        return torch.optim.SGD(
+            groups, lr=settings.lr, momentum=settings.momentum, nesterov=True, fused=fused
+        )
+    return torch.optim.Adam(groups, lr=settings.lr, fused=fused)
 
 
 def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:

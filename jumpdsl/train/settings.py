@@ -33,7 +33,7 @@ class Settings:
     step_at: tuple[int, ...] = ()  # step schedule: epochs after which lr is multiplied by 0.1
     warmup_epochs: float = 0.0
     weight_decay: float = 5e-4  # coupled L2 (grad += wd·w) on conv and dense kernels only
-    label_smoothing: float = 0.0
+    label_smoothing: float = 0.1
     augment: str = "auto"
     normalize: bool = True  # per-channel mean/std of the training images; else pixels in [0, 1]
     val_split: float = 0.1  # held out of the training set; 0 validates on the test set
@@ -69,13 +69,14 @@ RECIPES: dict[str, dict[str, Any]] = {
         "schedule": "step",
         "step_at": (10,),
         "weight_decay": 2e-3,
+        "label_smoothing": 0.0,
         "augment": "none",
         "normalize": False,
         "patience": 10,
         "lottery": 5,
     },
     # The usual CIFAR recipe of the ResNet papers and their followers: SGD with Nesterov
-    # momentum, a short warmup then cosine decay, crop+flip, label smoothing.
+    # momentum, a short warmup then cosine decay, crop+flip (auto on CIFAR-10), label smoothing.
     "modern": {
         "epochs": 100,
         "batch_size": 128,
