@@ -137,3 +137,15 @@ def test_if_else_chains_format_stably(text: str) -> None:
     once = _fmt(text)
     assert _fmt(once) == once
     _same_program(text, once)
+
+
+def test_long_or_multiline_lists_get_one_item_per_line() -> None:
+    items = ", ".join(f"({i}, {i * 16}, 2, 1)" for i in range(8))
+    out = _fmt(f"network T(settings = [{items}]) {{ input [1] }}")
+    assert "    settings = [\n        (0, 0, 2, 1),\n" in out and "\n    ],\n) {" in out
+    kept = _fmt("let widths = [\n    16,\n    32,  # wider\n]\n")
+    assert kept == "let widths = [\n    16,\n    32,  # wider\n]\n"
+
+
+def test_use_lines_stay_together() -> None:
+    assert _fmt('use "a.jnet"\nuse "b.jnet"\n') == 'use "a.jnet"\nuse "b.jnet"\n'

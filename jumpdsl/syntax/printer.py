@@ -353,11 +353,34 @@ class _Printer:
         self.newline()
         for param in params:
             self.start_item(param.span.line, indent + 1, True)
-            self.write(_param_text(param) + ",", param.span.end_line, indent + 1)
+            if param.default is None:
+                self.write(_param_text(param) + ",", param.span.end_line, indent + 1)
+            else:
+                head = _param_text(ast.Param(param.name, param.type, None, param.span))
+                self.value(f"{head} = ", param.default, ",", indent + 1, param.span.end_line)
             self.newline()
         self.comments_before(header_end, indent + 1)
         self.write(") {", header_end, indent)
         self.newline()
+
+    def value(self, prefix: str, expr: ast.Expr, suffix: str, indent: int, line: int) -> None:
+        """``prefix expr suffix``; a list or tuple written over several lines, or too wide for
+        one, gets one item per line."""
+        text = prefix + expr_text(expr) + suffix
+        items = expr.items if isinstance(expr, ast.ListLit | ast.TupleLit) else ()
+        several_lines = expr.span.line != expr.span.end_line
+        if not items or (not several_lines and len(INDENT * indent + text) <= WIDTH):
+            self.write(text, line, indent)
+            return
+        opener, closer = ("[", "]") if isinstance(expr, ast.ListLit) else ("(", ")")
+        self.write(prefix + opener, expr.span.line, indent)
+        self.newline()
+        for item in items:
+            self.start_item(item.span.line, indent + 1, True)
+            self.write(expr_text(item) + ",", item.span.end_line, indent + 1)
+            self.newline()
+        self.comments_before(expr.span.end_line, indent + 1)
+        self.write(closer + suffix, expr.span.end_line, indent)
 
     def template(self, tpl: ast.Template, indent: int) -> None:
         head = f"{tpl.kind} {tpl.name}"
@@ -386,7 +409,7 @@ class _Printer:
         elif isinstance(item, ast.InputDecl):
             self.write(f"input {expr_text(item.shape)}", item.span.end_line, indent)
         elif isinstance(item, ast.Let):
-            self.write(f"let {item.name} = {expr_text(item.value)}", item.span.end_line, indent)
+            self.value(f"let {item.name} = ", item.value, "", indent, item.span.end_line)
         elif isinstance(item, ast.Defaults):
             self.defaults(item, indent)
         self.newline()
@@ -424,7 +447,11 @@ class _Printer:
     def module(self, module: ast.Module) -> str:
         for index, item in enumerate(module.items):
             self.newline()
-            if index:
+            previous = module.items[index - 1] if index else None
+            # One blank line between top-level items; a run of `use` lines stays together.
+            if previous is not None and not (
+                isinstance(item, ast.Use) and isinstance(previous, ast.Use)
+            ):
                 self.blank()
             self.start_item(item.span.line, 0, index == 0)
             if isinstance(item, ast.Network):
@@ -435,7 +462,7 @@ class _Printer:
                 self.write(f"use {_str_literal(item.path)}", item.span.end_line, 0)
                 self.newline()
             elif isinstance(item, ast.Let):
-                self.write(f"let {item.name} = {expr_text(item.value)}", item.span.end_line, 0)
+                self.value(f"let {item.name} = ", item.value, "", 0, item.span.end_line)
                 self.newline()
         self.comments_before(1 << 30, 0)
         return "\n".join(self.lines).strip("\n") + "\n"
