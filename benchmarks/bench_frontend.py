@@ -16,6 +16,7 @@ from bench_scaling import spec_text
 from bench_timing import interleaved
 
 from jumpdsl.diagnostics import DiagnosticSink
+from jumpdsl.gcpause import paused_gc
 from jumpdsl.ir.lower import lower
 from jumpdsl.passes.shapes import infer_shapes
 from jumpdsl.source import SourceFile
@@ -67,6 +68,7 @@ class Stage:
         return self.parse_s + self.lower_s + self.shapes_s
 
 
+@paused_gc  # as jumpdsl.api runs the pipeline
 def _once(text: str) -> tuple[int, float, float, float]:
     sink = DiagnosticSink()
     start = time.perf_counter()

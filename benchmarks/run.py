@@ -90,12 +90,15 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--compile", action="store_true", help="add torch.compile rows")
     parser.add_argument("--train-batch", type=int, default=128, help="batch of the train step")
     parser.add_argument("--graph-breaks", action="store_true", help="trace every spec (slow)")
+    parser.add_argument("--threads", type=int, help="torch's CPU threads (default: torch's own)")
     return parser.parse_args()
 
 
 def main() -> None:
     args = _arguments()
     rounds = 3 if args.quick else args.rounds
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     cases = [
         (case, args.train_batch if case == "train step" else batch, target)

@@ -116,7 +116,9 @@ class _Lowerer:
         self.sink.report(err.code, err.span, hint=hint, **err.fields)
 
     def next_name(self, path: str, key: str) -> str:
-        counter = self.counters.setdefault(path, Counter())
+        counter = self.counters.get(path)
+        if counter is None:  # not setdefault: that would build a Counter on every call
+            counter = self.counters[path] = Counter()
         counter[key] += 1
         return f"{path}.{key}{counter[key]}" if path else f"{key}{counter[key]}"
 
