@@ -24,3 +24,4 @@ def test_digits_learns_in_a_few_epochs(tmp_path) -> None:
     assert results["test_acc"] > 0.6  # ten classes: chance is 0.1
     settings = json.loads((out / "settings.json").read_text())
     assert settings["settings"]["augment"] == "crop"  # auto: shifts, no mirror, for digits
+    assert settings["runtime"]["cpu_threads"] == 1  # a small network: one thread

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from jumpdsl.train.accel import make_runtime
+from jumpdsl.train.accel import SMALL_NETWORK_MACS, make_runtime, threads_kept
 from jumpdsl.train.augment import augment_batch
 from jumpdsl.train.batches import Feeder, Normalization
 from jumpdsl.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -123,3 +123,16 @@ def test_checkpoint_is_plain_data_and_loads_weights_only(tmp_path) -> None:
         load_checkpoint(tmp_path / "c.pt")
     with pytest.raises(CheckpointError, match="no checkpoint"):
         load_checkpoint(tmp_path / "none.pt")
+
+
+def test_small_networks_train_on_one_cpu_thread() -> None:
+    before = torch.get_num_threads()
+    with threads_kept():
+        torch.set_num_threads(2)
+        make_runtime("cpu", macs=SMALL_NETWORK_MACS)  # large enough: left alone
+        assert torch.get_num_threads() == 2
+        make_runtime("cpu", macs=SMALL_NETWORK_MACS - 1)
+        assert torch.get_num_threads() == 1
+        make_runtime("cpu", threads=2, macs=1)  # an explicit --threads wins
+        assert torch.get_num_threads() == 2
+    assert torch.get_num_threads() == before

@@ -149,10 +149,12 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if isinstance(checked, int):
         return checked
     from jumpdsl.train import distributed
+    from jumpdsl.train.accel import threads_kept
 
     group = distributed.join(_wants_cuda(args.device))
     try:
-        return _train(args, checked, params, data, settings, state, group, out, err)
+        with threads_kept():
+            return _train(args, checked, params, data, settings, state, group, out, err)
     finally:
         distributed.leave(group)
 
@@ -173,7 +175,7 @@ def _wants_cuda(device: str) -> bool:
     return device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
 
 
-def _runtime(args: argparse.Namespace, local_rank: int, world: int) -> Any:
+def _runtime(args: argparse.Namespace, graph: Any, local_rank: int, world: int) -> Any:
     from jumpdsl.train.accel import make_runtime
 
     device = args.device
@@ -181,7 +183,8 @@ def _runtime(args: argparse.Namespace, local_rank: int, world: int) -> Any:
         device = f"cuda:{local_rank}"  # one GPU per process
     try:
         compile_ = False if args.no_torch_compile else None
-        return make_runtime(device, args.precision, compile_, threads=args.threads)
+        macs = sum(data.get("macs", 0) for _, data in graph.nodes(data=True))
+        return make_runtime(device, args.precision, compile_, threads=args.threads, macs=macs)
     except (ValueError, RuntimeError) as exc:
         raise UsageError(str(exc)) from None
 
@@ -210,7 +213,7 @@ def _train(
         sources={path: source.text for path, source in checked.sources.items()},
         out=Path(args.out),
         settings=settings,
-        runtime=_runtime(args, group.local_rank, group.world),
+        runtime=_runtime(args, checked.graph, group.local_rank, group.world),
         group=group,
         state=state,
     )
@@ -242,6 +245,7 @@ def _summary(results: dict[str, Any], folder: Path, out: TextIO) -> None:
 def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
 
+    from jumpdsl.train.accel import threads_kept
     from jumpdsl.train.checkpoint import CheckpointError, load_checkpoint
     from jumpdsl.train.data import DataError
     from jumpdsl.train.evaluate import evaluate_checkpoint
@@ -254,11 +258,12 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     checked = _check_spec(args, params, err)
     if isinstance(checked, int):
         return checked
-    runtime = _runtime(args, 0, 1)
-    try:
-        result = evaluate_checkpoint(checked.graph, state, args.data or state["data"], runtime)
-    except (DataError, CheckpointError) as exc:
-        raise UsageError(str(exc)) from None
+    with threads_kept():
+        runtime = _runtime(args, checked.graph, 0, 1)
+        try:
+            result = evaluate_checkpoint(checked.graph, state, args.data or state["data"], runtime)
+        except (DataError, CheckpointError) as exc:
+            raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(result, indent=2), file=out)
     else:

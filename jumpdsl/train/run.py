@@ -159,7 +159,9 @@ class _Run:
 
     # ------------------------------------------------------------ epochs
     def _best(self) -> dict[str, Any] | None:
-        return max(self.history, key=lambda r: r["val_acc"], default=None)
+        """The best epoch: highest validation accuracy; on a tie (common on a small validation
+        set), the lower validation loss."""
+        return max(self.history, key=lambda r: (r["val_acc"], -r["val_loss"]), default=None)
 
     def _done(self) -> bool:
         best = self._best()
@@ -190,7 +192,6 @@ class _Run:
         return train_step(self.model.train, self.optimizer, batch, self.rt, self.s.label_smoothing)
 
     def _record(self, epoch: int, train: Measured, val: Measured) -> None:
-        improved = all(val.acc > r["val_acc"] for r in self.history)
         row = {
             "epoch": epoch + 1,
             "train_loss": train.loss,
@@ -202,6 +203,7 @@ class _Run:
             "images_per_s": train.images_per_s,
         }
         self.history.append(row)
+        improved = self._best() is row
         if self.group.main:
             self._save(improved)
         self.reporter.epoch_end(row | {"best": improved})
