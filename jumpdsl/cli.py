@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from jumpdsl import __version__
 from jumpdsl import diagnostics as D
@@ -24,6 +24,9 @@ from jumpdsl.api import Checked, check_file, check_source_text, parse_override
 from jumpdsl.diagnostics import DiagnosticSink, Severity
 from jumpdsl.ir.lower import Limits
 from jumpdsl.report import render_json, render_text
+
+if TYPE_CHECKING:
+    from jumpdsl.backends.draw import DrawOptions
 
 __all__ = ["build_parser", "main"]
 
@@ -227,32 +230,84 @@ def _draw_targets(args: argparse.Namespace) -> list[tuple[str, Path]]:
         outdir = Path(args.outdir)
         outdir.mkdir(parents=True, exist_ok=True)
         return [(f, outdir / (Path(f).stem + "." + args.format)) for f in args.files]
-    raise UsageError("say where to write: -o FILE (.svg, .pdf, .png, .dot) or -d DIR")
+    raise UsageError("say where to write: -o FILE (.svg, .pdf, .png, .dot, .tex) or -d DIR")
+
+
+def _draw_options(args: argparse.Namespace) -> DrawOptions:
+    from jumpdsl.backends.draw import DrawOptions
+
+    if args.depth is not None and args.depth < 1:
+        raise UsageError("--depth must be 1 (stem, groups, task), 2 (blocks), 3 (layers) or more")
+    shapes = "none" if args.no_shapes else "all" if args.all_shapes else "changes"
+    return DrawOptions(
+        depth=args.depth,
+        focus=args.focus,
+        rankdir=args.rankdir,
+        shapes=shapes,
+        params=args.params,
+        legend=not args.no_legend,
+        theme=args.theme,
+        font=args.font,
+        font_size=args.font_size,
+    )
+
+
+def _add_draw_parser(sub: Any) -> None:
+    draw = sub.add_parser("draw", help="draw specs with Graphviz (.svg, .pdf, .png, .dot, .tex)")
+    draw.add_argument("files", nargs="+", metavar="FILE")
+    draw.add_argument("-o", "--output", help="output file; the suffix picks the format")
+    draw.add_argument("-d", "--outdir", help="directory for one figure per spec")
+    draw.add_argument(
+        "--format",
+        default="svg",
+        choices=("svg", "pdf", "png", "dot", "tex"),
+        help="format of the figures written with -d (default svg)",
+    )
+    draw.add_argument(
+        "--depth",
+        type=int,
+        help="1: stem, groups, task as boxes; 2: blocks; 3: every layer "
+        "(default: the deepest that stays under 100 nodes)",
+    )
+    draw.add_argument("--focus", metavar="PART", help="draw one part alone: learner.group2")
+    draw.add_argument("--rankdir", default="TB", choices=("TB", "LR"), help="flow direction")
+    draw.add_argument("--theme", default="color", choices=("color", "paper"))
+    draw.add_argument("--font", help="font family (default: Helvetica; paper: Times-Roman)")
+    draw.add_argument("--font-size", type=float, metavar="PT", help="base font size (10)")
+    draw.add_argument("--params", action="store_true", help="parameter counts in the boxes")
+    draw.add_argument("--no-shapes", action="store_true", help="hide tensor shapes on edges")
+    draw.add_argument("--all-shapes", action="store_true", help="a shape on every edge")
+    draw.add_argument("--no-legend", action="store_true", help="leave out the legend")
+    draw.add_argument("--dpi", type=float, help="resolution of .png figures (default 96)")
+    draw.add_argument(
+        "--engine",
+        default="auto",
+        choices=("auto", "system", "embedded"),
+        help="Graphviz to use: system 'dot', embedded WebAssembly (.svg, .tex), or auto",
+    )
+    _add_spec_options(draw)
+    draw.set_defaults(func=cmd_draw)
 
 
 def cmd_draw(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from jumpdsl.backends.graphviz_dot import FORMATS, DrawError, DrawOptions, render, to_dot
-    from jumpdsl.fileio import OverwriteInputError, write_atomic
+    from jumpdsl.backends.draw import FORMATS, DrawError, draw
 
     code = EXIT_OK
-    options = DrawOptions(rankdir=args.rankdir, shapes=not args.no_shapes)
+    options = _draw_options(args)
     system = {"auto": None, "system": True, "embedded": False}[args.engine]
     for spec, target in _draw_targets(args):
         fmt = target.suffix.lstrip(".").lower()
         if fmt not in FORMATS:
-            raise UsageError(f"{target}: unknown format; end the name in .svg, .pdf, .png or .dot")
+            raise UsageError(
+                f"{target}: unknown format; end the name in .svg, .pdf, .png, .dot or .tex"
+            )
         result = _check(spec, args)
         status = _report(result, err)
         if status != EXIT_OK or result.graph is None:
             code = max(code, status)
             continue
-        try:
-            data = render(to_dot(result.graph, options), fmt, system_dot=system)
-            write_atomic(target, data, inputs=args.files)
-        except (DrawError, OverwriteInputError) as exc:
-            raise UsageError(str(exc)) from None
-        except OSError as exc:
-            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+        drawing = partial(draw, result.graph, fmt, options, system_dot=system, dpi=args.dpi)
+        _write_output(target, drawing, args.files, DrawError)
         print(f"wrote {target}", file=out)
     return code
 
@@ -370,26 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_spec_options(export)
     export.set_defaults(func=cmd_export)
 
-    draw = sub.add_parser("draw", help="draw specs with Graphviz (.svg, .pdf, .png, .dot)")
-    draw.add_argument("files", nargs="+", metavar="FILE")
-    draw.add_argument("-o", "--output", help="output file; the suffix picks the format")
-    draw.add_argument("-d", "--outdir", help="directory for one figure per spec")
-    draw.add_argument(
-        "--format",
-        default="svg",
-        choices=("svg", "pdf", "png", "dot"),
-        help="format of the figures written with -d (default svg)",
-    )
-    draw.add_argument("--rankdir", default="TB", choices=("TB", "LR"), help="flow direction")
-    draw.add_argument("--no-shapes", action="store_true", help="hide tensor shapes on edges")
-    draw.add_argument(
-        "--engine",
-        default="auto",
-        choices=("auto", "system", "embedded"),
-        help="Graphviz to use: system 'dot', embedded WebAssembly (SVG), or auto",
-    )
-    _add_spec_options(draw)
-    draw.set_defaults(func=cmd_draw)
+    _add_draw_parser(sub)
 
     fmt = sub.add_parser("fmt", help="rewrite specs in canonical form (comments kept)")
     fmt.add_argument(

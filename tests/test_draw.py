@@ -1,76 +1,377 @@
-"""Drawing: clusters, edge styles by kind, shapes on edges, formats, determinism, no overwrite."""
+"""Drawing: levels, focus, labels, legend, edge styles, themes, formats (.tex included),
+determinism, and the embedded Graphviz next to the system one."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
+import sys
 
 import pytest
-from conftest import SPECS
+from conftest import ALL_SPECS, ROOT, SPECS, net
 
-from jumpdsl.api import check_file
-from jumpdsl.backends.graphviz_dot import EDGE_STYLES, DrawOptions, render, to_dot
+from jumpdsl.api import check_file, check_text
+from jumpdsl.backends.draw import DrawError, DrawOptions, draw
+from jumpdsl.backends.draw_labels import compact_count
+from jumpdsl.backends.draw_legend import LEGEND_TEXT
+from jumpdsl.backends.draw_theme import THEMES
+from jumpdsl.backends.draw_view import AUTO_DEPTH_LIMIT, build_view
+from jumpdsl.backends.graphviz_dot import to_dot
+from jumpdsl.backends.graphviz_render import render
 from jumpdsl.cli import main
+from jumpdsl.ir.graph import topo_order
+from jumpdsl.ir.ops import OPS, format_shape
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+
+_LINE = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[\w.]+)(?: -> ("(?:[^"\\]|\\.)*"|[\w.]+))? \[(.*)\]$')
+_ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^ "]+)')
+
+
+def _unquote(text: str) -> str:
+    return text[1:-1].replace('\\"', '"') if text.startswith('"') else text
+
+
+def parse_dot(source: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str, dict]]]:
+    """The nodes and edges of DOT written by the graphviz package (one statement a line)."""
+    nodes: dict[str, dict[str, str]] = {}
+    edges: list[tuple[str, str, dict]] = []
+    for line in source.splitlines():
+        match = _LINE.match(line)
+        if not match or match.group(1) in ("node", "edge", "graph"):
+            continue
+        attrs = {k: _unquote(v) for k, v in _ATTR.findall(match.group(3))}
+        if match.group(2):
+            edges.append((_unquote(match.group(1)), _unquote(match.group(2)), attrs))
+        else:
+            nodes[_unquote(match.group(1))] = attrs
+    return nodes, edges
 
 
 @pytest.fixture(scope="module")
-def jumpnet_dot() -> str:
-    return to_dot(check_file(SPECS / "jumpnet.jnet").raise_for_errors())
+def jumpnet():
+    return check_file(SPECS / "jumpnet.jnet").raise_for_errors()
 
 
-def test_clusters_for_sections_groups_and_blocks(jumpnet_dot: str) -> None:
-    for cluster in (
-        "cluster_stem",
-        '"cluster_learner.group2"',
-        '"cluster_learner.group2.block4"',
-        "cluster_task",
-    ):
-        assert f"subgraph {cluster}" in jumpnet_dot
-    assert 'label="group2: JumpGroup(64, 4, 1)"' in jumpnet_dot
+def _figure(graph, **options) -> tuple[dict, list]:
+    return parse_dot(to_dot(graph, DrawOptions(**options)))
 
 
-def test_edges_styled_by_kind_with_shapes(jumpnet_dot: str) -> None:
-    jump = [line for line in jumpnet_dot.splitlines() if "jump1.bn1" in line and "->" in line]
-    assert jump and EDGE_STYLES["jump"]["color"] in jump[0]
-    skip = [
-        line
-        for line in jumpnet_dot.splitlines()
-        if '-> "learner.group1.block1.add1"' in line and "style=dashed" in line
+def _drawn(nodes: dict) -> set[str]:
+    """Node ids of the figure itself (no legend, no cluster titles)."""
+    return {n for n in nodes if not n.startswith(("legend.", "title."))}
+
+
+def _edges(edges: list, legend: bool = False) -> list:
+    return [e for e in edges if (e[0].startswith("legend.") == legend) and "invis" not in str(e[2])]
+
+
+# ---------------------------------------------------------------- levels
+
+
+def test_depth_1_draws_stem_groups_task_with_jumps_between(jumpnet) -> None:
+    nodes, edges = _figure(jumpnet, depth=1)
+    groups = [s for s, info in jumpnet.graph["scopes"].items() if info["kind"] == "group"]
+    assert {"stem", "task", *groups} <= _drawn(nodes)
+    assert all(not n.startswith(f"{g}.block") for g in groups for n in nodes)
+    for group in groups:
+        assert jumpnet.graph["scopes"][group]["call"] in nodes[group]["label"]
+        merge = [n for n in nodes if n.startswith(group + ".concat")]
+        into = [e for e in _edges(edges) if e[1] == merge[0]]
+        kinds = sorted(e[2]["color"] for e in into)
+        assert kinds == sorted([THEMES["color"].edges["flow"]["color"], _jump_color()])
+
+
+def _jump_color() -> str:
+    return THEMES["color"].edges["jump"]["color"]
+
+
+def test_depth_2_draws_blocks_and_keeps_their_skips(jumpnet) -> None:
+    nodes, edges = _figure(jumpnet, depth=2)
+    blocks = [s for s, info in jumpnet.graph["scopes"].items() if info["kind"] == "block"]
+    assert set(blocks) <= _drawn(nodes)
+    assert not any(n.startswith(b + ".") and "add" not in n for b in blocks for n in nodes)
+    skips = [e for e in _edges(edges) if e[2]["color"] == THEMES["color"].edges["skip"]["color"]]
+    assert len(skips) == len(blocks)  # one skip into each block's add
+    assert all(nodes[e[1]]["shape"] == "circle" for e in skips)
+
+
+def test_depth_3_draws_every_layer(jumpnet) -> None:
+    nodes, _ = _figure(jumpnet, depth=3)
+    assert set(jumpnet.nodes) <= _drawn(nodes)
+    assert _drawn(nodes) - set(jumpnet.nodes) == {"output"}
+
+
+def test_auto_depth_is_every_layer_for_small_nets_and_fits_for_large(tmp_spec) -> None:
+    small = check_file(tmp_spec(net("stem { conv(8, 3x3) relu }\ntask { gap dense(3) }")))
+    graph = small.raise_for_errors()
+    assert set(graph) <= set(build_view(graph).nodes)
+    large = check_file(SPECS / "jumpnet152.jnet").raise_for_errors()
+    view = build_view(large)
+    assert len(view.nodes) <= AUTO_DEPTH_LIMIT < len(build_view(large, view.depth + 1).nodes)
+
+
+def test_focus_draws_one_part_alone(jumpnet) -> None:
+    nodes, _ = _figure(jumpnet, focus="learner.group2", depth=3)
+    inside = {n for n in jumpnet if n.startswith("learner.group2.")}
+    drawn = _drawn(nodes)
+    assert inside <= drawn
+    ports = drawn - inside
+    assert sorted(nodes[p]["label"] for p in ports) == ["input", "output"]
+    assert not any(n.startswith(("learner.group1.", "learner.group3.", "stem")) for n in drawn)
+
+
+def test_focus_counts_levels_from_the_part(jumpnet) -> None:
+    nodes, _ = _figure(jumpnet, focus="learner.group2", depth=1)
+    blocks = [s for s in jumpnet.graph["scopes"] if s.startswith("learner.group2.block")]
+    assert set(blocks) <= _drawn(nodes)
+
+
+def test_unknown_focus_names_the_parts(jumpnet) -> None:
+    with pytest.raises(DrawError, match=r"did you mean 'learner\.group2'"):
+        draw(jumpnet, "dot", DrawOptions(focus="learner.grup2"))
+
+
+# ---------------------------------------------------------------- annotations
+
+
+def test_shapes_on_edges_where_they_change(jumpnet) -> None:
+    _, edges = _figure(jumpnet, depth=3)
+    by_tail = {e[0]: e for e in _edges(edges) if e[2].get("label")}
+    for node in topo_order(jumpnet):
+        data = jumpnet.nodes[node]
+        changes = not data.get("in_shapes") or data["in_shapes"][0] != data["shape"]
+        if changes:
+            assert by_tail[node][2]["label"] == format_shape(data["shape"]), node
+        else:
+            assert node not in by_tail, node
+
+
+@pytest.mark.parametrize("mode", ["all", "none"])
+def test_shapes_all_or_none(jumpnet, mode) -> None:
+    _, edges = _figure(jumpnet, depth=2, shapes=mode)
+    labelled = [e for e in _edges(edges) if e[2].get("label")]
+    assert len(labelled) == (len(_edges(edges)) if mode == "all" else 0)
+
+
+def test_params_per_box(jumpnet) -> None:
+    nodes, _ = _figure(jumpnet, depth=1, params=True)
+    for group in ("learner.group1", "learner.group3"):
+        total = sum(d["params"] for n, d in jumpnet.nodes(data=True) if n.startswith(group + "."))
+        path = sum(
+            d["params"] for n, d in jumpnet.nodes(data=True) if ".jump1." in n and group in n
+        )
+        assert f"{compact_count(total - path)} params" in nodes[group]["label"]
+    assert "params" not in _figure(jumpnet, depth=1)[0]["learner.group1"]["label"]
+
+
+def test_layer_labels_come_from_the_op_table(jumpnet) -> None:
+    nodes, _ = _figure(jumpnet, depth=3)
+    conv = "learner.group2.conv1"
+    assert nodes[conv]["label"] == OPS["conv"].label(jumpnet.nodes[conv]["attrs"])
+    assert nodes[conv]["label"].endswith("/2")
+
+
+def test_merges_are_small_distinct_nodes(jumpnet) -> None:
+    nodes, _ = _figure(jumpnet, depth=3)
+    merges = [
+        n for n in jumpnet if OPS.get(jumpnet.nodes[n]["op"]) and OPS[jumpnet.nodes[n]["op"]].merge
     ]
-    assert skip and 'label="32×32×32"' in skip[0]
-    assert len({s["color"] for s in EDGE_STYLES.values()}) == 3
+    assert merges and all(
+        nodes[m]["shape"] == "circle" and len(nodes[m]["label"]) == 1 for m in merges
+    )
 
 
-def test_no_shapes_option() -> None:
-    graph = check_file(SPECS / "jumpnet.jnet").raise_for_errors()
-    assert '×32×32"' not in to_dot(graph, DrawOptions(shapes=False)).split("->", 1)[1]
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_legend_explains_exactly_the_kinds_drawn(jumpnet, depth) -> None:
+    nodes, edges = _figure(jumpnet, depth=depth)
+    drawn_colors = {e[2]["color"] for e in _edges(edges)}
+    kinds = [k for k, style in THEMES["color"].edges.items() if style["color"] in drawn_colors]
+    legend = {nodes[n]["label"] for n in nodes if n.startswith("legend.") and n.endswith(".text")}
+    ops = {jumpnet.nodes[n]["op"] for n in nodes if n in jumpnet and nodes[n]["shape"] == "circle"}
+    assert legend == {LEGEND_TEXT[k] for k in kinds} | ops
+    assert ("skip" in kinds) == (depth > 1)  # skips hide inside blocks at depth 1
+    assert "legend" not in to_dot(jumpnet, DrawOptions(depth=depth, legend=False))
 
 
-def test_deterministic(jumpnet_dot: str) -> None:
-    again = to_dot(check_file(SPECS / "jumpnet.jnet").raise_for_errors())
-    assert again == jumpnet_dot
+@pytest.mark.parametrize("theme", ["color", "paper"])
+def test_edge_kinds_look_the_same_at_every_level(jumpnet, theme) -> None:
+    look = THEMES[theme].edges
+    for depth in (1, 2, 3):
+        view = build_view(jumpnet, depth)
+        _, edges = _figure(jumpnet, depth=depth, theme=theme)
+        styles = {(e[0], e[1]): e[2] for e in _edges(edges)}
+        for edge in view.edges:
+            attrs = styles[(edge.tail, edge.head)]
+            assert all(attrs[k] == v for k, v in look[edge.kind].items()), (depth, edge)
 
 
-def test_embedded_svg_without_system_dot(jumpnet_dot: str) -> None:
-    svg = render(jumpnet_dot, "svg", system_dot=False)
+def test_paper_theme_is_grayscale_serif_and_thin(jumpnet) -> None:
+    source = to_dot(jumpnet, DrawOptions(depth=2, theme="paper"))
+    colors = set(re.findall(r"#([0-9a-fA-F]{6})", source))
+    assert colors and all(c[0:2] == c[2:4] == c[4:6] for c in colors)
+    assert 'fontname="Times-Roman"' in source and "Helvetica" not in source
+    assert float(THEMES["paper"].edges["flow"]["penwidth"]) < 1
+    styles = {tuple(sorted(s.items())) for s in THEMES["paper"].edges.values()}
+    assert len(styles) == 3  # told apart without colour
+
+
+def test_color_theme_gives_each_kind_its_own_colour() -> None:
+    assert len({s["color"] for s in THEMES["color"].edges.values()}) == 3
+
+
+def test_fonts_are_settable(jumpnet) -> None:
+    source = to_dot(jumpnet, DrawOptions(depth=1, font="Palatino", font_size=12))
+    assert "fontname=Palatino" in source and "fontsize=12" in source
+    assert "Helvetica" not in source
+
+
+def test_rankdir_lr(jumpnet) -> None:
+    assert "rankdir=LR" in to_dot(jumpnet, DrawOptions(depth=1, rankdir="LR"))
+
+
+# ---------------------------------------------------------------- formats and engines
+
+
+def _tex_text(tex: str) -> str:
+    text = re.findall(r"\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\};\n", tex)
+    return " ".join(text).replace("$\\times$", "×").replace("$\\cdot$", "·")
+
+
+@pytest.mark.parametrize("system", [pytest.param(True, marks=needs_dot), False])
+def test_tex_is_a_standalone_tikz_picture_with_every_label(jumpnet, system) -> None:
+    source = to_dot(jumpnet, DrawOptions(depth=2, params=True))
+    tex = render(source, "tex", system_dot=system).decode()
+    assert tex.count("{") == tex.count("}")
+    assert re.findall(r"\\(begin|end)\{(\w+)\}", tex) == [
+        ("begin", "document"),
+        ("begin", "tikzpicture"),
+        ("end", "tikzpicture"),
+        ("end", "document"),
+    ]
+    nodes, _ = parse_dot(source)
+    text = _tex_text(tex)
+    for node, attrs in nodes.items():
+        for line in attrs.get("label", "").split("\\n"):
+            assert line in text, (node, line)
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+def test_tex_compiles(jumpnet, tmp_path) -> None:
+    (tmp_path / "fig.tex").write_bytes(draw(jumpnet, "tex", DrawOptions(depth=1)))
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "fig.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "fig.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_embedded_svg_without_system_dot(jumpnet) -> None:
+    svg = draw(jumpnet, "svg", DrawOptions(depth=1), system_dot=False)
     assert svg.lstrip().startswith(b"<?xml") and b"JumpGroup" in svg
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
-@pytest.mark.parametrize("suffix", ["svg", "pdf", "png", "dot"])
+@pytest.mark.parametrize("fmt", ["pdf", "png"])
+def test_embedded_pdf_and_png_name_the_package(jumpnet, fmt) -> None:
+    with pytest.raises(DrawError, match="'graphviz' system package"):
+        draw(jumpnet, fmt, DrawOptions(depth=1), system_dot=False)
+
+
+@pytest.mark.parametrize(
+    "fmt, system",
+    [
+        ("dot", None),
+        ("svg", False),
+        ("tex", False),
+        pytest.param("svg", True, marks=needs_dot),
+        pytest.param("pdf", True, marks=needs_dot),
+        pytest.param("png", True, marks=needs_dot),
+        pytest.param("tex", True, marks=needs_dot),
+    ],
+)
+def test_byte_identical_on_every_run(fmt, system) -> None:
+    def once() -> bytes:
+        graph = check_file(SPECS / "jumpnet.jnet").raise_for_errors()
+        return draw(graph, fmt, DrawOptions(depth=2, params=True), system_dot=system)
+
+    assert once() == once()
+
+
+@needs_dot
+def test_png_dpi_scales_the_picture(jumpnet) -> None:
+    def width(data: bytes) -> int:
+        return int.from_bytes(data[16:20], "big")
+
+    small = draw(jumpnet, "png", DrawOptions(depth=1), dpi=48)
+    large = draw(jumpnet, "png", DrawOptions(depth=1), dpi=192)
+    assert 3.5 < width(large) / width(small) < 4.5
+
+
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda p: p.stem)
+def test_every_spec_draws_both_ways(spec) -> None:
+    graph = check_file(spec).raise_for_errors()
+    embedded = draw(graph, "svg", system_dot=False)
+    assert embedded.lstrip().startswith(b"<?xml") and b"</svg>" in embedded
+    if shutil.which("dot"):
+        assert draw(graph, "svg", system_dot=True).lstrip().startswith(b"<?xml")
+
+
+def test_cli_without_dot_on_path(tmp_path) -> None:
+    env = {**os.environ, "PATH": str(tmp_path)}  # no dot there
+    spec = str(SPECS / "jumpnet.jnet")
+
+    def run(target: str) -> subprocess.CompletedProcess:
+        args = [sys.executable, "-m", "jumpdsl", "draw", spec, "-o", target, "--depth", "1"]
+        return subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT)
+
+    assert run(str(tmp_path / "j.svg")).returncode == 0
+    assert (tmp_path / "j.svg").read_bytes().lstrip().startswith(b"<?xml")
+    pdf = run(str(tmp_path / "j.pdf"))
+    assert pdf.returncode == 2 and "apt-get install graphviz" in pdf.stderr
+    assert not (tmp_path / "j.pdf").exists()
+
+
+# ---------------------------------------------------------------- command line
+
+
+@needs_dot
+@pytest.mark.parametrize("suffix", ["svg", "pdf", "png", "dot", "tex"])
 def test_cli_formats_by_suffix(tmp_path, suffix) -> None:
     target = tmp_path / f"jumpnet.{suffix}"
-    assert main(["draw", str(SPECS / "jumpnet.jnet"), "-o", str(target)]) == 0
-    data = target.read_bytes()
-    magic = {"svg": b"<?xml", "pdf": b"%PDF", "png": b"\x89PNG", "dot": b"digraph"}[suffix]
-    assert data.startswith(magic)
+    assert main(["draw", str(SPECS / "jumpnet.jnet"), "-o", str(target), "--depth", "1"]) == 0
+    magic = {"svg": b"<?xml", "pdf": b"%PDF", "png": b"\x89PNG", "dot": b"digraph", "tex": b"%"}
+    assert target.read_bytes().startswith(magic[suffix])
+
+
+def test_cli_options_reach_the_figure(tmp_path) -> None:
+    target = tmp_path / "g2.dot"
+    args = ["draw", str(SPECS / "jumpnet.jnet"), "-o", str(target), "--focus", "learner.group2"]
+    args += ["--depth", "1", "--theme", "paper", "--params", "--rankdir", "LR", "--no-legend"]
+    assert main([*args, "--font", "Palatino", "--font-size", "9", "--no-shapes"]) == 0
+    source = target.read_text()
+    nodes, edges = parse_dot(source)
+    assert "learner.group2.block4" in nodes and "learner.group1" not in nodes
+    assert "rankdir=LR" in source and "fontname=Palatino" in source and "legend" not in source
+    assert "params" in nodes["learner.group2.block1"]["label"]
+    assert not any(e[2].get("label") for e in edges)
+
+
+def test_cli_bad_focus_and_depth_are_usage_errors(tmp_path, capsys) -> None:
+    spec = str(SPECS / "jumpnet.jnet")
+    assert main(["draw", spec, "-o", str(tmp_path / "a.svg"), "--focus", "nowhere"]) == 2
+    assert "parts: stem" in capsys.readouterr().err
+    assert main(["draw", spec, "-o", str(tmp_path / "a.svg"), "--depth", "0"]) == 2
 
 
 def test_cli_batch_draw(tmp_path) -> None:
-    specs = [str(p) for p in sorted(SPECS.glob("*.jnet"))]
+    specs = [str(p) for p in ALL_SPECS]
     assert main(["draw", *specs, "-d", str(tmp_path), "--format", "dot"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        p.replace(".jnet", ".dot").rsplit("/", 1)[1] for p in specs
-    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.stem + ".dot" for p in ALL_SPECS)
 
 
 def test_draw_never_writes_over_its_input(tmp_path, capsys) -> None:
@@ -82,6 +383,14 @@ def test_draw_never_writes_over_its_input(tmp_path, capsys) -> None:
     assert "refusing to write over" in capsys.readouterr().err
 
 
-def test_pdf_without_system_dot_names_the_package() -> None:
-    with pytest.raises(Exception, match="graphviz"):
-        render("digraph { a -> b }", "pdf", system_dot=False)
+def test_inline_spec_with_branches_draws(tmp_path) -> None:
+    text = net(
+        "stem { conv(8, 3x3) }\n"
+        "learner { branch concat { { conv(4, 1x1) } { conv(4, 3x3) } }\n"
+        "          skip add { conv(8, 1x1) } }\n"
+        "task { gap dense(2) }"
+    )
+    graph = check_text(text).raise_for_errors()
+    for depth in (1, 2, 3):
+        nodes, _ = _figure(graph, depth=depth)
+        assert "output" in nodes

