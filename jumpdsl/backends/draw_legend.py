@@ -91,4 +91,4 @@ def _same_rank(target: graphviz.Digraph, *nodes: str, chain: bool = False) -> No
             row.node(node)
         if chain:
             for left, right in pairwise(nodes):
-                row.edge(left, right, style="invis")
+                row.edge(left, right, style="invis", minlen="0")  # 0: no gap kept for it
