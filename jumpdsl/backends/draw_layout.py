@@ -22,6 +22,7 @@ from jumpdsl.backends.draw_view import View, ViewEdge
 _OFF_SPINE = re.compile(r"^(skip|jump|arm)\d+$")
 
 __all__ = [
+    "TITLE_EDGE",
     "align_paths",
     "cluster_hints",
     "edge_hints",
@@ -45,6 +46,9 @@ _TAIL_SIDE: dict[str, dict[str, str]] = {
     "LR": {},
 }
 _LABEL_LOC = {"TB": "t", "LR": "t"}
+# Invisible, pulling nothing straight, and leaving from the lower left: the title goes left of
+# the spine, away from the shortcuts (without the port, some titles went right).
+TITLE_EDGE = {"style": "invis", "weight": "0", "tailport": "sw"}
 
 
 def node_hints(view: View, node_id: str) -> dict[str, str]:
@@ -70,7 +74,7 @@ def edge_hints(edge: ViewEdge, view: View, rankdir: str) -> dict[str, str]:
     hints = {"weight": "1"}
     ports = _TAIL_SIDE[rankdir]
     tailport = ports.get(edge.kind) if tail.role == "merge" else ports.get(f"{edge.kind} from box")
-    if tailport and tail.spine and tail.role not in ("input", "port"):
+    if tailport and tail.spine:
         hints["tailport"] = tailport
     headport = _HEAD_SIDE[rankdir].get(edge.kind)
     if headport and head.spine:

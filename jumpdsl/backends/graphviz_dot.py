@@ -15,6 +15,7 @@ import networkx as nx
 
 from jumpdsl.backends.draw_labels import cluster_label, node_label
 from jumpdsl.backends.draw_layout import (
+    TITLE_EDGE,
     align_paths,
     cluster_hints,
     edge_hints,
@@ -132,7 +133,7 @@ def _emit_clusters(
     emit(dot, "")
     if titled:
         for tail, head in title_edges(view):
-            dot.edge(tail, head, style="invis", weight="0")
+            dot.edge(tail, head, **TITLE_EDGE)
 
 
 def _node_attrs(graph: nx.DiGraph, node: ViewNode, look: Theme) -> dict[str, str]:
