@@ -1,8 +1,10 @@
 """IR → ``torch.fx.Graph`` → ``GraphModule``: straight-line forward code, modules named by scope.
 
-The only module of jumpdsl that imports torch at import time. Each IR node is emitted by its
-op table entry's torch builder (see :mod:`jumpdsl.ir.ops`), in the IR's deterministic order, so
-``state_dict`` keys read ``learner.group2.block3.conv1.weight`` and come in source order.
+Imports torch, like the rest of the torch side (``torch_*.py``, ``export*.py``); nothing on the
+check and draw path imports them. Each IR node is emitted by its op table entry's torch builder
+(see :mod:`jumpdsl.ir.ops`), in the IR's deterministic order, so ``state_dict`` keys read
+``learner.group2.block3.conv1.weight`` and come in source order. ReLU then works in place where
+that is safe (:mod:`jumpdsl.backends.torch_inplace`).
 """
 
 from __future__ import annotations
