@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -47,11 +48,8 @@ def test_cache_folder_follows_the_environment(monkeypatch, tmp_path) -> None:
     assert cache_dir() == tmp_path / "jumpdsl"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
-def test_unwritable_cache_folder_still_checks(tmp_path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
-    env = {**os.environ, "JUMPDSL_CACHE_DIR": str(locked / "jumpdsl")}
+def _checks_with_cache_at(folder: Path) -> None:
+    env = {**os.environ, "JUMPDSL_CACHE_DIR": str(folder)}
     done = subprocess.run(
         [sys.executable, "-m", "jumpdsl", "check", "specs/jumpnet.jnet"],
         capture_output=True,
@@ -61,18 +59,16 @@ def test_unwritable_cache_folder_still_checks(tmp_path) -> None:
     )
     assert done.returncode == 0 and "813,418" in done.stdout
     assert done.stderr == ""
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_unwritable_cache_folder_still_checks(tmp_path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    _checks_with_cache_at(locked / "jumpdsl")
 
 
 def test_a_cache_path_that_is_a_file_still_checks(tmp_path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", encoding="utf-8")
-    env = {**os.environ, "JUMPDSL_CACHE_DIR": str(blocker / "jumpdsl")}
-    done = subprocess.run(
-        [sys.executable, "-m", "jumpdsl", "check", "specs/jumpnet.jnet"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-    )
-    assert done.returncode == 0 and "813,418" in done.stdout
-    assert done.stderr == ""
+    _checks_with_cache_at(blocker / "jumpdsl")
