@@ -36,7 +36,10 @@ def test_file_with_only_a_library_is_not_a_network(tmp_path: Path, capsys) -> No
 def test_closed_pipe_ends_quietly() -> None:
     done = subprocess.run(
         f"{sys.executable} -m jumpdsl check specs/*.jnet | head -1",
-        shell=True, capture_output=True, text=True, cwd=ROOT,
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert done.stdout.count("\n") == 1
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
