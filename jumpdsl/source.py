@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 __all__ = ["SourceFile", "Span", "decode_source"]
 
@@ -79,9 +78,3 @@ def decode_source(data: bytes) -> str:
         line = good.count("\n") + 1
         column = len(good) - (good.rfind("\n") + 1) + 1
         raise SourceDecodeError(line, column, data[err.start]) from None
-
-
-def read_source(path: str | Path) -> SourceFile:
-    """Read a spec from disk; raises OSError or SourceDecodeError."""
-    data = Path(path).read_bytes()
-    return SourceFile(str(path), decode_source(data))
