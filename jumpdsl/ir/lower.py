@@ -627,13 +627,7 @@ def _type_hint(got: str, expected: str) -> str | None:
 
 def _mentions(node: object, name: str) -> bool:
     """Whether an AST subtree reads the variable ``name``."""
-    if isinstance(node, ast.Var):
-        return node.name == name
-    if isinstance(node, (tuple, list)):
-        return any(_mentions(item, name) for item in node)
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        return any(_mentions(getattr(node, f.name), name) for f in dataclasses.fields(node))
-    return False
+    return any(isinstance(n, ast.Var) and n.name == name for n, _ in ast.walk(node))
 
 
 def _destructure(target: ast.Target | ast.TargetTuple, value: Value, env: dict[str, Value]) -> None:
@@ -734,19 +728,12 @@ def lower(
     return graph
 
 
-def _marks(node: object, found: dict[str, Span] | None = None) -> dict[str, Span]:
-    """Where each tensor name is first made with ``as NAME`` anywhere in ``node``."""
-    found = {} if found is None else found
-    if isinstance(node, ast.Mark):
-        found.setdefault(node.name, node.span)
-    elif isinstance(node, tuple):
-        for item in node:
-            _marks(item, found)
-    elif isinstance(node, (ast.Module, ast.Network, ast.Template, ast.Section)):
-        _marks(node.items if isinstance(node, (ast.Module, ast.Network)) else node.body, found)
-    elif hasattr(node, "__dataclass_fields__"):
-        for name in ("body", "then", "orelse", "path", "arms"):
-            _marks(getattr(node, name, None), found)
+def _marks(module: ast.Module) -> dict[str, Span]:
+    """Where each tensor name is first made with ``as NAME`` anywhere in the file."""
+    found: dict[str, Span] = {}
+    for node, _ in ast.walk(module):
+        if isinstance(node, ast.Mark):
+            found.setdefault(node.name, node.span)
     return found
 
 

@@ -6,6 +6,7 @@ The parser builds these and never validates; meaning (names, types, shapes) is t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from jumpdsl.source import Span
@@ -305,6 +306,27 @@ class Comment:
 
     text: str
     span: Span
+
+
+def walk(root: object) -> Iterator[tuple[object, int]]:
+    """Every AST node under ``root`` with its depth, in source order, without recursion
+    (so it is safe on trees too deep for Python's stack).
+
+    >>> s = Span("x", 1, 1, 1, 2)
+    >>> [(type(n).__name__, d) for n, d in walk(Neg(Int(1, s), s))]
+    [('Neg', 0), ('Int', 1)]
+    """
+    stack: list[tuple[object, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, tuple | list):
+            stack.extend((item, depth) for item in reversed(node))
+            continue
+        fields = getattr(node, "__dataclass_fields__", None)
+        if fields is None or isinstance(node, Span):
+            continue
+        yield node, depth
+        stack.extend((getattr(node, name), depth + 1) for name in reversed(list(fields)))
 
 
 def structure(node: object) -> object:

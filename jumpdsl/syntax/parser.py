@@ -237,15 +237,7 @@ MAX_NESTING = 64
 
 def _shallow_enough(root: object, sink: DiagnosticSink) -> bool:
     """False (with a diagnostic at the first node too deep) when nesting passes MAX_NESTING."""
-    stack: list[tuple[object, int]] = [(root, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, tuple):
-            stack.extend((item, depth) for item in node)
-            continue
-        fields = getattr(node, "__dataclass_fields__", None)
-        if fields is None or isinstance(node, Span):
-            continue
+    for node, depth in ast.walk(root):
         if depth > MAX_NESTING:
             sink.report(
                 D.TOO_DEEP,
@@ -254,7 +246,6 @@ def _shallow_enough(root: object, sink: DiagnosticSink) -> bool:
                 hint="split the expression or the nesting with 'let' or templates",
             )
             return False
-        stack.extend((getattr(node, name), depth + 1) for name in fields)
     return True
 
 
