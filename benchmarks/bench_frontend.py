@@ -17,7 +17,7 @@ from bench_timing import interleaved
 
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.gcpause import paused_gc
-from jumpdsl.ir.lower import lower
+from jumpdsl.lower.network import lower
 from jumpdsl.passes.shapes import infer_shapes
 from jumpdsl.source import SourceFile
 from jumpdsl.syntax.parser import parse
@@ -86,7 +86,7 @@ def _once(text: str) -> Stage:
     done = time.process_time()
     assert not sink.has_errors
     return Stage(
-        graph.number_of_nodes(),
+        len(graph),
         parsed - start,
         lowered - parsed,
         done - lowered,

@@ -33,13 +33,13 @@ def _trace(path: Path) -> Traced:
     graph = check_file(path).raise_for_errors()
     with torch.device("meta"):
         module = build_module(graph).eval()
-    x = torch.empty(1, *graph.graph["input_shape"], device="meta")
+    x = torch.empty(1, *graph.input_shape, device="meta")
     torch._dynamo.reset()
     start = time.perf_counter()
     explained = torch._dynamo.explain(module)(x)
     return Traced(
         path.name,
-        graph.number_of_nodes(),
+        len(graph),
         explained.graph_count,
         explained.graph_break_count,
         time.perf_counter() - start,

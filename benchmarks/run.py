@@ -4,6 +4,7 @@ the front end's timings and the front end's scaling series.
     python benchmarks/run.py                       # the whole benchmark (a few minutes on a CPU)
     python benchmarks/run.py --quick               # fewer rounds
     python benchmarks/run.py --graph-breaks        # also trace every spec with dynamo
+    python benchmarks/run.py --front-end           # only check's start-up and the scaling series
     python benchmarks/run.py --device cuda --compile --train-batch 512   # on a GPU
 
 Ratios are jumpdsl's median time over the hand-written model's (below 1: jumpdsl is faster);
@@ -94,6 +95,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--train-batch", type=int, default=128, help="batch of the train step")
     parser.add_argument("--graph-breaks", action="store_true", help="trace every spec (slow)")
     parser.add_argument("--threads", type=int, help="torch's CPU threads (default: torch's own)")
+    parser.add_argument(
+        "--front-end", action="store_true", help="only the front end: check and scaling rows"
+    )
     return parser.parse_args()
 
 
@@ -109,11 +113,12 @@ def main() -> None:
     ]
     today = datetime.date.today().isoformat()
     print(f"jumpdsl benchmark, {today}; torch {torch.__version__}; {_machine(device)}")
-    print(f"\nJumpNet (CIFAR-10, 813,418 params), medians of {rounds} interleaved rounds:")
-    rows = compare(device, rounds, cases=cases)
-    if args.compile:
-        rows += compare(device, rounds, cases=cases, compiled=True)
-    print_models(rows)
+    if not args.front_end:
+        print(f"\nJumpNet (CIFAR-10, 813,418 params), medians of {rounds} interleaved rounds:")
+        rows = compare(device, rounds, cases=cases)
+        if args.compile:
+            rows += compare(device, rounds, cases=cases, compiled=True)
+        print_models(rows)
     print(f"\nfront end, medians of {max(rounds, 9)} interleaved runs (bytecode cached):")
     print_frontend(max(rounds, 9))
     print(

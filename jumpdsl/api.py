@@ -1,26 +1,29 @@
 """The pipeline as functions: read → parse → lower → passes. Nothing here imports torch.
 
+>>> from jumpdsl.passes.shapes import Shapes
 >>> result = check_text("network T { input [3, 8, 8] task { gap dense(2) } }")
->>> result.ok, result.graph.nodes["task.dense1"]["params"]
+>>> result.ok, result.graph.get(Shapes, "task.dense1").params
 (True, 8)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
-from jumpdsl import diagnostics as D
-from jumpdsl.diagnostics import Diagnostic, DiagnosticSink, JumpdslError, Severity
+from jumpdsl import messages as M
+from jumpdsl.diagnostics import Diagnostic, DiagnosticSink, JumpdslError, Reported
+from jumpdsl.errorcodes import Severity
 from jumpdsl.gcpause import paused_gc
-from jumpdsl.ir.evaluate import EvalError, evaluate
-from jumpdsl.ir.lower import Limits, lower
+from jumpdsl.ir.evaluate import evaluate
+from jumpdsl.ir.graph import Graph
 from jumpdsl.ir.values import Value
+from jumpdsl.lower.builder import Limits
+from jumpdsl.lower.network import lower
 from jumpdsl.passes.shapes import infer_shapes
 from jumpdsl.source import SourceDecodeError, SourceFile, Span, decode_source
 from jumpdsl.syntax import ast
@@ -43,7 +46,7 @@ class Checked:
     """The result of checking one spec: the annotated IR (or None) and every diagnostic."""
 
     path: str
-    graph: nx.DiGraph | None
+    graph: Graph | None
     diagnostics: list[Diagnostic]
     sources: dict[str, SourceFile] = field(default_factory=dict)
 
@@ -53,7 +56,7 @@ class Checked:
             d.severity is Severity.ERROR for d in self.diagnostics
         )
 
-    def raise_for_errors(self) -> nx.DiGraph:
+    def raise_for_errors(self) -> Graph:
         """The graph, or :class:`JumpdslError` carrying the rendered diagnostics."""
         if self.ok and self.graph is not None:
             return self.graph
@@ -61,11 +64,7 @@ class Checked:
 
         errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
         if not errors:  # no network in the file
-            errors = [
-                D.DiagnosticSink().report(
-                    D.NO_NETWORK, None, message=f"{self.path} defines no network"
-                )
-            ]
+            errors = [DiagnosticSink().report(M.NO_NETWORK, None, path=self.path)]
         raise JumpdslError(errors, render_text(errors, self.sources))
 
 
@@ -87,10 +86,12 @@ def parse_override(name: str, text: str, sink: DiagnosticSink) -> Value | None:
     expr = parse_expression(source, sink)
     if expr is None:
         return None
+    scratch = DiagnosticSink()
     try:
-        return evaluate(expr, {})
-    except EvalError as err:
-        sink.report(err.code, None, hint=err.hint, **err.fields)
+        return evaluate(expr, {}, scratch)
+    except Reported:
+        # Shown without a place: the value is on the command line, not in a file.
+        sink.extend([dataclasses.replace(d, span=None) for d in scratch.items])
         return None
 
 
@@ -147,18 +148,14 @@ def _read(
     try:
         data = path.read_bytes()
     except OSError as err:
+        reason = err.strerror or str(err)
         if span is not None:
-            sink.report(D.BAD_IMPORT, span, message=f"cannot read {shown}: {err.strerror or err}")
+            sink.report(M.CANNOT_READ_USED, span, path=shown, reason=reason)
         else:
-            sink.report(D.CANNOT_READ, None, path=shown, reason=err.strerror or str(err))
+            sink.report(M.CANNOT_READ, None, path=shown, reason=reason)
         return None
     if len(data) > MAX_FILE_BYTES:
-        sink.report(
-            D.FILE_TOO_LARGE,
-            Span(shown, 1, 1, 1, 1),
-            size=len(data),
-            limit=f"limit of {MAX_FILE_BYTES} bytes",
-        )
+        sink.report(M.FILE_TOO_LARGE, Span(shown, 1, 1, 1, 1), size=len(data), limit=MAX_FILE_BYTES)
         return None
     try:
         return SourceFile(shown, decode_source(data))
@@ -166,7 +163,7 @@ def _read(
         if sources is not None:
             sources[shown] = SourceFile(shown, data.decode("utf-8", errors="replace"))
         sink.report(
-            D.NOT_UTF8,
+            M.NOT_UTF8,
             Span(shown, err.line, err.column, err.line, err.column + 1),
             byte=f"{err.byte:02x}",
         )
@@ -205,12 +202,7 @@ def _load_uses(
         target = _resolve_use(use.path, base)
         if target in stack:
             chain = " → ".join(p.name for p in (*stack[stack.index(target) :], target))
-            sink.report(
-                D.BAD_IMPORT,
-                use.span,
-                hint="move the shared templates to a third file",
-                message=f"import cycle: {chain}",
-            )
+            sink.report(M.IMPORT_CYCLE, use.span, chain=chain)
             continue
         if target in loaded:
             continue
@@ -249,11 +241,12 @@ def _check_source(
     return Checked(source.path, graph, sink.sorted(), sources)
 
 
-def lower_text(text: str, **params: Any) -> nx.DiGraph:
-    """The annotated IR of a spec given as text; raises :class:`JumpdslError` on errors.
+def lower_text(text: str, **params: Any) -> Graph:
+    """The checked IR of a spec given as text; raises :class:`JumpdslError` on errors.
 
+    >>> from jumpdsl.passes.shapes import Shapes
     >>> g = lower_text("network T(c = 2) { input [3, 8, 8] task { gap dense(c) } }", c=5)
-    >>> g.nodes["task.dense1"]["shape"]
+    >>> g.get(Shapes, "task.dense1").shape
     (5,)
     """
     return check_text(text, params=params).raise_for_errors()

@@ -1,10 +1,13 @@
-"""Diagnostics as values: codes and message templates in one table, and a sink that collects them.
+"""Diagnostics as values, and the sink every stage reports into.
 
-Every stage reports into a :class:`DiagnosticSink` and keeps going where it can; only the CLI
-renders (see :mod:`jumpdsl.report`).
+Codes are in :mod:`jumpdsl.errorcodes`, the words in :mod:`jumpdsl.messages`. A stage reports
+and keeps going where it can; where it cannot, :meth:`DiagnosticSink.fail` reports and unwinds
+with :class:`Reported`, which the stage catches where it can go on (the next statement, the
+next file). Only the CLI renders (see :mod:`jumpdsl.report`).
 
+>>> from jumpdsl import messages as M
 >>> sink = DiagnosticSink()
->>> d = sink.report(UNKNOWN_NAME, None, what="op", name="cnov", hint="did you mean 'conv'?")
+>>> d = sink.report(M.UNKNOWN_NAME, None, what="op", name="cnov", hint="did you mean 'conv'?")
 >>> (d.code, d.message, sink.has_errors)
 ('JD201', "unknown op 'cnov'", True)
 """
@@ -13,25 +16,21 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any
+from typing import Any, NoReturn
 
+from jumpdsl.errorcodes import Severity
+from jumpdsl.messages import Message
 from jumpdsl.source import Span
 
 __all__ = [
-    "CODES",
-    "Code",
+    "Aborted",
     "Diagnostic",
     "DiagnosticSink",
     "JumpdslError",
     "Label",
-    "Severity",
+    "Reported",
+    "visible",
 ]
-
-
-class Severity(str, Enum):
-    ERROR = "error"
-    WARNING = "warning"
 
 
 _INVISIBLE = ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
@@ -48,90 +47,6 @@ def visible(text: str) -> str:
         f"<U+{ord(c):04X}>" if unicodedata.category(c) in _INVISIBLE or c == "\ufffd" else c
         for c in text
     )
-
-
-class _Fields(dict[str, Any]):
-    """Template fields; an optional one left out (such as ``where``) reads as nothing."""
-
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-@dataclass(frozen=True)
-class Code:
-    """One kind of problem: a stable code, a short name and the message template."""
-
-    code: str
-    name: str
-    template: str
-    severity: Severity = Severity.ERROR
-
-    def message(self, fields: dict[str, Any]) -> str:
-        """The template filled in; an optional field left out (``where``) reads as nothing."""
-        return self.template.format_map(_Fields(fields))
-
-
-CODES: dict[str, Code] = {}
-
-
-def _code(code: str, name: str, template: str, severity: Severity = Severity.ERROR) -> Code:
-    entry = Code(code, name, template, severity)
-    CODES[code] = entry
-    return entry
-
-
-# Syntax and input files
-UNEXPECTED_TOKEN = _code("JD101", "unexpected-token", "unexpected {found}; expected {expected}")
-UNEXPECTED_CHARACTER = _code("JD102", "unexpected-character", "unexpected character {char}")
-UNEXPECTED_EOF = _code("JD103", "unexpected-end", "the file ends too early; expected {expected}")
-NOT_UTF8 = _code("JD104", "not-utf8", "byte 0x{byte} is not valid UTF-8; save the file as UTF-8")
-EMPTY_FILE = _code("JD105", "empty-file", "the file is empty")
-TOO_DEEP = _code("JD106", "too-deep", "nesting deeper than {limit} levels")
-FILE_TOO_LARGE = _code("JD107", "file-too-large", "the file is {size} bytes, over the {limit}")
-CANNOT_READ = _code("JD108", "cannot-read", "cannot read {path}: {reason}")
-MISSING_BRACKET = _code(
-    "JD109", "missing-bracket", "missing {closer}: the {opener} at line {line} is not closed"
-)
-
-# Names, calls and values
-UNKNOWN_NAME = _code("JD201", "unknown-name", "unknown {what} '{name}'{where}")
-BAD_ARGUMENTS = _code("JD202", "bad-arguments", "{message}")
-BAD_TYPE = _code("JD203", "bad-type", "{what} expects {expected}, got {got}")
-DUPLICATE_NAME = _code("JD204", "duplicate-name", "{what} '{name}' is defined twice{where}")
-RECURSIVE_TEMPLATE = _code(
-    "JD205", "recursive-template", "{kind} '{name}' uses itself (through {chain})"
-)
-NO_NETWORK = _code("JD206", "no-network", "{message}")
-BAD_OVERRIDE = _code("JD207", "bad-override", "{message}")
-MISPLACED = _code("JD208", "misplaced", "{message}")
-BAD_VALUE = _code("JD209", "bad-value", "{message}")
-BAD_IMPORT = _code("JD210", "bad-import", "{message}")
-
-# Shapes
-MERGE_MISMATCH = _code("JD301", "merge-shape-mismatch", "cannot {merge} tensors of shapes {shapes}")
-SPATIAL_COLLAPSE = _code(
-    "JD302", "spatial-collapse", "{op} turns a {size} input into a size of {out}"
-)
-KERNEL_TOO_LARGE = _code(
-    "JD303", "kernel-too-large", "{op} window {kernel} is larger than its {size} input"
-)
-GROUPS_NOT_DIVISIBLE = _code("JD304", "groups-not-divisible", "{message}")
-BAD_RANK = _code("JD305", "bad-rank", "{op} needs {expected} input, got shape {shape}")
-
-# The graph as a whole
-CYCLE = _code("JD401", "cycle", "this would make a cycle: {chain}")
-LIMIT_EXCEEDED = _code("JD402", "limit-exceeded", "{message}")
-
-# Warnings
-UNUSED_DEFINITION = _code(
-    "JD501", "unused-definition", "{kind} '{name}' is never used", Severity.WARNING
-)
-DANGLING_TENSOR = _code(
-    "JD502",
-    "dangling-tensor",
-    "tensor '{name}' is named but never used",
-    Severity.WARNING,
-)
 
 
 @dataclass(frozen=True)
@@ -184,18 +99,20 @@ class DiagnosticSink:
 
     def report(
         self,
-        code: Code,
+        message: Message,
         span: Span | None,
         *,
         labels: tuple[Label, ...] = (),
         hint: str | None = None,
         **fields: Any,
     ) -> Diagnostic:
+        """Add a diagnostic; ``hint`` replaces the message's own hint when given."""
         labels = tuple(Label(label.span, visible(label.message)) for label in labels)
+        hint = message.hint_text(fields) if hint is None else hint
         diag = Diagnostic(
-            code.code,
-            code.severity,
-            visible(code.message(fields)),
+            message.code.code,
+            message.code.severity,
+            visible(message.text(fields)),
             span,
             labels,
             None if hint is None else visible(hint),
@@ -203,6 +120,26 @@ class DiagnosticSink:
         if diag not in self.items:
             self.items.append(diag)
         return diag
+
+    def fail(
+        self,
+        message: Message,
+        span: Span | None,
+        *,
+        labels: tuple[Label, ...] = (),
+        hint: str | None = None,
+        **fields: Any,
+    ) -> NoReturn:
+        """Report, then unwind to whoever can go on (:class:`Reported`)."""
+        self.report(message, span, labels=labels, hint=hint, **fields)
+        raise Reported
+
+    def abort(
+        self, message: Message, span: Span | None, *, hint: str | None = None, **fields: Any
+    ) -> NoReturn:
+        """Report, then stop the whole stage (:class:`Aborted`): a limit was passed."""
+        self.report(message, span, hint=hint, **fields)
+        raise Aborted
 
     def extend(self, diags: list[Diagnostic]) -> None:
         for diag in diags:
@@ -215,6 +152,15 @@ class DiagnosticSink:
 
     def sorted(self) -> list[Diagnostic]:
         return sorted(self.items, key=Diagnostic.sort_key)
+
+
+class Reported(Exception):
+    """The one way a stage unwinds: the problem is in the sink already, and the catcher goes
+    on with the next statement, file or value."""
+
+
+class Aborted(Reported):
+    """Unwinds the whole stage: going on would only pass the limit again."""
 
 
 class JumpdslError(Exception):

@@ -107,12 +107,12 @@ def test_check_and_draw_never_import_torch(verb, tmp_path) -> None:
 
 
 def test_internal_errors_are_one_line_and_a_report(monkeypatch, capsys) -> None:
-    import jumpdsl.cli as cli
+    import jumpdsl.cli.common as common
 
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(cli, "check_file", boom)
+    monkeypatch.setattr(common, "check_file", boom)
     assert main(["check", str(SPECS / "jumpnet.jnet")]) == 101
     err = capsys.readouterr().err
     assert "internal error (RuntimeError); this is a bug" in err and "Traceback" not in err

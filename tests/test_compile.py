@@ -21,8 +21,9 @@ from test_export import EVERY_OP
 
 from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.torch_fx import build_module
-from jumpdsl.backends.torch_runtime import COMPILE_MODES, prepare
+from jumpdsl.backends.torch_runtime import prepare
 from jumpdsl.ir.ops import OPS
+from jumpdsl.options import COMPILE_MODES
 
 
 def _kinds(module: torch.fx.GraphModule) -> set[tuple[str, str]]:
@@ -44,7 +45,7 @@ def _on_meta(graph) -> torch.fx.GraphModule:
 
 def test_the_traced_network_holds_every_op() -> None:
     graph = check_text(EVERY_OP).raise_for_errors()
-    assert {data["op"] for _, data in graph.nodes(data=True)} >= set(OPS)
+    assert {node.op for node in graph.nodes()} >= set(OPS)
 
 
 @functools.cache

@@ -21,7 +21,8 @@ import pytest
 from conftest import ROOT
 
 from jumpdsl.api import check_file, parse_override
-from jumpdsl.diagnostics import CODES, DiagnosticSink
+from jumpdsl.diagnostics import DiagnosticSink
+from jumpdsl.errorcodes import CODES
 from jumpdsl.report import render_text
 
 CORPUS = ROOT / "tests" / "diagnostics"

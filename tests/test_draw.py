@@ -21,8 +21,8 @@ from jumpdsl.backends.draw_view import AUTO_DEPTH_LIMIT, build_view
 from jumpdsl.backends.graphviz_dot import to_dot
 from jumpdsl.backends.graphviz_render import render
 from jumpdsl.cli import main
-from jumpdsl.ir.graph import topo_order
 from jumpdsl.ir.ops import OPS, format_shape
+from jumpdsl.passes.shapes import Shapes
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
 
@@ -73,11 +73,11 @@ def _edges(edges: list, legend: bool = False) -> list:
 
 def test_depth_1_draws_stem_groups_task_with_jumps_between(jumpnet) -> None:
     nodes, edges = _figure(jumpnet, depth=1)
-    groups = [s for s, info in jumpnet.graph["scopes"].items() if info["kind"] == "group"]
+    groups = [s for s, info in jumpnet.scopes.items() if info.kind == "group"]
     assert {"stem", "task", *groups} <= _drawn(nodes)
     assert all(not n.startswith(f"{g}.block") for g in groups for n in nodes)
     for group in groups:
-        assert jumpnet.graph["scopes"][group]["call"] in nodes[group]["label"]
+        assert jumpnet.scopes[group].call in nodes[group]["label"]
         merge = [n for n in nodes if n.startswith(group + ".concat")]
         into = [e for e in _edges(edges) if e[1] == merge[0]]
         kinds = sorted(e[2]["color"] for e in into)
@@ -90,7 +90,7 @@ def _jump_color() -> str:
 
 def test_depth_2_draws_blocks_and_keeps_their_skips(jumpnet) -> None:
     nodes, edges = _figure(jumpnet, depth=2)
-    blocks = [s for s, info in jumpnet.graph["scopes"].items() if info["kind"] == "block"]
+    blocks = [s for s, info in jumpnet.scopes.items() if info.kind == "block"]
     assert set(blocks) <= _drawn(nodes)
     assert not any(n.startswith(b + ".") and "add" not in n for b in blocks for n in nodes)
     skips = [e for e in _edges(edges) if e[2]["color"] == THEMES["color"].edges["skip"]["color"]]
@@ -100,8 +100,8 @@ def test_depth_2_draws_blocks_and_keeps_their_skips(jumpnet) -> None:
 
 def test_depth_3_draws_every_layer(jumpnet) -> None:
     nodes, _ = _figure(jumpnet, depth=3)
-    assert set(jumpnet.nodes) <= _drawn(nodes)
-    assert _drawn(nodes) - set(jumpnet.nodes) == {"output"}
+    assert set(jumpnet) <= _drawn(nodes)
+    assert _drawn(nodes) - set(jumpnet) == {"output"}
 
 
 def test_auto_depth_is_every_layer_for_small_nets_and_fits_for_large(tmp_spec) -> None:
@@ -125,7 +125,7 @@ def test_focus_draws_one_part_alone(jumpnet) -> None:
 
 def test_focus_counts_levels_from_the_part(jumpnet) -> None:
     nodes, _ = _figure(jumpnet, focus="learner.group2", depth=1)
-    blocks = [s for s in jumpnet.graph["scopes"] if s.startswith("learner.group2.block")]
+    blocks = [s for s in jumpnet.scopes if s.startswith("learner.group2.block")]
     assert set(blocks) <= _drawn(nodes)
 
 
@@ -140,11 +140,11 @@ def test_unknown_focus_names_the_parts(jumpnet) -> None:
 def test_shapes_on_edges_where_they_change(jumpnet) -> None:
     _, edges = _figure(jumpnet, depth=3)
     by_tail = {e[0]: e for e in _edges(edges) if e[2].get("label")}
-    for node in topo_order(jumpnet):
-        data = jumpnet.nodes[node]
-        changes = not data.get("in_shapes") or data["in_shapes"][0] != data["shape"]
+    for node in jumpnet.order():
+        data = jumpnet.get(Shapes, node)
+        changes = not data.in_shapes or data.in_shapes[0] != data.shape
         if changes:
-            assert by_tail[node][2]["label"] == format_shape(data["shape"]), node
+            assert by_tail[node][2]["label"] == format_shape(data.shape), node
         else:
             assert node not in by_tail, node
 
@@ -159,10 +159,9 @@ def test_shapes_all_or_none(jumpnet, mode) -> None:
 def test_params_per_box(jumpnet) -> None:
     nodes, _ = _figure(jumpnet, depth=1, params=True)
     for group in ("learner.group1", "learner.group3"):
-        total = sum(d["params"] for n, d in jumpnet.nodes(data=True) if n.startswith(group + "."))
-        path = sum(
-            d["params"] for n, d in jumpnet.nodes(data=True) if ".jump1." in n and group in n
-        )
+        params = {n: jumpnet.get(Shapes, n).params for n in jumpnet}
+        total = sum(p for n, p in params.items() if n.startswith(group + "."))
+        path = sum(p for n, p in params.items() if ".jump1." in n and group in n)
         assert f"{compact_count(total - path)} params" in nodes[group]["label"]
     assert "params" not in _figure(jumpnet, depth=1)[0]["learner.group1"]["label"]
 
@@ -170,15 +169,13 @@ def test_params_per_box(jumpnet) -> None:
 def test_layer_labels_come_from_the_op_table(jumpnet) -> None:
     nodes, _ = _figure(jumpnet, depth=3)
     conv = "learner.group2.conv1"
-    assert nodes[conv]["label"] == OPS["conv"].label(jumpnet.nodes[conv]["attrs"])
+    assert nodes[conv]["label"] == OPS["conv"].label(jumpnet[conv].attrs)
     assert nodes[conv]["label"].endswith("/2")
 
 
 def test_merges_are_small_distinct_nodes(jumpnet) -> None:
     nodes, _ = _figure(jumpnet, depth=3)
-    merges = [
-        n for n in jumpnet if OPS.get(jumpnet.nodes[n]["op"]) and OPS[jumpnet.nodes[n]["op"]].merge
-    ]
+    merges = [n for n in jumpnet if OPS.get(jumpnet[n].op) and OPS[jumpnet[n].op].merge]
     assert merges and all(
         nodes[m]["shape"] == "circle" and len(nodes[m]["label"]) == 1 for m in merges
     )
@@ -190,7 +187,7 @@ def test_legend_explains_exactly_the_kinds_drawn(jumpnet, depth) -> None:
     drawn_colors = {e[2]["color"] for e in _edges(edges)}
     kinds = [k for k, style in THEMES["color"].edges.items() if style["color"] in drawn_colors]
     legend = {nodes[n]["label"] for n in nodes if n.startswith("legend.") and n.endswith(".text")}
-    ops = {jumpnet.nodes[n]["op"] for n in nodes if n in jumpnet and nodes[n]["shape"] == "circle"}
+    ops = {jumpnet[n].op for n in nodes if n in jumpnet and nodes[n]["shape"] == "circle"}
     assert legend == {LEGEND_TEXT[k] for k in kinds} | ops
     assert ("skip" in kinds) == (depth > 1)  # skips hide inside blocks at depth 1
     assert "legend" not in to_dot(jumpnet, DrawOptions(depth=depth, legend=False))

@@ -7,6 +7,7 @@ from conftest import SPECS
 
 from jumpdsl.api import STDLIB, check_file
 from jumpdsl.backends.summary import summarize
+from jumpdsl.passes.shapes import Shapes
 
 FIGURES = [
     # spec, params (10 classes), map before pooling
@@ -18,8 +19,8 @@ FIGURES = [
 
 
 def _before_pooling(graph) -> tuple[int, ...]:
-    (gap,) = [n for n, d in graph.nodes(data=True) if d["op"] == "gap"]
-    return graph.nodes[gap]["in_shapes"][0]
+    (gap,) = [node.id for node in graph.nodes() if node.op == "gap"]
+    return graph.get(Shapes, gap).in_shapes[0]
 
 
 @pytest.mark.parametrize(("spec", "params", "final_map"), FIGURES)
@@ -41,7 +42,7 @@ def test_classes_parameter() -> None:
 def test_keras_non_trainable_count() -> None:
     # Keras counts BN moving mean/var too: 818,826 total = 813,418 + 5,408 (2 per BN channel).
     graph = check_file(SPECS / "jumpnet.jnet").graph
-    bn_channels = sum(d["shape"][0] for _, d in graph.nodes(data=True) if d["op"] == "bn")
+    bn_channels = sum(graph.get(Shapes, n.id).shape[0] for n in graph.nodes() if n.op == "bn")
     assert 2 * bn_channels == 5_408
 
 

@@ -8,6 +8,7 @@ from conftest import net
 
 from jumpdsl.api import check_text
 from jumpdsl.backends.summary import summarize
+from jumpdsl.passes.shapes import Shapes
 
 
 def ok(text: str, **params):
@@ -35,7 +36,7 @@ def test_expressions_and_loops() -> None:
             params="groups = [(8, 2), (16, 3)]",
         )
     )
-    convs = [graph.nodes[n]["shape"][0] for n in graph if graph.nodes[n]["op"] == "conv"]
+    convs = [graph.get(Shapes, n).shape[0] for n in graph if graph[n].op == "conv"]
     assert convs == [16, 4, 32, 32, 8]
 
 
@@ -44,8 +45,8 @@ def test_if_else_and_let() -> None:
         "stem { let c = width * 2 if pool { maxpool } else { conv(c, 3x3, stride=2) } }",
         params="width = 4, pool = false",
     )
-    assert ok(text).nodes["stem.conv1"]["shape"] == (8, 8, 8)
-    assert ok(text, pool=True).nodes["stem.maxpool1"]["shape"] == (3, 8, 8)
+    assert ok(text).get(Shapes, "stem.conv1").shape == (8, 8, 8)
+    assert ok(text, pool=True).get(Shapes, "stem.maxpool1").shape == (3, 8, 8)
 
 
 def test_scope_paths_name_templates_by_kind() -> None:
@@ -59,26 +60,26 @@ def test_projection_shortcut_and_edge_kinds() -> None:
     head = "block Down(f) { conv(f, 3x3, stride=2) skip add { conv(f, 1x1, stride=2) bn } }"
     graph = ok(net("learner { Down(8) }", head=head))
     merge = "learner.block1.add1"
-    kinds = {u: graph.edges[u, merge]["kind"] for u in graph.pred[merge]}
+    kinds = {u: graph.edge(u, merge).kind for u in graph.inputs(merge)}
     assert kinds == {"learner.block1.skip1.bn1": "skip", "learner.block1.conv1": "flow"}
-    assert graph.edges["input", "learner.block1.skip1.conv1"]["kind"] == "skip"
-    assert graph.nodes[merge]["shape"] == (8, 8, 8)
+    assert graph.edge("input", "learner.block1.skip1.conv1").kind == "skip"
+    assert graph.get(Shapes, merge).shape == (8, 8, 8)
 
 
 def test_jump_starts_at_the_group_input_and_concats_first() -> None:
     head = "block B(f) { conv(f, 3x3) skip add }\ngroup G(f) { B(f) jump concat { conv(5, 1x1) } }"
     graph = ok(net("learner { G(3) }", head=head))
     concat = "learner.group1.concat1"
-    ports = {u: graph.edges[u, concat]["port"] for u in graph.pred[concat]}
+    ports = {u: graph.edge(u, concat).port for u in graph.inputs(concat)}
     assert ports == {"learner.group1.jump1.conv1": 0, "learner.group1.block1.add1": 1}
-    assert graph.edges["input", "learner.group1.jump1.conv1"]["kind"] == "jump"
-    assert graph.nodes[concat]["shape"] == (8, 16, 16)
+    assert graph.edge("input", "learner.group1.jump1.conv1").kind == "jump"
+    assert graph.get(Shapes, concat).shape == (8, 16, 16)
 
 
 def test_squeeze_excitation_as_skip_mul() -> None:
     head = "block SE(c, r = 4) { skip mul { gap dense(c // r) relu dense(c) sigmoid } }"
     graph = ok(net("stem { conv(16, 3x3) } learner { SE(16) }", head=head))
-    assert graph.nodes["learner.block1.mul1"]["shape"] == (16, 16, 16)
+    assert graph.get(Shapes, "learner.block1.mul1").shape == (16, 16, 16)
     assert summarize(graph)["params"] == (3 * 9 * 16 + 16) + (16 * 4 + 4) + (4 * 16 + 16)
 
 
@@ -91,14 +92,14 @@ def test_branches_and_named_tensors() -> None:
         "task { skip concat from early }",
     )
     graph = ok(text)
-    assert graph.nodes["learner.branch1.concat1"]["shape"] == (16, 16, 16)
-    assert graph.nodes[graph.graph["output"]]["shape"] == (24, 16, 16)
+    assert graph.get(Shapes, "learner.branch1.concat1").shape == (16, 16, 16)
+    assert graph.get(Shapes, graph.output).shape == (24, 16, 16)
 
 
 def test_merging_a_tensor_with_itself_goes_through_identity() -> None:
     graph = ok(net("stem { conv(4, 3x3) } learner { branch add { {} {} } }"))
-    assert graph.nodes["learner.branch1.add1"]["shape"] == (4, 16, 16)
-    assert any(graph.nodes[n]["op"] == "identity" for n in graph)
+    assert graph.get(Shapes, "learner.branch1.add1").shape == (4, 16, 16)
+    assert any(graph[n].op == "identity" for n in graph)
 
 
 def test_defaults_apply_and_can_be_overridden() -> None:
@@ -107,16 +108,16 @@ def test_defaults_apply_and_can_be_overridden() -> None:
         head="    defaults { conv.bias = false, init = he_normal }",
     )
     graph = ok(text)
-    assert graph.nodes["stem.conv1"]["params"] == 3 * 9 * 4
-    assert graph.nodes["stem.conv2"]["params"] == 4 * 9 * 4 + 4
-    assert graph.nodes["stem.conv1"]["attrs"]["init"] == "he_normal"
+    assert graph.get(Shapes, "stem.conv1").params == 3 * 9 * 4
+    assert graph.get(Shapes, "stem.conv2").params == 4 * 9 * 4 + 4
+    assert graph["stem.conv1"].attrs["init"] == "he_normal"
 
 
 def test_padding_valid_and_pools() -> None:
     graph = ok(net("stem { conv(4, 3x3, padding=valid) maxpool avgpool(3, stride=1, padding=1) }"))
-    assert graph.nodes["stem.conv1"]["shape"] == (4, 14, 14)
-    assert graph.nodes["stem.maxpool1"]["shape"] == (4, 7, 7)
-    assert graph.nodes["stem.avgpool1"]["shape"] == (4, 7, 7)
+    assert graph.get(Shapes, "stem.conv1").shape == (4, 14, 14)
+    assert graph.get(Shapes, "stem.maxpool1").shape == (4, 7, 7)
+    assert graph.get(Shapes, "stem.avgpool1").shape == (4, 7, 7)
 
 
 @pytest.mark.parametrize(
@@ -225,7 +226,7 @@ def test_loop_carried_values_like_python() -> None:
         input="[4, 8, 8]",
     )
     graph = ok(text)
-    ops = [graph.nodes[n]["op"] for n in graph if n != "input"]
+    ops = [graph[n].op for n in graph if n != "input"]
     assert ops == ["conv", "relu", "conv"]
 
 
@@ -241,7 +242,7 @@ def test_in_channels_is_the_instance_input_channel_count() -> None:
     graph = ok(net("learner { R(6) R(6) Half R(3) }", head=head, input="[4, 8, 8]"))
     assert "learner.block1.skip1.conv1" in graph  # 4 → 6: projection
     assert "learner.block2.skip1.conv1" not in graph  # 6 → 6: identity
-    assert graph.nodes["learner.block3.conv1"]["shape"] == (3, 8, 8)
+    assert graph.get(Shapes, "learner.block3.conv1").shape == (3, 8, 8)
     assert "learner.block4.skip1.conv1" not in graph  # 3 → 3 after Half
 
 
@@ -253,11 +254,11 @@ def test_in_channels_in_defaults_nested_templates_and_vectors() -> None:
         "block W { dense(in_channels + 1) }"
     )
     graph = ok(net("learner { G } task { gap W V }", head=head, input="[3, 8, 8]"))
-    assert graph.nodes["learner.group1.conv1"]["shape"] == (6, 8, 8)
+    assert graph.get(Shapes, "learner.group1.conv1").shape == (6, 8, 8)
     # the nested Gate sees its own input (6 channels), not the group's (3)
-    assert graph.nodes["learner.group1.block1.skip1.dense1"]["shape"] == (6,)
-    assert graph.nodes["task.block1.dense1"]["shape"] == (7,)  # a vector's features
-    assert graph.nodes["task.block2.dense1"]["shape"] == (5,)  # a parameter of that name wins
+    assert graph.get(Shapes, "learner.group1.block1.skip1.dense1").shape == (6,)
+    assert graph.get(Shapes, "task.block1.dense1").shape == (7,)  # a vector's features
+    assert graph.get(Shapes, "task.block2.dense1").shape == (5,)  # a parameter of that name wins
 
 
 def test_in_channels_after_a_shape_error_reports_only_that_error() -> None:
@@ -273,10 +274,10 @@ def test_a_word_parameter_calls_the_template_or_op_it_names() -> None:
         "group Stage(unit: word, f: int, n: int, act: word = relu) { unit(f) * n act }"
     )
     graph = ok(net("learner { Stage(A, 4, 2) Stage(B, 8, 1, act=sigmoid) }", head=head))
-    assert graph.nodes["learner.group1.block2.conv1"]["attrs"]["kernel"] == (3, 3)
-    assert graph.nodes["learner.group1.relu1"]["op"] == "relu"
-    assert graph.nodes["learner.group2.block1.conv1"]["attrs"]["kernel"] == (1, 1)
-    assert graph.nodes["learner.group2.sigmoid1"]["op"] == "sigmoid"
+    assert graph["learner.group1.block2.conv1"].attrs["kernel"] == (3, 3)
+    assert graph["learner.group1.relu1"].op == "relu"
+    assert graph["learner.group2.block1.conv1"].attrs["kernel"] == (1, 1)
+    assert graph["learner.group2.sigmoid1"].op == "sigmoid"
     ((code, line, message),) = errors(net("learner { Stage(Bx, 4, 1) }", head=head))
     assert code == "JD201" and line == 5
     assert "'Bx'" in message and "value of 'unit'" in message

@@ -22,7 +22,7 @@ def test_layer_outputs_are_the_bytes_torch_makes(spec) -> None:
     with torch.device("meta"):
         module = build_module(graph)
     batch = 3
-    ShapeProp(module).propagate(torch.empty(batch, *graph.graph["input_shape"], device="meta"))
+    ShapeProp(module).propagate(torch.empty(batch, *graph.input_shape, device="meta"))
     made = {}
     for node in module.graph.nodes:
         ir_node = node.meta.get("jumpdsl_node")

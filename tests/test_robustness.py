@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SPECS
 
-import jumpdsl.cli as cli
+import jumpdsl.cli.common as cli_common
 from jumpdsl.api import MAX_FILE_BYTES, check_file, check_text
 from jumpdsl.cli import main
 
@@ -49,7 +49,7 @@ def test_interrupt_exits_130_without_a_traceback(monkeypatch, capsys) -> None:
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "check_file", interrupted)
+    monkeypatch.setattr(cli_common, "check_file", interrupted)
     assert main(["check", str(SPECS / "jumpnet.jnet")]) == 130
     assert "Traceback" not in capsys.readouterr().err
 
@@ -58,7 +58,7 @@ def test_debug_shows_the_traceback(monkeypatch) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(cli, "check_file", broken)
+    monkeypatch.setattr(cli_common, "check_file", broken)
     with pytest.raises(RuntimeError, match="simulated bug"):
         main(["--debug", "check", str(SPECS / "jumpnet.jnet")])
 

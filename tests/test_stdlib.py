@@ -14,6 +14,7 @@ from reference import (
 
 from jumpdsl.api import STDLIB, check_text
 from jumpdsl.backends.summary import summarize
+from jumpdsl.passes.shapes import Shapes
 
 
 def block_net(library: str, call: str, shape: list[int]) -> str:
@@ -76,8 +77,8 @@ def test_dense_layer_equals_torchvision_and_joins_its_input_first() -> None:
     graph = checked("densenet", "DenseLayer(32)", ref["input"])
     assert forward_param_shapes(compile_on_meta(graph)) == reference_shapes(ref)
     assert summarize(graph)["params"] == ref["params"]
-    (concat,) = [n for n in graph if graph.nodes[n]["op"] == "concat"]
-    assert graph.nodes[concat]["in_shapes"] == [tuple(ref["input"]), tuple(ref["output"])]
+    (concat,) = [n for n in graph if graph[n].op == "concat"]
+    assert list(graph.get(Shapes, concat).in_shapes) == [tuple(ref["input"]), tuple(ref["output"])]
 
 
 # ---------------------------------------------------------------- against formulas
@@ -95,10 +96,10 @@ def test_preact_block(cin: int, f: int, stride: int, projection: bool) -> None:
     assert summarize(graph)["output_shape"] == [f, 16 // stride, 16 // stride]
     # v2: nothing after the add; a projection starts from the pre-activated input (BN-ReLU),
     # an identity shortcut from the raw input
-    assert graph.graph["output"] == "learner.block1.add1"
+    assert graph.output == "learner.block1.add1"
     shortcut = "learner.block1.skip1.conv1" if projection else "learner.block1.add1"
-    assert ("learner.block1.relu1" in graph.pred[shortcut]) == projection
-    assert ("input" in graph.pred[shortcut]) == (not projection)
+    assert ("learner.block1.relu1" in graph.inputs(shortcut)) == projection
+    assert ("input" in graph.inputs(shortcut)) == (not projection)
 
 
 @pytest.mark.parametrize(("cin", "f", "stride"), [(256, 64, 1), (256, 128, 2), (64, 64, 1)])
@@ -116,9 +117,9 @@ def test_resnet_stage_strides_only_its_first_block() -> None:
     same = 2 * (conv(128, 128, 3) + bn(128))
     assert summarize(graph)["params"] == first + 2 * same
     strides = [
-        graph.nodes[n]["attrs"]["stride"]
+        graph[n].attrs["stride"]
         for n in graph
-        if n.endswith(".conv1") and ".skip" not in n and graph.nodes[n]["op"] == "conv"
+        if n.endswith(".conv1") and ".skip" not in n and graph[n].op == "conv"
     ]
     assert strides == [(2, 2), (1, 1), (1, 1)]
     assert "learner.group1.block3.add1" in graph and "learner.group1.block4.add1" not in graph
@@ -138,8 +139,8 @@ def test_squeeze_excitation(channels: int, r: int) -> None:
     dense_layers = (channels * squeezed + squeezed) + (squeezed * channels + channels)
     assert summarize(graph)["params"] == dense_layers
     assert summarize(graph)["output_shape"] == [channels, 14, 14]
-    (mul,) = [n for n in graph if graph.nodes[n]["op"] == "mul"]
-    assert graph.nodes[mul]["in_shapes"] == [(channels,), (channels, 14, 14)]
+    (mul,) = [n for n in graph if graph[n].op == "mul"]
+    assert list(graph.get(Shapes, mul).in_shapes) == [(channels,), (channels, 14, 14)]
 
 
 def test_inception_module_3a() -> None:

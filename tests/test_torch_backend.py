@@ -12,6 +12,7 @@ from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.torch_fx import build_module
 from jumpdsl.backends.torch_runtime import pick_device, prepare
 from jumpdsl.diagnostics import JumpdslError
+from jumpdsl.passes.shapes import Shapes
 
 
 @pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda p: p.name)
@@ -19,18 +20,18 @@ def test_shape_pass_equals_torch_on_every_spec(spec) -> None:
     graph = check_file(spec).raise_for_errors()
     with torch.device("meta"):  # shapes only: no weights to allocate or initialise
         module = build_module(graph)
-    ShapeProp(module).propagate(torch.empty(2, *graph.graph["input_shape"], device="meta"))
+    ShapeProp(module).propagate(torch.empty(2, *graph.input_shape, device="meta"))
     compared = 0
     for fx_node in module.graph.nodes:
         ir_node = fx_node.meta.get("jumpdsl_node")
         if ir_node is None:
             continue
         torch_shape = tuple(fx_node.meta["tensor_meta"].shape)
-        assert torch_shape == (2, *graph.nodes[ir_node]["shape"]), ir_node
+        assert torch_shape == (2, *graph.get(Shapes, ir_node).shape), ir_node
         compared += 1
-    assert compared == graph.number_of_nodes()
+    assert compared == len(graph)
     params = sum(p.numel() for p in module.parameters())
-    assert params == sum(d["params"] for _, d in graph.nodes(data=True))
+    assert params == sum(graph.get(Shapes, n).params for n in graph)
 
 
 def test_every_op_matches_torch() -> None:
@@ -46,9 +47,9 @@ def test_every_op_matches_torch() -> None:
     graph = check_text(text).raise_for_errors()
     module = build_module(graph, seed=0).eval()
     out = module(torch.randn(3, 3, 20, 20))
-    assert tuple(out.shape) == (3, *graph.nodes[graph.graph["output"]]["shape"])
+    assert tuple(out.shape) == (3, *graph.get(Shapes, graph.output).shape)
     assert sum(p.numel() for p in module.parameters()) == sum(
-        d["params"] for _, d in graph.nodes(data=True)
+        graph.get(Shapes, n).params for n in graph
     )
 
 

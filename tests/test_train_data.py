@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from train_helpers import write_cifar
 
-from jumpdsl.train.data import DataError, load_data, split_validation
+from jumpdsl.train.data import load_data, split_validation
+from jumpdsl.train.dataset import DataError
 
 
 def test_cifar_batches_are_read_as_images(tmp_path) -> None:

@@ -14,7 +14,7 @@ from jumpdsl.train.accel import SMALL_NETWORK_MACS, make_runtime, threads_kept
 from jumpdsl.train.augment import augment_batch
 from jumpdsl.train.batches import Feeder, Normalization
 from jumpdsl.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from jumpdsl.train.data import Split
+from jumpdsl.train.dataset import Split
 from jumpdsl.train.distributed import Group
 from jumpdsl.train.optim import build_optimizer, kernel_parameters, lr_at
 from jumpdsl.train.settings import Settings, resolve

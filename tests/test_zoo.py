@@ -163,8 +163,8 @@ def test_macs_match_torchvision_and_the_published_figures(model: Model) -> None:
 @pytest.mark.parametrize("model", ZOO, ids=IDS)
 def test_forward_gives_batch_by_classes(model: Model) -> None:
     graph = checked(model)
-    classes = graph.graph["params"]["classes"]
-    shape = graph.graph["input_shape"]
+    classes = graph.params["classes"]
+    shape = graph.input_shape
     if model.real_forward:
         module = build_module(graph, seed=0).eval()
         with torch.no_grad():

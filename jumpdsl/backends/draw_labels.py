@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from itertools import groupby
 
-import networkx as nx
-
 from jumpdsl.backends.draw_view import View, ViewNode
+from jumpdsl.ir.graph import Graph, Scope
 from jumpdsl.ir.ops import OPS
+from jumpdsl.passes.shapes import Shapes
 
 __all__ = ["cluster_label", "compact_count", "node_label"]
 
@@ -30,16 +30,16 @@ def compact_count(count: int) -> str:
     return str(count)
 
 
-def node_label(graph: nx.DiGraph, view: View, node: ViewNode, params: bool) -> str:
+def node_label(graph: Graph, view: View, node: ViewNode, params: bool) -> str:
     """The label of a view node, lines joined by DOT's ``\\n``."""
     if node.role == "merge":
-        return merge_symbol(graph.nodes[node.id]["op"])
+        return merge_symbol(graph[node.id].op)
     if node.role in ("input", "output"):
         return node.role
     if node.role == "port":
         return _port_label(view, node)
     lines = _lines(graph, node)
-    total = sum(graph.nodes[m]["params"] for m in node.members)
+    total = sum(graph.get(Shapes, m).params for m in node.members)
     if params and total:
         lines.append(f"{compact_count(total)} params")
     return "\\n".join(_escape(line) for line in lines)
@@ -51,50 +51,50 @@ def merge_symbol(op: str) -> str:
     return label if len(label) == 1 else op[0].upper()
 
 
-def cluster_label(graph: nx.DiGraph, scope: str, params: bool) -> str:
+def cluster_label(graph: Graph, scope: str, params: bool) -> str:
     label = _title(graph, scope)
     if params:
-        total = sum(d["params"] for n, d in graph.nodes(data=True) if n.startswith(scope + "."))
+        total = sum(graph.get(Shapes, n).params for n in graph if n.startswith(scope + "."))
         label += f"{_SEP}{compact_count(total)} params"
     return _escape(label)
 
 
-def _lines(graph: nx.DiGraph, node: ViewNode) -> list[str]:
+def _lines(graph: Graph, node: ViewNode) -> list[str]:
     if node.role == "layer":
-        data = graph.nodes[node.id]
-        return [OPS[data["op"]].label(data["attrs"])]
+        data = graph[node.id]
+        return [OPS[data.op].label(data.attrs)]
     items = _items(graph, node)
     if node.role == "path":
         return _wrap(items)
-    scopes = graph.graph.get("scopes", {})
+    scopes = graph.scopes
     leaf = not any(_nested_scope(m, node.id, scopes) for m in node.members)
     if node.id in scopes and leaf:
         return [_title(graph, node.id)]  # a leaf template: its call says what it is
     return [_title(graph, node.id), *_wrap(items)]
 
 
-def _title(graph: nx.DiGraph, scope: str) -> str:
-    info = graph.graph.get("scopes", {}).get(scope)
+def _title(graph: Graph, scope: str) -> str:
+    info = graph.scopes.get(scope)
     last = scope.rsplit(".", 1)[-1]
-    return f"{last}: {info['call']}" if info else last
+    return f"{last}: {info.call}" if info else last
 
 
-def _items(graph: nx.DiGraph, node: ViewNode) -> list[tuple[bool, str]]:
+def _items(graph: Graph, node: ViewNode) -> list[tuple[bool, str]]:
     """What a box holds, in order, as (is a nested template, text); runs counted."""
-    scopes = graph.graph.get("scopes", {})
+    scopes = graph.scopes
     keyed: list[tuple[str, bool, str]] = []  # (nested scope or layer, nested?, text)
     for member in node.members:
         nested = _nested_scope(member, node.id, scopes)
         if nested is None:
-            data = graph.nodes[member]
-            keyed.append((member, False, OPS[data["op"]].label(data["attrs"])))
+            data = graph[member]
+            keyed.append((member, False, OPS[data.op].label(data.attrs)))
         elif not keyed or keyed[-1][0] != nested:
-            keyed.append((nested, True, scopes[nested]["call"]))
+            keyed.append((nested, True, scopes[nested].call))
     runs = [(key, len(list(run))) for key, run in groupby((n, t) for _, n, t in keyed)]
     return [(nested, text if n == 1 else f"{n}× {text}") for (nested, text), n in runs]
 
 
-def _nested_scope(member: str, box: str, scopes: dict[str, object]) -> str | None:
+def _nested_scope(member: str, box: str, scopes: dict[str, Scope]) -> str | None:
     """The template instance directly inside ``box`` that holds ``member``, if any."""
     parts = member[len(box) + 1 :].split(".")[:-1]
     for i in range(1, len(parts) + 1):

@@ -12,14 +12,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import graphviz
 
-from jumpdsl.backends.draw_view import View, ViewEdge
-
-_OFF_SPINE = re.compile(r"^(skip|jump|arm)\d+$")
+from jumpdsl.backends.draw_view import OFF_SPINE, View, ViewEdge
 
 __all__ = [
     "TITLE_EDGE",
@@ -58,7 +55,7 @@ def node_hints(view: View, node_id: str) -> dict[str, str]:
         return {"group": "spine"}
     parts = node_id.split(".")
     for i, part in enumerate(parts):
-        if _OFF_SPINE.match(part):
+        if OFF_SPINE.match(part):
             return {"group": ".".join(parts[: i + 1])}
     return {}
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 from itertools import pairwise
 
 import graphviz
-import networkx as nx
 
 from jumpdsl.backends.draw_labels import merge_symbol
 from jumpdsl.backends.draw_theme import Theme
 from jumpdsl.backends.draw_view import View
-from jumpdsl.ir.graph import EDGE_KINDS
+from jumpdsl.ir.graph import EDGE_KINDS, Graph
 
 __all__ = ["LEGEND_TEXT", "add_legend"]
 
@@ -22,9 +21,7 @@ _TEXT = {"shape": "plaintext", "width": "0", "height": "0.2", "margin": "0.04,0"
 LEGEND_TEXT = {"flow": "main flow", "skip": "skip (block)", "jump": "jump (group)"}
 
 
-def add_legend(
-    dot: graphviz.Digraph, graph: nx.DiGraph, view: View, look: Theme, rankdir: str
-) -> None:
+def add_legend(dot: graphviz.Digraph, graph: Graph, view: View, look: Theme, rankdir: str) -> None:
     """Add the legend; nothing when the figure has no edges.
 
     Samples read left to right in either direction. Top to bottom, each sample lies in one
@@ -33,9 +30,7 @@ def add_legend(
     asked for within a rank only outside clusters.
     """
     kinds = [k for k in EDGE_KINDS if any(e.kind == k for e in view.edges)]
-    merges = list(
-        dict.fromkeys(graph.nodes[n.id]["op"] for n in view.nodes.values() if n.role == "merge")
-    )
+    merges = list(dict.fromkeys(graph[n.id].op for n in view.nodes.values() if n.role == "merge"))
     if not kinds:
         return
     flat = rankdir == "TB"

@@ -19,20 +19,26 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import networkx as nx
+from jumpdsl.ir.graph import SECTIONS, Graph
+from jumpdsl.ir.ops import OPS
 
-from jumpdsl.ir.graph import inputs_of, topo_order
-from jumpdsl.ir.lower import SECTIONS
-from jumpdsl.ir.ops import INPUT_OP, OPS
-
-__all__ = ["AUTO_DEPTH_LIMIT", "FocusError", "View", "ViewEdge", "ViewNode", "build_view"]
+__all__ = [
+    "AUTO_DEPTH_LIMIT",
+    "OFF_SPINE",
+    "FocusError",
+    "View",
+    "ViewEdge",
+    "ViewNode",
+    "build_view",
+]
 
 # Auto depth takes the deepest level whose figure has at most this many nodes.
 AUTO_DEPTH_LIMIT = 100
 
 # The learner is a frame around its groups; stem and task are boxes at depth 1.
 _BOXED_SECTIONS = ("stem", "task")
-_OFF_SPINE = re.compile(r"^(skip|jump|arm)\d+$")
+# The scopes of shortcut paths and branch arms: drawn beside the main flow, not on it.
+OFF_SPINE = re.compile(r"^(skip|jump|arm)\d+$")
 
 OUTPUT = "output"
 
@@ -70,7 +76,7 @@ class View:
     clusters: list[str] = field(default_factory=list)  # cluster scopes, outermost first
 
 
-def build_view(graph: nx.DiGraph, depth: int | None = None, focus: str | None = None) -> View:
+def build_view(graph: Graph, depth: int | None = None, focus: str | None = None) -> View:
     """The figure's nodes, edges and clusters; ``depth=None`` picks the deepest level that fits
     :data:`AUTO_DEPTH_LIMIT` nodes."""
     members = _members(graph, focus)
@@ -84,8 +90,8 @@ def build_view(graph: nx.DiGraph, depth: int | None = None, focus: str | None = 
     return _View(graph, members, 1, focus).build()
 
 
-def _members(graph: nx.DiGraph, focus: str | None) -> list[str]:
-    order = list(topo_order(graph))
+def _members(graph: Graph, focus: str | None) -> list[str]:
+    order = graph.order()
     if focus is None:
         return order
     inside = [n for n in order if n == focus or n.startswith(focus + ".")]
@@ -94,18 +100,18 @@ def _members(graph: nx.DiGraph, focus: str | None) -> list[str]:
     return inside
 
 
-def _focus_message(graph: nx.DiGraph, focus: str) -> str:
+def _focus_message(graph: Graph, focus: str) -> str:
     parts = [s for s in SECTIONS if any(n.startswith(s + ".") for n in graph)]
-    parts += list(graph.graph.get("scopes", {}))
+    parts += list(graph.scopes)
     close = difflib.get_close_matches(focus, parts, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     shown = ", ".join(parts[:12]) + (", …" if len(parts) > 12 else "")
-    return f"--focus: no part named '{focus}' in {graph.graph['name']}; {hint}parts: {shown}"
+    return f"--focus: no part named '{focus}' in {graph.name}; {hint}parts: {shown}"
 
 
-def _chain(graph: nx.DiGraph, node: str, focus: str | None) -> list[str]:
+def _chain(graph: Graph, node: str, focus: str | None) -> list[str]:
     """The collapsible scopes that contain ``node`` (strictly inside ``focus``), outermost first."""
-    scopes = graph.graph.get("scopes", {})
+    scopes = graph.scopes
     parts = node.split(".")
     chain = []
     for i in range(1, len(parts)):
@@ -120,7 +126,7 @@ def _chain(graph: nx.DiGraph, node: str, focus: str | None) -> list[str]:
 class _View:
     """One build: owners of the IR nodes, then nodes, clusters and edges of the view."""
 
-    def __init__(self, graph: nx.DiGraph, members: list[str], depth: int, focus: str | None):
+    def __init__(self, graph: Graph, members: list[str], depth: int, focus: str | None):
         if depth < 1:
             raise ValueError("depth must be at least 1")
         self.graph, self.members, self.depth, self.focus = graph, members, depth, focus
@@ -132,7 +138,7 @@ class _View:
     def build(self) -> View:
         owners = {n: self.owner(n) for n in self.members}
         for node in self.members:  # ports first: the figure starts where its tensors enter
-            for source in inputs_of(self.graph, node):
+            for source in self.graph.inputs(node):
                 if source not in self.inside:
                     self.port(source, "in")
         grouped: dict[str, list[str]] = {}
@@ -141,14 +147,14 @@ class _View:
         for owner, nodes in grouped.items():
             self.add_node(owner, nodes)
         for node in self.members:
-            for source in inputs_of(self.graph, node):
+            for source in self.graph.inputs(node):
                 tail = owners.get(source) or self.port(source, "in")
-                self.add_edge(tail, owners[node], self.graph.edges[source, node]["kind"], source)
-            for succ in sorted(self.graph.succ[node], key=lambda n: self.graph.nodes[n]["order"]):
+                self.add_edge(tail, owners[node], self.graph.edge(source, node).kind, source)
+            for succ in self.graph.users(node):
                 if succ not in self.inside:
                     self.add_edge(owners[node], self.port(node, "out"), "flow", node)
-        if self.graph.graph["output"] in self.inside:
-            out = self.graph.graph["output"]
+        if self.graph.output in self.inside:
+            out = self.graph.output
             self.view.nodes[OUTPUT] = ViewNode(OUTPUT, "output", (), (), True)
             self.add_edge(owners[out], OUTPUT, "flow", out)
         return self.view
@@ -178,14 +184,14 @@ class _View:
             if cluster not in self.view.clusters:
                 self.view.clusters.append(cluster)
         rel = owner[len(self.focus) + 1 :] if self.focus else owner
-        spine = role != "path" and not any(_OFF_SPINE.match(p) for p in rel.split("."))
+        spine = role != "path" and not any(OFF_SPINE.match(p) for p in rel.split("."))
         self.view.nodes[owner] = ViewNode(owner, role, tuple(nodes), clusters, spine)
 
     def role(self, owner: str, nodes: list[str]) -> str:
         if owner in self.graph and nodes == [owner]:
-            op = self.graph.nodes[owner]["op"]
-            return "input" if op == INPUT_OP else "merge" if OPS[op].merge else "layer"
-        return "box" if owner in self.graph.graph.get("scopes", {}) or owner in SECTIONS else "path"
+            node = self.graph[owner]
+            return "input" if node.is_input else "merge" if OPS[node.op].merge else "layer"
+        return "box" if owner in self.graph.scopes or owner in SECTIONS else "path"
 
     def clusters_of(self, owner: str, member: str) -> tuple[str, ...]:
         """Open (not boxed) scopes around ``owner``: the focus or learner frame, then the
@@ -194,7 +200,7 @@ class _View:
         if self.focus is not None:
             frame = [self.focus]
         else:
-            section = self.graph.nodes[member]["section"]
+            section = self.graph[member].section
             frame = [section] if section not in _BOXED_SECTIONS and section in SECTIONS else []
         chain = _chain(self.graph, member, self.focus)[: self.depth - 1]
         for i, scope in enumerate(chain):
@@ -205,7 +211,7 @@ class _View:
     def tail_below(self, scope: str, member: str) -> bool:
         if self.kept_outside(scope).get(member) != member:
             return False
-        return not any(s.startswith(scope + ".") for s in self.graph.graph.get("scopes", {}))
+        return not any(s.startswith(scope + ".") for s in self.graph.scopes)
 
     def port(self, node: str, direction: str) -> str:
         """A stand-in for a tensor that crosses the focused part's border."""
@@ -229,7 +235,7 @@ class _View:
             self.view.edges[index] = edge
 
 
-def _tail_and_path(graph: nx.DiGraph, scope: str) -> dict[str, str]:
+def _tail_and_path(graph: Graph, scope: str) -> dict[str, str]:
     """``{tail merge and the layers after it: themselves, shortcut path node: path id}`` for a
     scope that ends in a merge fed by a skip or jump, perhaps then a chain of layers (ResNet's
     relu after the add); empty otherwise."""
@@ -245,48 +251,45 @@ def _tail_and_path(graph: nx.DiGraph, scope: str) -> dict[str, str]:
     return kept
 
 
-def _tail_merge(graph: nx.DiGraph, scope: str) -> tuple[str | None, list[str]]:
+def _tail_merge(graph: Graph, scope: str) -> tuple[str | None, list[str]]:
     """The scope's last shortcut merge, if only a chain of its own layers follows it."""
-    direct = sorted(
-        (n for n in graph if n.rsplit(".", 1)[0] == scope),
-        key=lambda n: graph.nodes[n]["order"],
-    )
+    direct = [n for n in graph if n.rsplit(".", 1)[0] == scope]
     merges = [n for n in direct if _is_shortcut_merge(graph, n)]
     if not merges:
         return None, []
     tail, node = merges[-1], merges[-1]
     after: list[str] = []
     while not _ends(graph, node, scope):
-        inside = [s for s in graph.succ[node] if s.startswith(scope + ".")]
-        if len(inside) != 1 or inside[0] not in direct or graph.in_degree(inside[0]) != 1:
+        inside = [s for s in graph.users(node) if s.startswith(scope + ".")]
+        if len(inside) != 1 or inside[0] not in direct or len(graph.inputs(inside[0])) != 1:
             return None, []
         node = inside[0]
         after.append(node)
     return tail, after
 
 
-def _is_shortcut_merge(graph: nx.DiGraph, node: str) -> bool:
-    data = graph.nodes[node]
-    if data["op"] == INPUT_OP or not OPS[data["op"]].merge:
+def _is_shortcut_merge(graph: Graph, node: str) -> bool:
+    data = graph[node]
+    if data.is_input or not OPS[data.op].merge:
         return False
-    return any(graph.edges[p, node]["kind"] != "flow" for p in graph.pred[node])
+    return any(graph.edge(p, node).kind != "flow" for p in graph.inputs(node))
 
 
-def _ends(graph: nx.DiGraph, node: str, scope: str) -> bool:
-    return not any(s.startswith(scope + ".") for s in graph.succ[node])
+def _ends(graph: Graph, node: str, scope: str) -> bool:
+    return not any(s.startswith(scope + ".") for s in graph.users(node))
 
 
-def _shortcut_path(graph: nx.DiGraph, tail: str, scope: str) -> list[str]:
+def _shortcut_path(graph: Graph, tail: str, scope: str) -> list[str]:
     """The layers on the shortcut into ``tail``: back along skip/jump edges, inside ``scope``."""
     found: list[str] = []
-    todo = [p for p in inputs_of(graph, tail) if graph.edges[p, tail]["kind"] != "flow"]
+    todo = [p for p in graph.inputs(tail) if graph.edge(p, tail).kind != "flow"]
     while todo:
         node = todo.pop()
         if node in found or not node.startswith(scope + "."):
             continue
         found.append(node)
-        todo.extend(p for p in graph.pred[node] if graph.edges[p, node]["kind"] != "flow")
-    return sorted(found, key=lambda n: graph.nodes[n]["order"])
+        todo.extend(p for p in graph.inputs(node) if graph.edge(p, node).kind != "flow")
+    return sorted(found, key=lambda n: graph[n].order)
 
 
 def _common_scope(nodes: Iterable[str]) -> str:

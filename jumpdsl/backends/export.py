@@ -16,20 +16,20 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import networkx as nx
 import torch
 
 from jumpdsl.backends.export_py import ExportError, python_source
 from jumpdsl.backends.torch_fx import build_module
+from jumpdsl.ir.graph import Graph
 
 __all__ = ["FORMATS", "ExportError", "export_bytes"]
 
 _EXAMPLE_BATCH = 2  # a batch of 1 would be specialised into the traced program
 
 
-def _example(graph: nx.DiGraph, seed: int | None) -> tuple[torch.nn.Module, tuple[Any, ...]]:
+def _example(graph: Graph, seed: int | None) -> tuple[torch.nn.Module, tuple[Any, ...]]:
     module = build_module(graph, seed=seed).eval()
-    return module, (torch.randn(_EXAMPLE_BATCH, *graph.graph["input_shape"]),)
+    return module, (torch.randn(_EXAMPLE_BATCH, *graph.input_shape),)
 
 
 def _dynamic_batch() -> dict[str, Any]:
@@ -50,11 +50,11 @@ def _quiet() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _python(graph: nx.DiGraph, seed: int | None, origin: str) -> bytes:
+def _python(graph: Graph, seed: int | None, origin: str) -> bytes:
     return python_source(graph, seed=seed, origin=origin).encode("utf-8")
 
 
-def _pt2(graph: nx.DiGraph, seed: int | None, origin: str) -> bytes:
+def _pt2(graph: Graph, seed: int | None, origin: str) -> bytes:
     module, example = _example(graph, seed)
     with _quiet():
         program = torch.export.export(module, example, dynamic_shapes=_dynamic_batch())
@@ -63,7 +63,7 @@ def _pt2(graph: nx.DiGraph, seed: int | None, origin: str) -> bytes:
     return buffer.getvalue()
 
 
-def _onnx(graph: nx.DiGraph, seed: int | None, origin: str) -> bytes:
+def _onnx(graph: Graph, seed: int | None, origin: str) -> bytes:
     module, example = _example(graph, seed)
     try:
         with _quiet():
@@ -93,7 +93,7 @@ def _check_onnx(proto: Any) -> None:
         raise ExportError(f"the ONNX checker rejects the exported model: {exc}") from None
 
 
-FORMATS: dict[str, Callable[[nx.DiGraph, int | None, str], bytes]] = {
+FORMATS: dict[str, Callable[[Graph, int | None, str], bytes]] = {
     ".py": _python,
     ".onnx": _onnx,
     ".pt2": _pt2,
@@ -101,7 +101,7 @@ FORMATS: dict[str, Callable[[nx.DiGraph, int | None, str], bytes]] = {
 
 
 def export_bytes(
-    graph: nx.DiGraph, suffix: str, *, seed: int | None = None, origin: str = "a spec"
+    graph: Graph, suffix: str, *, seed: int | None = None, origin: str = "a spec"
 ) -> bytes:
     """The checked IR ``graph`` exported in the format of ``suffix`` (``.py``, ``.onnx``,
     ``.pt2``); ``origin`` names the spec in the exported file's header (``.py``).

@@ -13,11 +13,10 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-import networkx as nx
 from torch import fx, nn
 
 from jumpdsl.backends.torch_fx import INITIALISERS, build_module
-from jumpdsl.ir.graph import topo_order
+from jumpdsl.ir.graph import Graph
 
 __all__ = ["ExportError", "python_source"]
 
@@ -91,11 +90,11 @@ def _init_call(scheme: str | None, target: str) -> str:
     return f"_init({target}, torch.nn.init.{fn.__name__}{options})"
 
 
-def _layer_lines(graph: nx.DiGraph, module: fx.GraphModule) -> list[str]:
+def _layer_lines(graph: Graph, module: fx.GraphModule) -> list[str]:
     """One assignment per module, in build order (the order random weights are drawn in)."""
     lines: list[str] = []
     made: set[str] = set()
-    for node in topo_order(graph):
+    for node in graph:
         try:
             layer = module.get_submodule(node)
         except AttributeError:
@@ -106,7 +105,7 @@ def _layer_lines(graph: nx.DiGraph, module: fx.GraphModule) -> list[str]:
             if scope not in made:
                 made.add(scope)
                 lines.append(f"self.{scope} = torch.nn.Module()")
-        call = _init_call(graph.nodes[node]["attrs"].get("init"), constructor_call(layer))
+        call = _init_call(graph[node].attrs.get("init"), constructor_call(layer))
         lines.append(f"self.{node} = {call}")
     return lines
 
@@ -121,15 +120,15 @@ def _init(module, initialiser, **options):
     return module'''
 
 
-def _header(graph: nx.DiGraph, origin: str, seed: int | None) -> str:
+def _header(graph: Graph, origin: str, seed: int | None) -> str:
     weights = (
         f"Model() draws its weights from seed {seed}, as jumpdsl does with --seed {seed}."
         if seed is not None
         else "Model() draws fresh random weights, initialised as the spec says."
     )
-    shape = "×".join(map(str, graph.graph["input_shape"]))
+    shape = "×".join(map(str, graph.input_shape))
     return (
-        f'"""{graph.graph["name"]}: standalone PyTorch source written by `jumpdsl export`.\n\n'
+        f'"""{graph.name}: standalone PyTorch source written by `jumpdsl export`.\n\n'
         f"From: {origin}\nInput: N×{shape}. Needs torch and nothing else.\n{weights}\n"
         '"""\n\nimport torch\n'
     )
@@ -149,7 +148,7 @@ def _init_method(layers: list[str], seed: int | None) -> list[str]:
     ]
 
 
-def python_source(graph: nx.DiGraph, *, seed: int | None = None, origin: str = "a spec") -> str:
+def python_source(graph: Graph, *, seed: int | None = None, origin: str = "a spec") -> str:
     """The source of a module ``Model`` computing the checked IR ``graph``.
 
     >>> from jumpdsl.api import lower_text
@@ -165,8 +164,8 @@ def python_source(graph: nx.DiGraph, *, seed: int | None = None, origin: str = "
         _header(graph, origin, seed),
         *([_INIT_HELPER, ""] if uses_init else []),
         "\nclass Model(torch.nn.Module):",
-        f'    """{graph.graph["name"]}, as its spec says (see the top of the file)."""\n',
-        f"    input_shape = {tuple(graph.graph['input_shape'])!r}\n",
+        f'    """{graph.name}, as its spec says (see the top of the file)."""\n',
+        f"    input_shape = {tuple(graph.input_shape)!r}\n",
         *_init_method(layers, seed),
         "",
         *(f"    {line}" if line else "" for line in forward.splitlines()),

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import graphviz
-import networkx as nx
 
 from jumpdsl.backends.draw_labels import cluster_label, node_label
 from jumpdsl.backends.draw_layout import (
@@ -26,12 +25,14 @@ from jumpdsl.backends.draw_layout import (
 from jumpdsl.backends.draw_legend import add_legend
 from jumpdsl.backends.draw_theme import Theme, theme
 from jumpdsl.backends.draw_view import View, ViewEdge, ViewNode, build_view
-from jumpdsl.ir.ops import format_shape
+from jumpdsl.ir.graph import Graph
+from jumpdsl.ir.ops import Shape, format_shape
+from jumpdsl.options import RANKDIRS
+from jumpdsl.passes.shapes import Shapes
 
-__all__ = ["RANKDIRS", "SHAPES", "DrawOptions", "to_dot"]
+__all__ = ["SHAPES", "DrawOptions", "to_dot"]
 
 SHAPES = ("changes", "all", "none")  # which edges carry the tensor's shape
-RANKDIRS = ("TB", "LR")
 
 
 @dataclass(frozen=True)
@@ -49,18 +50,18 @@ class DrawOptions:
     font_size: float | None = None
 
 
-def to_dot(graph: nx.DiGraph, options: DrawOptions | None = None) -> str:
+def to_dot(graph: Graph, options: DrawOptions | None = None) -> str:
     """DOT source for the checked IR: deterministic, same graph and options → same text."""
     options = options or DrawOptions()
     if options.shapes not in SHAPES or options.rankdir not in RANKDIRS:
         raise ValueError(f"shapes: one of {SHAPES}; rankdir: one of {RANKDIRS}")
     look = theme(options.theme, options.font, options.font_size)
     view = build_view(graph, options.depth, options.focus)
-    dot = _digraph(graph.graph["name"], options.rankdir, look)
+    dot = _digraph(graph.name, options.rankdir, look)
     _emit_clusters(dot, graph, view, options, look)
     labelled = _labelled_edges(graph, view, options.shapes)
     for edge in view.edges:
-        label = format_shape(graph.nodes[edge.tensor]["shape"]) if edge in labelled else ""
+        label = format_shape(_shape(graph, edge.tensor)) if edge in labelled else ""
         hints = edge_hints(edge, view, options.rankdir)
         dot.edge(edge.tail, edge.head, label=label, **look.edges[edge.kind], **hints)
     align_paths(dot, view)
@@ -96,7 +97,7 @@ def _digraph(name: str, rankdir: str, look: Theme) -> graphviz.Digraph:
 
 
 def _emit_clusters(
-    dot: graphviz.Digraph, graph: nx.DiGraph, view: View, options: DrawOptions, look: Theme
+    dot: graphviz.Digraph, graph: Graph, view: View, options: DrawOptions, look: Theme
 ) -> None:
     """Clusters nested by scope path, nodes inside their innermost open scope, in view order."""
     children: dict[str, list[str]] = {"": []}
@@ -136,28 +137,32 @@ def _emit_clusters(
             dot.edge(tail, head, **TITLE_EDGE)
 
 
-def _node_attrs(graph: nx.DiGraph, node: ViewNode, look: Theme) -> dict[str, str]:
+def _node_attrs(graph: Graph, node: ViewNode, look: Theme) -> dict[str, str]:
     if node.role in ("input", "output", "port"):
         return {"shape": "plaintext", "height": "0.2"}
     if node.role == "merge":
         return look.merge_node()
-    op = graph.nodes[node.id]["op"] if node.role == "layer" else None
+    op = graph[node.id].op if node.role == "layer" else None
     style = "rounded,filled,dashed" if node.role == "path" else "rounded,filled"  # dashed: a path
     return {"shape": "box", "style": style, "fillcolor": look.fill(node.role, op)}
 
 
-def _labelled_edges(graph: nx.DiGraph, view: View, shapes: str) -> set[ViewEdge]:
+def _shape(graph: Graph, node: str) -> Shape:
+    return graph.get(Shapes, node).shape or ()
+
+
+def _labelled_edges(graph: Graph, view: View, shapes: str) -> set[ViewEdge]:
     """The edges that show their tensor's shape: all, none, or once per tensor where a node
     changes it (and where a tensor enters the figure)."""
     if shapes != "changes":
         return set(view.edges) if shapes == "all" else set()
     entering: dict[str, tuple[int, ...]] = {}
     for edge in sorted(view.edges, key=lambda e: e.kind != "flow"):
-        entering.setdefault(edge.head, graph.nodes[edge.tensor]["shape"])
+        entering.setdefault(edge.head, _shape(graph, edge.tensor))
     labelled: set[ViewEdge] = set()
     seen: set[str] = set()
     for edge in sorted(view.edges, key=lambda e: e.kind != "flow"):
-        shape = graph.nodes[edge.tensor]["shape"]
+        shape = _shape(graph, edge.tensor)
         if edge.tail not in seen and entering.get(edge.tail) != shape:
             labelled.add(edge)
         seen.add(edge.tail)

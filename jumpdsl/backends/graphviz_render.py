@@ -16,10 +16,11 @@ import subprocess
 from typing import Any
 
 from jumpdsl.backends.tikz import to_tikz
+from jumpdsl.options import DRAW_FORMATS
 
 __all__ = ["FORMATS", "DrawError", "have_system_dot", "layout", "render"]
 
-FORMATS = ("svg", "pdf", "png", "dot", "tex")
+FORMATS = DRAW_FORMATS
 
 _INSTALL = "install the 'graphviz' system package (apt-get install graphviz, brew install graphviz "
 _INSTALL += "or conda install graphviz)"

@@ -17,42 +17,36 @@ from __future__ import annotations
 
 import math
 
-import networkx as nx
-
-from jumpdsl.ir.graph import topo_order
-from jumpdsl.ir.ops import INPUT_OP
+from jumpdsl.ir.graph import Graph
+from jumpdsl.passes.shapes import Shapes
 
 __all__ = ["BYTES_PER_ELEMENT", "activation_memory", "layer_bytes"]
 
 BYTES_PER_ELEMENT = 4  # float32
 
 
-def _bytes(graph: nx.DiGraph, node: str, batch: int) -> int:
-    return batch * math.prod(graph.nodes[node]["shape"]) * BYTES_PER_ELEMENT
+def _bytes(graph: Graph, node: str, batch: int) -> int:
+    return batch * math.prod(graph.get(Shapes, node).shape or ()) * BYTES_PER_ELEMENT
 
 
-def layer_bytes(graph: nx.DiGraph, batch: int) -> dict[str, int]:
+def layer_bytes(graph: Graph, batch: int) -> dict[str, int]:
     """Bytes of each layer's output at ``batch`` (the input node left out)."""
-    return {
-        node: _bytes(graph, node, batch)
-        for node in topo_order(graph)
-        if graph.nodes[node]["op"] != INPUT_OP
-    }
+    return {node.id: _bytes(graph, node.id, batch) for node in graph.nodes() if not node.is_input}
 
 
-def _peak(graph: nx.DiGraph, batch: int) -> int:
-    readers_left = {node: graph.out_degree(node) for node in graph}
+def _peak(graph: Graph, batch: int) -> int:
+    readers_left = {node: len(graph.users(node)) for node in graph}
     alive = peak = 0
-    for node in topo_order(graph):
+    for node in graph:
         alive += _bytes(graph, node, batch)  # the output exists while the inputs still do
         peak = max(peak, alive)
-        for source in graph.predecessors(node):
+        for source in graph.inputs(node):
             readers_left[source] -= 1
             if readers_left[source] == 0:
                 alive -= _bytes(graph, source, batch)
     return peak
 
 
-def activation_memory(graph: nx.DiGraph, batch: int) -> dict[str, int]:
+def activation_memory(graph: Graph, batch: int) -> dict[str, int]:
     """``{"total": …, "peak": …}`` in bytes at ``batch`` (see the module's doc)."""
     return {"total": sum(layer_bytes(graph, batch).values()), "peak": _peak(graph, batch)}

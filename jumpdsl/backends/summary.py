@@ -12,21 +12,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import networkx as nx
-
 from jumpdsl.backends.memory import activation_memory, layer_bytes
-from jumpdsl.ir.graph import topo_order
-from jumpdsl.ir.ops import INPUT_OP, OPS, format_shape
+from jumpdsl.ir.graph import Graph, Node
+from jumpdsl.ir.ops import OPS, format_shape
+from jumpdsl.passes.shapes import Shapes
 
 __all__ = ["format_bytes", "format_summary", "layer_label", "summarize"]
 
 
-def layer_label(data: dict[str, Any]) -> str:
+def layer_label(node: Node) -> str:
     """The op's short description from the op table ('conv 3×3, 64, /2')."""
-    return OPS[data["op"]].label(data["attrs"])
+    return OPS[node.op].label(node.attrs)
 
 
-def summarize(graph: nx.DiGraph, *, batch_size: int = 1) -> dict[str, Any]:
+def summarize(graph: Graph, *, batch_size: int = 1) -> dict[str, Any]:
     """A JSON-ready summary; keys ``name``, ``input_shape``, ``output_shape``, ``params``,
     ``macs``, ``batch_size``, ``activation_bytes`` and ``peak_activation_bytes`` (float32 at
     ``batch_size``, see :mod:`jumpdsl.backends.memory`) and ``layers`` (each with ``name``,
@@ -34,25 +33,25 @@ def summarize(graph: nx.DiGraph, *, batch_size: int = 1) -> dict[str, Any]:
     memory = layer_bytes(graph, batch_size)
     totals = activation_memory(graph, batch_size)
     layers = []
-    for node in topo_order(graph):
-        data = graph.nodes[node]
-        if data["op"] == INPUT_OP:
+    for node in graph.nodes():
+        if node.is_input:
             continue
+        shapes = graph.get(Shapes, node.id)
         layers.append(
             {
-                "name": node,
-                "op": data["op"],
-                "label": layer_label(data),
-                "output_shape": list(data["shape"]),
-                "params": data["params"],
-                "macs": data["macs"],
-                "activation_bytes": memory[node],
+                "name": node.id,
+                "op": node.op,
+                "label": layer_label(node),
+                "output_shape": list(shapes.shape or ()),
+                "params": shapes.params,
+                "macs": shapes.macs,
+                "activation_bytes": memory[node.id],
             }
         )
-    output = graph.nodes[graph.graph["output"]]["shape"]
+    output = graph.get(Shapes, graph.output).shape or ()
     return {
-        "name": graph.graph["name"],
-        "input_shape": list(graph.graph["input_shape"]),
+        "name": graph.name,
+        "input_shape": list(graph.input_shape),
         "output_shape": list(output),
         "params": sum(layer["params"] for layer in layers),
         "macs": sum(layer["macs"] for layer in layers),

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
 import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
 from jumpdsl.backends.torch_inplace import relu_in_place
-from jumpdsl.ir.graph import inputs_of, topo_order
-from jumpdsl.ir.ops import INPUT_OP, OPS
+from jumpdsl.ir.graph import Graph
+from jumpdsl.ir.ops import OPS
+from jumpdsl.passes.shapes import Shapes
 
 __all__ = ["INITIALISERS", "build_module", "init_weights"]
 
@@ -88,7 +88,7 @@ def init_weights(module: nn.Module, scheme: str) -> None:
             bias.zero_()
 
 
-def build_module(graph: nx.DiGraph, *, seed: int | None = None) -> fx.GraphModule:
+def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     """A ``GraphModule`` computing the checked IR ``graph`` (shapes must have been inferred).
 
     With ``seed``, the weights are the same on every run; the caller's random state is left
@@ -101,30 +101,31 @@ def build_module(graph: nx.DiGraph, *, seed: int | None = None) -> fx.GraphModul
         return _build(graph)
 
 
-def _build(graph: nx.DiGraph) -> fx.GraphModule:
+def _build(graph: Graph) -> fx.GraphModule:
     root = nn.Module()
     fx_graph = fx.Graph()
     emitter = _Emitter(root, fx_graph)
     values: dict[str, Any] = {}
-    for node in topo_order(graph):
+    for node in graph.order():
         values[node] = _emit(graph, node, emitter, values)
-    fx_graph.output(values[graph.graph["output"]])
+    fx_graph.output(values[graph.output])
     relu_in_place(fx_graph, root)
-    return fx.GraphModule(root, fx_graph, class_name=graph.graph["name"])
+    return fx.GraphModule(root, fx_graph, class_name=graph.name)
 
 
-def _emit(graph: nx.DiGraph, node: str, emitter: _Emitter, values: dict[str, Any]) -> Any:
+def _emit(graph: Graph, node: str, emitter: _Emitter, values: dict[str, Any]) -> Any:
     """The fx value of one IR node, made by its op table entry; its module initialised."""
-    data = graph.nodes[node]
-    if data["op"] == INPUT_OP:
+    data = graph[node]
+    if data.is_input:
         value = emitter.graph.placeholder("x")
     else:
         emitter.node, emitter.installed = node, None
-        inputs = [values[p] for p in inputs_of(graph, node)]
-        value = OPS[data["op"]].torch(
-            emitter, inputs, data["attrs"], data["in_shapes"], data["shape"]
-        )
-        scheme = data["attrs"].get("init")
+        inputs = [values[p] for p in graph.inputs(node)]
+        shapes = graph.get(Shapes, node)
+        assert shapes.shape is not None, f"{node}: build only a checked graph"
+        attrs = data.attrs
+        value = OPS[data.op].torch(emitter, inputs, attrs, list(shapes.in_shapes), shapes.shape)
+        scheme = attrs.get("init")
         if scheme is not None and emitter.installed is not None:
             init_weights(emitter.installed, scheme)
     # Which IR node each value belongs to: lets tests hold shape rules against torch.

@@ -8,9 +8,9 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["COMPILE_MODES", "pick_device", "prepare", "smoke_forward"]
+from jumpdsl.options import COMPILE_MODES
 
-COMPILE_MODES = ("default", "reduce-overhead", "max-autotune")
+__all__ = ["pick_device", "prepare", "smoke_forward"]
 
 
 def pick_device(name: str | None = None) -> torch.device:

@@ -1,31 +1,32 @@
 """Evaluation of .jnet expressions: pure, total, no code execution.
 
 A name that is not bound evaluates to a :class:`Symbol` (``same``, ``he_normal``); whoever uses
-the value decides whether a word is acceptable there.
+the value decides whether a word is acceptable there. An expression without a value is
+reported to the sink, and evaluation unwinds with :class:`jumpdsl.diagnostics.Reported`.
 
->>> from jumpdsl.syntax.parser import parse
->>> from jumpdsl.source import SourceFile, Span
+>>> from jumpdsl.diagnostics import DiagnosticSink
+>>> from jumpdsl.source import Span
 >>> from jumpdsl.syntax import ast
 >>> s = Span("x", 1, 1, 1, 2)
->>> evaluate(ast.BinOp("//", ast.Var("c", s), ast.Int(16, s), s), {"c": 256})
+>>> evaluate(ast.BinOp("//", ast.Var("c", s), ast.Int(16, s), s), {"c": 256}, DiagnosticSink())
 16
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 import operator
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
 
-from jumpdsl import diagnostics as D
-from jumpdsl.diagnostics import Code
-from jumpdsl.ir.values import Symbol, Value, show_value, type_name
+from jumpdsl import messages as M
+from jumpdsl.diagnostics import DiagnosticSink
+from jumpdsl.ir.values import Symbol, Value, show_typed, show_value, type_name
+from jumpdsl.messages import Message, did_you_mean
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "MAX_SEQUENCE", "EvalError", "evaluate", "suggest"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "MAX_SEQUENCE", "evaluate"]
 
 # Longest list a spec may build (range, list repetition): keeps a typo from eating memory.
 MAX_SEQUENCE = 100_000
@@ -33,38 +34,19 @@ MAX_SEQUENCE = 100_000
 CONSTANTS: dict[str, Value] = {"true": True, "false": False}
 
 
-class EvalError(Exception):
-    """An expression that has no value; carries what the diagnostic needs."""
+class _Failed(Exception):
+    """A builtin's or operator's failure, before the evaluator reports it at its place."""
 
-    def __init__(self, code: Code, span: Span, hint: str | None = None, **fields: Any) -> None:
-        super().__init__(code.code)
-        self.code = code
-        self.span = span
-        self.hint = hint
-        self.fields = fields
-
-
-def suggest(name: str, candidates: Iterable[str]) -> str | None:
-    """A 'did you mean' hint for a misspelt name, or None.
-
-    >>> suggest("cnov", ["conv", "bn", "relu"])
-    "did you mean 'conv'?"
-    """
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
-    if not close:
-        return None
-    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
-
-
-def _bad(span: Span, message: str, hint: str | None = None) -> EvalError:
-    return EvalError(D.BAD_VALUE, span, hint, message=message)
+    def __init__(self, message: Message, span: Span, hint: str | None = None, **fields: Any):
+        super().__init__(message.code.code)
+        self.message, self.span, self.hint, self.fields = message, span, hint, fields
 
 
 def _number(value: Value, span: Span, what: str) -> int | float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         if isinstance(value, Symbol):
-            raise EvalError(D.UNKNOWN_NAME, span, None, what="name", name=value.name)
-        raise _bad(span, f"{what} needs a number, got {type_name(value)} {show_value(value)}")
+            raise _Failed(M.UNKNOWN_NAME, span, what="name", name=value.name)
+        raise _Failed(M.NEEDS_NUMBER, span, what=what, got=show_typed(value))
     return value
 
 
@@ -72,16 +54,16 @@ def _range(span: Span, *args: Value) -> list[int]:
     if not 1 <= len(args) <= 3 or not all(
         isinstance(a, int) and not isinstance(a, bool) for a in args
     ):
-        raise _bad(span, "range takes one to three integers")
+        raise _Failed(M.RANGE_ARGUMENTS, span)
     values = range(*args)  # type: ignore[arg-type]
     if len(values) > MAX_SEQUENCE:
-        raise _bad(span, f"range of {len(values):,} items is over the limit of {MAX_SEQUENCE:,}")
+        raise _Failed(M.RANGE_TOO_LONG, span, length=len(values), limit=MAX_SEQUENCE)
     return list(values)
 
 
 def _len(span: Span, *args: Value) -> int:
     if len(args) != 1 or not isinstance(args[0], (list, tuple, str)):
-        raise _bad(span, "len takes one list, tuple or string")
+        raise _Failed(M.LEN_ARGUMENT, span)
     return len(args[0])
 
 
@@ -90,7 +72,9 @@ def _numeric(name: str, fn: Callable[..., Any], arity: tuple[int, int]) -> Calla
         if len(args) == 1 and isinstance(args[0], (list, tuple)) and name in ("min", "max"):
             args = tuple(args[0])
         if not arity[0] <= len(args) <= arity[1]:
-            raise _bad(span, f"{name} takes {arity[0]} to {arity[1]} arguments, got {len(args)}")
+            raise _Failed(
+                M.FUNCTION_ARITY, span, name=name, least=arity[0], most=arity[1], given=len(args)
+            )
         numbers = [_number(a, span, name) for a in args]
         if name in ("min", "max"):
             return fn(numbers)  # type: ignore[no-any-return]  # one number is its own max
@@ -132,7 +116,7 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 
 def _truth(value: Value, span: Span) -> bool:
     if not isinstance(value, bool):
-        raise _bad(span, f"a condition must be true or false, got {show_value(value)}")
+        raise _Failed(M.CONDITION_NOT_BOOL, span, value=show_value(value))
     return value
 
 
@@ -142,34 +126,50 @@ def _binop(expr: ast.BinOp, left: Value, right: Value) -> Value:
         result = left + right
     elif op == "*" and isinstance(left, list) and isinstance(right, int):
         if len(left) * right > MAX_SEQUENCE:
-            raise _bad(expr.span, f"list of {len(left) * right} items is over the limit")
+            raise _Failed(M.LIST_TOO_LONG, expr.span, length=len(left) * right)
         result = left * right
     else:
         a = _number(left, expr.left.span, f"'{op}'")
         b = _number(right, expr.right.span, f"'{op}'")
         if op in ("/", "//", "%") and b == 0:
-            raise _bad(expr.right.span, "division by zero")
+            raise _Failed(M.DIVISION_BY_ZERO, expr.right.span)
         result = _ARITH[op](a, b)
     return result  # type: ignore[no-any-return]
 
 
 def _index(expr: ast.Index, target: Value, index: Value) -> Value:
     if not isinstance(target, (list, tuple)):
-        raise _bad(
-            expr.target.span, f"only lists and tuples can be indexed, not {type_name(target)}"
-        )
+        raise _Failed(M.NOT_INDEXABLE, expr.target.span, type=type_name(target))
     if isinstance(index, bool) or not isinstance(index, int):
-        raise _bad(expr.index.span, f"an index must be an integer, got {show_value(index)}")
+        raise _Failed(M.INDEX_NOT_INT, expr.index.span, value=show_value(index))
     if not -len(target) <= index < len(target):
-        raise _bad(
+        raise _Failed(
+            M.INDEX_OUT_OF_RANGE,
             expr.index.span,
-            f"index {index} is out of range for {show_value(target)} ({len(target)} items)",
+            index=index,
+            value=show_value(target),
+            length=len(target),
         )
     return target[index]  # type: ignore[no-any-return]
 
 
-def evaluate(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
-    """The value of ``expr`` with the variables in ``env``; raises :class:`EvalError`."""
+def evaluate(expr: ast.Expr, env: Mapping[str, Value], sink: DiagnosticSink) -> Value:
+    """The value of ``expr`` with the variables in ``env``; a failure is reported to ``sink``
+    (an unknown name with a suggestion from ``env``) and unwinds with ``Reported``."""
+    try:
+        return _value(expr, env)
+    except _Failed as err:
+        _fail(err, env, sink)
+
+
+def _fail(err: _Failed, env: Mapping[str, Value], sink: DiagnosticSink) -> NoReturn:
+    hint = err.hint
+    if err.message is M.UNKNOWN_NAME and hint is None:
+        hint = did_you_mean(err.fields.get("name", ""), env)
+    sink.fail(err.message, err.span, hint=hint, **err.fields)
+
+
+def _value(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
     if isinstance(expr, (ast.Int, ast.Float, ast.Str)):
         return expr.value
     if isinstance(expr, ast.Size):
@@ -179,24 +179,24 @@ def evaluate(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
             return env[expr.name]
         return CONSTANTS.get(expr.name, Symbol(expr.name))
     if isinstance(expr, ast.ListLit):
-        return [evaluate(item, env) for item in expr.items]
+        return [_value(item, env) for item in expr.items]
     if isinstance(expr, ast.TupleLit):
-        return tuple(evaluate(item, env) for item in expr.items)
+        return tuple(_value(item, env) for item in expr.items)
     if isinstance(expr, ast.Index):
-        return _index(expr, evaluate(expr.target, env), evaluate(expr.index, env))
+        return _index(expr, _value(expr.target, env), _value(expr.index, env))
     if isinstance(expr, ast.BinOp):
-        return _binop(expr, evaluate(expr.left, env), evaluate(expr.right, env))
+        return _binop(expr, _value(expr.left, env), _value(expr.right, env))
     if isinstance(expr, ast.Neg):
-        return -_number(evaluate(expr.operand, env), expr.operand.span, "'-'")
+        return -_number(_value(expr.operand, env), expr.operand.span, "'-'")
     if isinstance(expr, ast.Not):
-        return not _truth(evaluate(expr.operand, env), expr.operand.span)
+        return not _truth(_value(expr.operand, env), expr.operand.span)
     if isinstance(expr, ast.BoolOp):
-        left = _truth(evaluate(expr.left, env), expr.left.span)
+        left = _truth(_value(expr.left, env), expr.left.span)
         if (expr.op == "and") != left:  # short circuit: false and …, true or …
             return left
-        return _truth(evaluate(expr.right, env), expr.right.span)
+        return _truth(_value(expr.right, env), expr.right.span)
     if isinstance(expr, ast.Compare):
-        lhs, rhs = evaluate(expr.left, env), evaluate(expr.right, env)
+        lhs, rhs = _value(expr.left, env), _value(expr.right, env)
         if expr.op in ("==", "!="):
             return _COMPARE[expr.op](lhs, rhs)
         return _COMPARE[expr.op](
@@ -205,12 +205,7 @@ def evaluate(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
     if isinstance(expr, ast.Func):
         fn = FUNCTIONS.get(expr.name)
         if fn is None:
-            raise EvalError(
-                D.UNKNOWN_NAME,
-                expr.span,
-                suggest(expr.name, FUNCTIONS),
-                what="function",
-                name=expr.name,
-            )
-        return fn(expr.span, *(evaluate(arg, env) for arg in expr.args))
+            hint = did_you_mean(expr.name, FUNCTIONS)
+            raise _Failed(M.UNKNOWN_NAME, expr.span, hint, what="function", name=expr.name)
+        return fn(expr.span, *(_value(arg, env) for arg in expr.args))
     raise TypeError(f"not an expression: {expr!r}")

@@ -9,7 +9,7 @@ Nothing here imports torch: the torch builders receive the backend's emitter, wh
 ``torch``, ``nn`` and ``F``.
 
 >>> conv = OPS["conv"]
->>> attrs = conv.resolve({"filters": 64, "kernel": (3, 3)})
+>>> attrs = {a.name: a.default for a in conv.attrs} | {"filters": 64, "kernel": (3, 3)}
 >>> conv.shape([(32, 16, 16)], {**attrs, "stride": (2, 2)})
 (64, 8, 8)
 >>> conv.params([(32, 16, 16)], (64, 16, 16), attrs)
@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from jumpdsl import messages as M
 from jumpdsl.ir.values import Symbol, show_value
+from jumpdsl.messages import Message
 
 __all__ = [
     "OPS",
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 Shape = tuple[int, ...]
-Attrs = dict[str, Any]
+Attrs = Mapping[str, Any]
 
 
 class _Required:
@@ -61,12 +63,13 @@ def format_shape(shape: Shape) -> str:
 class ShapeError(Exception):
     """Raised by a shape rule; the shape pass turns it into a diagnostic.
 
-    ``code`` names a :mod:`jumpdsl.diagnostics` code, ``fields`` fill its template.
+    ``message`` is a :class:`jumpdsl.messages.Message` (its code inside), ``fields`` fill its
+    template, ``hint`` replaces the message's own hint when given.
     """
 
-    def __init__(self, code: str, hint: str | None = None, **fields: Any) -> None:
-        super().__init__(code)
-        self.code = code
+    def __init__(self, message: Message, hint: str | None = None, **fields: Any) -> None:
+        super().__init__(message.code.code)
+        self.message = message
         self.hint = hint
         self.fields = fields
 
@@ -87,12 +90,6 @@ class AttrError(Exception):
 def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise AttrError("a positive integer", show_value(value))
-    return value
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise AttrError("an integer", show_value(value))
     return value
 
 
@@ -216,41 +213,23 @@ class OpSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "attr_index", {a.name: a for a in self.attrs})
 
-    def resolve(self, given: Attrs, defaults: Attrs | None = None) -> Attrs:
-        """Fill in defaults (``defaults`` first, then the table's) and coerce every value.
-
-        Raises KeyError(name) for a missing required attribute and AttrError for a bad value.
-        """
-        resolved: Attrs = {}
-        for attr in self.attrs:
-            if attr.name in given:
-                value = given[attr.name]
-            elif defaults and attr.name in defaults:
-                value = defaults[attr.name]
-            elif attr.default is REQUIRED:
-                raise KeyError(attr.name)
-            else:
-                value = attr.default
-            resolved[attr.name] = None if value is None else attr.coerce(value)
-        return resolved
-
 
 # ---------------------------------------------------------------- shape helpers
 
 
 def _need_map(op: str, shape: Shape) -> None:
     if len(shape) != 3:
-        hint = "feature-map ops come before 'gap' or 'flatten'" if len(shape) == 1 else None
+        hint = M.HINT_MAP_OPS_FIRST if len(shape) == 1 else None
         raise ShapeError(
-            "JD305", hint, op=op, expected="a C×H×W feature-map", shape=format_shape(shape)
+            M.BAD_RANK, hint, op=op, expected="a C×H×W feature-map", shape=format_shape(shape)
         )
 
 
 def _need_vector(op: str, shape: Shape) -> None:
     if len(shape) != 1:
         raise ShapeError(
-            "JD305",
-            "add 'gap' (global average pooling) or 'flatten' before it",
+            M.BAD_RANK,
+            M.HINT_VECTOR_FIRST,
             op=op,
             expected="a vector",
             shape=format_shape(shape),
@@ -280,9 +259,8 @@ def _window_out(op: str, shape: Shape, a: Attrs) -> tuple[int, int]:
     if op != "conv" and (span_h > height + 2 * ph or span_w > width + 2 * pw):
         # A pool finds nothing left to pool: the map has shrunk away earlier.
         raise ShapeError(
-            "JD302",
-            "the map is already this small: remove a pooling or strided step before it, "
-            "or start from a larger input",
+            M.SPATIAL_COLLAPSE,
+            M.HINT_POOL_TOO_SMALL,
             op=op,
             size=f"{height}×{width}",
             out=f"{max(height + 2 * ph - span_h, -1) // sh + 1}×"
@@ -290,8 +268,7 @@ def _window_out(op: str, shape: Shape, a: Attrs) -> tuple[int, int]:
         )
     if span_h > height + 2 * ph or span_w > width + 2 * pw:
         raise ShapeError(
-            "JD303",
-            "use a smaller kernel, padding=same, or remove a downsampling step earlier",
+            M.KERNEL_TOO_LARGE,
             op=op,
             kernel=f"{span_h}×{span_w}",
             size=f"{height}×{width}"
@@ -324,10 +301,7 @@ def _conv_shape(ins: list[Shape], a: Attrs) -> Shape:
     groups = a["groups"]
     if channels % groups or a["filters"] % groups:
         raise ShapeError(
-            "JD304",
-            f"choose groups that divides both {channels} and {a['filters']}",
-            message=f"conv groups={groups} must divide the input channels ({channels}) "
-            f"and the filters ({a['filters']})",
+            M.GROUPS_NOT_DIVISIBLE, groups=groups, channels=channels, filters=a["filters"]
         )
     return (a["filters"], height, width)
 
@@ -468,7 +442,7 @@ def _activation(name: str, doc: str, owner: str, fn: str) -> OpSpec:
 
 def _merge_mismatch(merge: str, ins: list[Shape], hint: str | None) -> ShapeError:
     shapes = " and ".join(format_shape(s) for s in ins)
-    return ShapeError("JD301", hint, merge=merge, shapes=shapes)
+    return ShapeError(M.MERGE_MISMATCH, hint, merge=merge, shapes=shapes)
 
 
 def _projection_hint(ins: list[Shape]) -> str | None:
@@ -476,11 +450,7 @@ def _projection_hint(ins: list[Shape]) -> str | None:
     if len(main) != 3 or len(shortcut) != 3:
         return None
     stride = shortcut[1] // main[1] if main[1] and shortcut[1] % main[1] == 0 else 1
-    stride_text = f", stride={stride}" if stride > 1 else ""
-    return (
-        f"project the shortcut to {format_shape(main)}: "
-        f"skip add {{ conv({main[0]}, 1x1{stride_text}) }}"
-    )
+    return M.projection_hint(format_shape(main), main[0], stride)
 
 
 def _add_shape(ins: list[Shape], a: Attrs) -> Shape:
@@ -504,11 +474,7 @@ def _broadcast_channels(ins: list[Shape]) -> Shape | None:
 def _mul_shape(ins: list[Shape], a: Attrs) -> Shape:
     shape = _broadcast_channels(ins)
     if shape is None:
-        raise _merge_mismatch(
-            "mul",
-            ins,
-            "mul needs equal shapes, or per-channel weights (C or C×1×1) for a C×H×W map",
-        )
+        raise _merge_mismatch("mul", ins, M.HINT_MUL_SHAPES)
     return shape
 
 
@@ -517,11 +483,7 @@ def _concat_shape(ins: list[Shape], a: Attrs) -> Shape:
     if any(len(s) != len(first) or s[1:] != first[1:] for s in ins):
         hint = None
         if all(len(s) == 3 for s in ins):
-            hint = (
-                "concat joins channels; the other sizes must agree (H×W here): "
-                + ", ".join(f"{s[1]}×{s[2]}" for s in ins)
-                + ". Give the shortcut a strided path, e.g. { conv(c, 1x1, stride=2) }"
-            )
+            hint = M.concat_hint(f"{s[1]}×{s[2]}" for s in ins)
         raise _merge_mismatch("concat", ins, hint)
     return (sum(s[0] for s in ins), *first[1:])
 
@@ -557,8 +519,8 @@ def _upsample_shape(ins: list[Shape], a: Attrs) -> Shape:
     out = (int(height * a["scale"]), int(width * a["scale"]))
     if min(out) < 1:
         raise ShapeError(
-            "JD302",
-            "use a larger scale",
+            M.SPATIAL_COLLAPSE,
+            M.HINT_LARGER_SCALE,
             op="upsample",
             size=f"{height}×{width}",
             out=f"{out[0]}×{out[1]}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Symbol", "Value", "show_value", "type_name"]
+__all__ = ["Symbol", "Value", "show_typed", "show_value", "type_name"]
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,12 @@ def show_value(value: object) -> str:
         inner = ", ".join(show_value(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     return str(value)
+
+
+def show_typed(value: object) -> str:
+    """A value with its type, as messages quote what they got.
+
+    >>> show_typed(3.5), show_typed([1])
+    ('float 3.5', 'list [1]')
+    """
+    return f"{type_name(value)} {show_value(value)}"

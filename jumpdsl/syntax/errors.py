@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterable
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.tree import Meta
 
-from jumpdsl import diagnostics as D
+from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink, Label
 from jumpdsl.source import SourceFile, Span
 
-__all__ = ["TERMINAL_WORDS", "report_syntax_error"]
+__all__ = ["TERMINAL_WORDS", "report_syntax_error", "span_of"]
 
 # How each terminal is named in "expected ..." messages.
 TERMINAL_WORDS = {
@@ -127,10 +128,11 @@ def _after(path: str, token: Token) -> Span:
     return Span(path, line, column, line, column + 1)
 
 
-def _token_span(path: str, token: Token) -> Span:
-    line, column = token.line or 1, token.column or 1
-    end_line = token.end_line or line
-    end_column = token.end_column or column + 1
+def span_of(path: str, where: Meta | Token) -> Span:
+    """The one helper that turns a Lark position (a token or a tree's meta) into a Span."""
+    line, column = where.line or 1, where.column or 1
+    end_line = where.end_line or line
+    end_column = where.end_column or column + 1
     return Span(path, line, column, end_line, end_column)
 
 
@@ -147,10 +149,9 @@ def _missing_closer(
     if closer not in expected:
         return False
     sink.report(
-        D.MISSING_BRACKET,
+        M.MISSING_BRACKET,
         _after(source.path, tokens[-1]),
-        labels=(Label(_token_span(source.path, opener), "opened here"),),
-        hint=f"add {_word(closer)} here",
+        labels=(Label(span_of(source.path, opener), M.NOTE_OPENED_HERE),),
         closer=_word(closer),
         opener=_word(opener.type),
         line=opener.line,
@@ -171,7 +172,7 @@ def _comma_hint(token: Token, expected: set[str]) -> str | None:
     """Two values in a row where a list goes on: most likely a ',' is missing."""
     values = ("INT", "FLOAT", "SIZE", "STRING", "NAME", "LSQB", "LPAR")
     if token.type in values and "COMMA" in expected:
-        return "is a ',' missing before it?"
+        return M.HINT_MISSING_COMMA
     return None
 
 
@@ -213,10 +214,9 @@ def report_syntax_error(
         # Past the comments and blank lines at the end: just after the last real token.
         where = _after(source.path, tokens[-1]) if tokens else source.end_span()
         sink.report(
-            D.UNEXPECTED_EOF,
+            M.UNEXPECTED_EOF,
             where,
             expected=_expected_words(expected),
-            hint="check that every '{', '(' and '[' is closed",
         )
     elif isinstance(err, UnexpectedToken):
         token = err.token
@@ -224,8 +224,8 @@ def report_syntax_error(
         if _starts_something(token, tokens) and _missing_closer(source, sink, tokens, expected):
             return
         sink.report(
-            D.UNEXPECTED_TOKEN,
-            _token_span(source.path, token),
+            M.UNEXPECTED_TOKEN,
+            span_of(source.path, token),
             hint=_keyword_hint(token, expected) or _comma_hint(token, expected),
             found=_describe_token(token),
             expected=_expected_words(expected),
@@ -236,8 +236,8 @@ def report_syntax_error(
         line, column = err.line or 1, err.column or 1
         quote = char in "\"'"
         sink.report(
-            D.UNEXPECTED_CHARACTER,
+            M.UNEXPECTED_CHARACTER,
             Span(source.path, line, column, line, column + 1),
-            hint="a string ends on the line it starts, with the same quote" if quote else None,
+            hint=M.HINT_STRING_ON_ONE_LINE if quote else None,
             char=_show_char(char),
         )

@@ -2,6 +2,10 @@
 
 Lark's exceptions become diagnostics here, worded for people: expected tokens are named in
 words and Lark's own error text (which copies raw input) is never shown.
+
+Reentrant: a parse keeps its state in the call (the shared Lark parser is read-only), so
+threads, a language server or a notebook kernel may parse at once. Comments, which the grammar
+ignores, are read by a second lexing pass only when asked for (``jumpdsl fmt``).
 """
 
 from __future__ import annotations
@@ -14,23 +18,19 @@ from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedInput
 from lark.tree import Meta
 
-from jumpdsl import diagnostics as D
+from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.source import SourceFile, Span
 from jumpdsl.syntax import ast
-from jumpdsl.syntax.errors import report_syntax_error
+from jumpdsl.syntax.errors import report_syntax_error, span_of
 from jumpdsl.syntax.lark_cache import cached_lark
 
-__all__ = ["grammar_text", "parse", "parse_expression", "span_of"]
+__all__ = ["grammar_text", "parse", "parse_expression"]
 
 
 def grammar_text() -> str:
     """The grammar, as shipped in the package (``jumpdsl/syntax/jnet.lark``)."""
     return resources.files("jumpdsl.syntax").joinpath("jnet.lark").read_text(encoding="utf-8")
-
-
-# Comments seen by the lexer during the current parse (Lark calls back per COMMENT token).
-_comments: list[Token] = []
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,17 +41,16 @@ def _lark() -> Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         start=["start", "expr"],
-        lexer_callbacks={"COMMENT": _comments.append},
     )
 
 
-def span_of(path: str, where: Meta | Token) -> Span:
-    """The one helper that turns a Lark position into a :class:`Span`."""
-    line = where.line or 1
-    column = where.column or 1
-    end_line = where.end_line or line
-    end_column = where.end_column or column + 1
-    return Span(path, line, column, end_line, end_column)
+def _comments(source: SourceFile) -> list[ast.Comment]:
+    """The file's comments, in order (the text parsed, so it lexes)."""
+    return [
+        ast.Comment(t.value, span_of(source.path, t))
+        for t in _lark().lex(source.text, dont_ignore=True)
+        if t.type == "COMMENT"
+    ]
 
 
 def _present(children: list[Any]) -> list[Any]:
@@ -240,10 +239,9 @@ def _shallow_enough(root: object, sink: DiagnosticSink) -> bool:
     for node, depth in ast.walk(root):
         if depth > MAX_NESTING:
             sink.report(
-                D.TOO_DEEP,
+                M.TOO_DEEP,
                 getattr(node, "span", None),
                 limit=MAX_NESTING,
-                hint="split the expression or the nesting with 'let' or templates",
             )
             return False
     return True
@@ -262,19 +260,17 @@ def parse(
     """
     if not source.text.strip():
         sink.report(
-            D.EMPTY_FILE,
+            M.EMPTY_FILE,
             Span(source.path, 1, 1, 1, 1),
-            hint="write a network, e.g. 'network Net { input [3, 32, 32] ... }'",
         )
         return None
-    _comments.clear()
     try:
         tree = _lark().parse(source.text, start="start")
     except UnexpectedInput as err:
         report_syntax_error(err, source, sink, _lark().lex)
         return None
     if comments is not None:
-        comments.extend(ast.Comment(t.value, span_of(source.path, t)) for t in _comments)
+        comments.extend(_comments(source))
     module = _ToAst(source.path).transform(tree)
     assert isinstance(module, ast.Module)
     return module if _shallow_enough(module, sink) else None

@@ -8,20 +8,21 @@ lines between statements survive. Every comment is kept, in place.
 
 >>> from jumpdsl.diagnostics import DiagnosticSink
 >>> from jumpdsl.source import SourceFile
->>> format_text(SourceFile("t.jnet", "network  T{input [3,8,8]\\n task{gap   dense( 10 )}}"))
+>>> from jumpdsl.syntax.parser import parse
+>>> text = "network  T{input [3,8,8]\\n task{gap   dense( 10 )}}"
+>>> format_module(parse(SourceFile("t.jnet", text), DiagnosticSink()), [])
 'network T {\\n    input [3, 8, 8]\\n    task { gap dense(10) }\\n}\\n'
+
+``jumpdsl.formatting.format_source`` is the checked entry (same tree, every comment kept).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from jumpdsl.diagnostics import DiagnosticSink
-from jumpdsl.source import SourceFile
 from jumpdsl.syntax import ast
-from jumpdsl.syntax.parser import parse
 
-__all__ = ["WIDTH", "FormatError", "expr_text", "format_module", "format_text"]
+__all__ = ["WIDTH", "expr_text", "format_module", "type_text"]
 
 WIDTH = 100
 INDENT = "    "
@@ -29,14 +30,6 @@ INDENT = "    "
 # Binding strength of each expression form; higher binds tighter.
 _OR, _AND, _NOT, _COMPARE, _SUM, _PRODUCT, _UNARY, _POSTFIX = range(1, 9)
 _BINOP_PREC = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "//": _PRODUCT, "%": _PRODUCT}
-
-
-class FormatError(Exception):
-    """The text does not parse; the diagnostics say why."""
-
-    def __init__(self, sink: DiagnosticSink) -> None:
-        super().__init__("the file has syntax errors")
-        self.diagnostics = sink.sorted()
 
 
 def _prec(e: ast.Expr) -> int:
@@ -106,16 +99,17 @@ def expr_text(e: ast.Expr) -> str:
     raise TypeError(f"not an expression: {e!r}")
 
 
-def _type_text(t: ast.TypeRef) -> str:
+def type_text(t: ast.TypeRef) -> str:
+    """A type as written: ``list[tuple[int, int]]``."""
     if not t.args:
         return t.name
-    return f"{t.name}[{', '.join(_type_text(a) for a in t.args)}]"
+    return f"{t.name}[{', '.join(type_text(a) for a in t.args)}]"
 
 
 def _param_text(p: ast.Param) -> str:
     text = p.name
     if p.type is not None:
-        text += f": {_type_text(p.type)}"
+        text += f": {type_text(p.type)}"
     if p.default is not None:
         text += f" = {expr_text(p.default)}"
     return text
@@ -503,13 +497,3 @@ def _simple_text(stmt: ast.Stmt) -> str | None:
 def format_module(module: ast.Module, comments: list[ast.Comment]) -> str:
     """The canonical text of a parsed file, with its comments."""
     return _Printer(comments).module(module)
-
-
-def format_text(source: SourceFile) -> str:
-    """Format one file's text; raises :class:`FormatError` if it does not parse."""
-    sink = DiagnosticSink()
-    comments: list[ast.Comment] = []
-    module = parse(source, sink, comments)
-    if module is None:
-        raise FormatError(sink)
-    return format_module(module, comments)

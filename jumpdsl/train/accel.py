@@ -14,10 +14,9 @@ from typing import Any
 import torch
 
 from jumpdsl.backends.torch_runtime import pick_device
+from jumpdsl.options import PRECISIONS
 
-__all__ = ["PRECISIONS", "SMALL_NETWORK_MACS", "Runtime", "make_runtime", "threads_kept"]
-
-PRECISIONS = ("auto", "bf16", "fp32")
+__all__ = ["SMALL_NETWORK_MACS", "Runtime", "make_runtime", "threads_kept"]
 DATA_ON_DEVICE_BYTES = 4 << 30  # keep a data set on the GPU when it is smaller than this
 # Below this many multiply-adds per image, splitting each op across CPU threads costs more than
 # it saves, and on a busy machine far more (digits, 1.5 M: 38 s on one thread, 212 s on two).

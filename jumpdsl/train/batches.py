@@ -14,7 +14,7 @@ import torch
 
 from jumpdsl.train.accel import Runtime
 from jumpdsl.train.augment import augment_batch
-from jumpdsl.train.data import Split
+from jumpdsl.train.dataset import Split
 from jumpdsl.train.distributed import Group
 
 __all__ = ["Feeder", "Normalization", "epoch_generator", "epoch_seed"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from jumpdsl.train.data import DataError, Dataset, Split
+from jumpdsl.train.dataset import DataError, Dataset, Split
 
 __all__ = ["TEST_FILE", "TRAIN_FILES", "load_cifar10"]
 

@@ -10,45 +10,15 @@ here imports torch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-__all__ = ["DIGITS_TEST_EVERY", "DataError", "Dataset", "Split", "load_data", "split_validation"]
+from jumpdsl.train.dataset import DataError, Dataset, Split
+
+__all__ = ["DIGITS_TEST_EVERY", "load_data", "split_validation"]
 
 DIGITS_TEST_EVERY = 5  # digits: sample i is a test sample when i % 5 == 4 (20%, fixed)
 SYNTHETIC_SIZE = 512
 VALIDATION_SEED = 0  # the same held-out images whatever --seed says
-
-
-class DataError(ValueError):
-    """A data set that is missing, malformed, or does not fit the network."""
-
-
-@dataclass(frozen=True)
-class Split:
-    x: np.ndarray  # N×C×H×W, uint8
-    y: np.ndarray  # N, int64
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def take(self, index: np.ndarray) -> Split:
-        return Split(self.x[index], self.y[index])
-
-
-@dataclass(frozen=True)
-class Dataset:
-    name: str
-    train: Split
-    test: Split
-    classes: int
-    scale: float  # pixel / scale is in [0, 1]
-    augment: str = "none"  # what --augment auto means here
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self.train.x.shape[1:])
 
 
 def load_data(spec: str, input_shape: tuple[int, ...], classes: int) -> Dataset:

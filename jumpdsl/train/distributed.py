@@ -41,10 +41,6 @@ class Group:
         ids = [device.index] if device.type == "cuda" else None
         return nn.parallel.DistributedDataParallel(module, device_ids=ids)
 
-    def barrier(self) -> None:
-        if self.world > 1:
-            dist.barrier()
-
 
 def join(cuda: bool) -> Group:
     """The process group torchrun describes in the environment, joined; alone without one."""

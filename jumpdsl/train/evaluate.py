@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import networkx as nx
-
+from jumpdsl.ir.graph import Graph
 from jumpdsl.train.accel import Runtime
 from jumpdsl.train.batches import Feeder, Normalization
-from jumpdsl.train.data import Split, load_data
+from jumpdsl.train.data import load_data
+from jumpdsl.train.dataset import Split
 from jumpdsl.train.distributed import Group
 from jumpdsl.train.loop import EVAL_BATCH, Measured, evaluate
 from jumpdsl.train.model import network_io, place
@@ -18,7 +18,7 @@ __all__ = ["evaluate_checkpoint", "score"]
 
 
 def score(
-    graph: nx.DiGraph, weights: Mapping[str, Any], split: Split, norm: Normalization, rt: Runtime
+    graph: Graph, weights: Mapping[str, Any], split: Split, norm: Normalization, rt: Runtime
 ) -> Measured:
     """Loss and accuracy of ``weights`` on ``split``, in this process alone."""
     model = place(graph, 0, rt, Group(), weights=weights, compile=False)  # one pass: stay eager
@@ -27,7 +27,7 @@ def score(
 
 
 def evaluate_checkpoint(
-    graph: nx.DiGraph, state: dict[str, Any], data: str, runtime: Runtime
+    graph: Graph, state: dict[str, Any], data: str, runtime: Runtime
 ) -> dict[str, Any]:
     """A checkpoint's loss and accuracy on ``data``'s test split."""
     dataset = load_data(data, *network_io(graph))

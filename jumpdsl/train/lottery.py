@@ -12,9 +12,9 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import networkx as nx
 import torch
 
+from jumpdsl.ir.graph import Graph
 from jumpdsl.train.accel import Runtime
 from jumpdsl.train.batches import Batch, Feeder
 from jumpdsl.train.distributed import Group
@@ -29,7 +29,7 @@ LOTTERY_EPOCHS = 1_000_000  # random streams of the draw, apart from training's 
 
 
 def draw_lottery(
-    graph: nx.DiGraph,
+    graph: Graph,
     settings: Settings,
     feeders: tuple[Feeder, Feeder],
     runtime: Runtime,

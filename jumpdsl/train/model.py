@@ -8,14 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import torch
 from torch import nn
 
 from jumpdsl.backends.torch_fx import build_module
+from jumpdsl.ir.graph import Graph
+from jumpdsl.passes.shapes import Shapes
 from jumpdsl.train.accel import Runtime
 from jumpdsl.train.checkpoint import CheckpointError
-from jumpdsl.train.data import DataError
+from jumpdsl.train.dataset import DataError
 from jumpdsl.train.distributed import Group
 
 __all__ = ["Placed", "network_io", "place"]
@@ -29,7 +30,7 @@ class Placed:
 
 
 def place(
-    graph: nx.DiGraph,
+    graph: Graph,
     seed: int,
     runtime: Runtime,
     group: Group,
@@ -57,14 +58,14 @@ def _first(exc: Exception) -> str:
     return " ".join(lines[:2])
 
 
-def network_io(graph: nx.DiGraph) -> tuple[tuple[int, ...], int]:
+def network_io(graph: Graph) -> tuple[tuple[int, ...], int]:
     """The network's input shape and number of classes (its output must be a vector)."""
-    node = graph.nodes[graph.graph["output"]]
-    if len(node["shape"]) != 1:
+    shape = graph.get(Shapes, graph.output).shape or ()
+    if len(shape) != 1:
         raise DataError(
-            f"the network's output is {'×'.join(map(str, node['shape']))}; training needs one "
+            f"the network's output is {'×'.join(map(str, shape))}; training needs one "
             "score per class (end the task with dense(classes))"
         )
-    if node["op"] == "softmax":
+    if graph[graph.output].op == "softmax":
         raise DataError("the network ends in softmax; training wants logits: remove the softmax")
-    return tuple(graph.graph["input_shape"]), node["shape"][0]
+    return tuple(graph.input_shape), shape[0]

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import networkx as nx
 import torch
 
+from jumpdsl.ir.graph import Graph
 from jumpdsl.train.accel import Runtime
 from jumpdsl.train.batches import Feeder, Normalization, epoch_seed
 from jumpdsl.train.checkpoint import load_checkpoint, save_checkpoint
-from jumpdsl.train.data import DataError, load_data, split_validation
+from jumpdsl.train.data import load_data, split_validation
+from jumpdsl.train.dataset import DataError
 from jumpdsl.train.distributed import Group
 from jumpdsl.train.evaluate import score
 from jumpdsl.train.loop import EVAL_BATCH, Measured, evaluate, train_epoch, train_step
@@ -59,7 +60,7 @@ class Job:
     """What to train, on what, where to write; ``state`` is last.pt's content on a resume."""
 
     spec: str
-    graph: nx.DiGraph
+    graph: Graph
     sources: dict[str, str]
     params: dict[str, Any]
     data: str

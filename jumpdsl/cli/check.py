@@ -1,0 +1,61 @@
+"""``jumpdsl check``: parse, lower and shape-check specs; diagnostics as text or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, TextIO
+
+from jumpdsl.cli.common import (
+    EXIT_OK,
+    EXIT_SPEC,
+    EXIT_USAGE,
+    add_spec_options,
+    check_spec,
+    report,
+    unreadable,
+)
+from jumpdsl.options import DIAGNOSTIC_FORMATS
+from jumpdsl.report import render_json
+
+__all__ = ["register", "run"]
+
+
+def register(sub: Any) -> None:
+    check = sub.add_parser("check", help="parse, lower and shape-check specs")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--format", choices=DIAGNOSTIC_FORMATS, default="text")
+    add_spec_options(check)
+    check.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    code = EXIT_OK
+    reports = []
+    for path in args.files:
+        result = check_spec(path, args)
+        if args.format == "json":
+            reports.append(
+                {
+                    "path": path,
+                    "ok": result.ok,
+                    "diagnostics": json.loads(render_json(result.diagnostics)),
+                }
+            )
+            status = EXIT_USAGE if unreadable(result) else EXIT_OK if result.ok else EXIT_SPEC
+        else:
+            status = report(result, err)
+            if status == EXIT_OK and result.graph is not None:
+                from jumpdsl.backends.summary import summarize
+
+                s = summarize(result.graph)
+                print(
+                    f"{path}: ok: {s['name']}, {s['params']:,} params, "
+                    f"{'×'.join(map(str, s['input_shape']))} → "
+                    f"{'×'.join(map(str, s['output_shape']))}",
+                    file=out,
+                )
+        code = max(code, status)
+    if args.format == "json":
+        print(json.dumps(reports, ensure_ascii=False, indent=2), file=out)
+    return code

@@ -1,0 +1,112 @@
+"""What every verb shares: exit codes, usage errors, ``--set`` and the limits, checking a spec
+and printing its diagnostics, writing an output file."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from jumpdsl import errorcodes as C
+from jumpdsl.api import Checked, check_file, parse_override
+from jumpdsl.diagnostics import DiagnosticSink
+from jumpdsl.errorcodes import Severity
+from jumpdsl.lower.builder import Limits
+from jumpdsl.report import render_text
+
+__all__ = [
+    "EXIT_BUG",
+    "EXIT_INTERRUPT",
+    "EXIT_OK",
+    "EXIT_SPEC",
+    "EXIT_USAGE",
+    "UsageError",
+    "add_spec_options",
+    "check_spec",
+    "overrides",
+    "report",
+    "write_output",
+]
+
+EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPT = 0, 1, 2, 101, 130
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit code 2."""
+
+
+def overrides(pairs: Sequence[str]) -> dict[str, Any]:
+    """The values of ``--set NAME=VALUE`` options."""
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set expects NAME=VALUE, got '{pair}'")
+        sink = DiagnosticSink()
+        value = parse_override(name.strip(), text, sink)
+        if value is None:
+            problem = sink.items[0].message if sink.items else "not a value"
+            raise UsageError(f"--set {pair}: {problem}")
+        values[name.strip()] = value
+    return values
+
+
+def check_spec(
+    path: str, args: argparse.Namespace, params: dict[str, Any] | None = None
+) -> Checked:
+    """Check the spec at ``path`` with the verb's ``--set`` (or ``params``) and limits."""
+    limits = Limits(max_nodes=args.max_nodes)
+    return check_file(path, overrides(args.set) if params is None else params, limits=limits)
+
+
+def report(result: Checked, err: TextIO) -> int:
+    """Print the diagnostics; the exit code they call for."""
+    if result.diagnostics:
+        print(render_text(result.diagnostics, result.sources), file=err)
+    if unreadable(result):
+        return EXIT_USAGE
+    if not result.ok:
+        if result.graph is None and not any(
+            d.severity is Severity.ERROR for d in result.diagnostics
+        ):
+            print(f"{result.path}: no network in this file (nothing to build)", file=err)
+        return EXIT_SPEC
+    return EXIT_OK
+
+
+def unreadable(result: Checked) -> bool:
+    """Whether the spec itself could not be read (an I/O problem, not one in the spec)."""
+    return any(d.code == C.CANNOT_READ.code for d in result.diagnostics)
+
+
+def write_output(
+    target: Path, produce: Callable[[], bytes], inputs: Sequence[str], expected: type[Exception]
+) -> None:
+    """Make the bytes and write them atomically, never over an input spec; the ``expected``
+    errors of making them, and I/O errors, are usage errors."""
+    from jumpdsl.fileio import OverwriteInputError, write_atomic
+
+    try:
+        write_atomic(target, produce(), inputs=inputs)
+    except (expected, OverwriteInputError) as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def add_spec_options(parser: argparse.ArgumentParser) -> None:
+    """``--set`` and ``--max-nodes``, for every verb that reads a spec."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help='set a network parameter (a .jnet value: 100, [16, 32], "[(32, 3), (64, 4)]")',
+    )
+    parser.add_argument(
+        "--max-nodes",
+        type=int,
+        default=Limits().max_nodes,
+        help="fail when the network expands past this many layers (default %(default)s)",
+    )

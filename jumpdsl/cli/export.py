@@ -1,0 +1,50 @@
+"""``jumpdsl export``: PyTorch source (.py), ONNX (.onnx) or a torch.export program (.pt2)."""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+from pathlib import Path
+from typing import Any, TextIO
+
+from jumpdsl.cli.common import (
+    EXIT_OK,
+    UsageError,
+    add_spec_options,
+    check_spec,
+    report,
+    write_output,
+)
+from jumpdsl.options import EXPORT_SUFFIXES
+
+__all__ = ["register", "run"]
+
+
+def register(sub: Any) -> None:
+    export = sub.add_parser(
+        "export", help="write PyTorch source (.py), ONNX (.onnx) or a torch.export program (.pt2)"
+    )
+    export.add_argument("file", metavar="FILE")
+    export.add_argument(
+        "-o", "--output", required=True, help="output file; the suffix picks the format"
+    )
+    export.add_argument("--seed", type=int, default=None, help="seed for identical weights")
+    add_spec_options(export)
+    export.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    target = Path(args.output)
+    if target.suffix.lower() not in EXPORT_SUFFIXES:
+        raise UsageError(f"{target}: unknown format; end the name in {', '.join(EXPORT_SUFFIXES)}")
+    result = check_spec(args.file, args)
+    status = report(result, err)
+    if status != EXIT_OK or result.graph is None:
+        return status
+    from jumpdsl.backends.export import ExportError, export_bytes
+
+    origin = " ".join([args.file, *(f"--set {pair}" for pair in args.set)])
+    exporting = partial(export_bytes, result.graph, target.suffix, seed=args.seed, origin=origin)
+    write_output(target, exporting, [args.file], ExportError)
+    print(f"wrote {target}", file=out)
+    return EXIT_OK

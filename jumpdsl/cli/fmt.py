@@ -1,0 +1,83 @@
+"""``jumpdsl fmt``: rewrite specs in canonical form, comments kept (``--check`` for CI)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from jumpdsl.api import Checked, check_source_text
+from jumpdsl.cli.common import EXIT_OK, EXIT_SPEC, UsageError, report
+from jumpdsl.report import render_text
+
+__all__ = ["register", "run"]
+
+
+def register(sub: Any) -> None:
+    fmt = sub.add_parser("fmt", help="rewrite specs in canonical form (comments kept)")
+    fmt.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="files or folders of .jnet files; '-' reads stdin, writes stdout",
+    )
+    fmt.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 when a file would change"
+    )
+    fmt.set_defaults(func=run)
+
+
+def _paths(names: Sequence[str]) -> list[Path]:
+    paths: list[Path] = []
+    for name in names:
+        path = Path(name)
+        paths += sorted(path.rglob("*.jnet")) if path.is_dir() else [path]
+    return paths
+
+
+def _stdin(out: TextIO, err: TextIO) -> int:
+    from jumpdsl.formatting import format_source
+    from jumpdsl.source import SourceDecodeError, SourceFile, decode_source
+
+    try:
+        text = decode_source(sys.stdin.buffer.read())
+    except SourceDecodeError as exc:
+        raise UsageError(f"<stdin>: {exc}") from None
+    result = format_source(SourceFile("<stdin>", text))
+    if result.text is None:
+        print(render_text(result.diagnostics, {"<stdin>": SourceFile("<stdin>", text)}), file=err)
+        return EXIT_SPEC
+    out.write(result.text)
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from jumpdsl.fileio import write_atomic
+    from jumpdsl.formatting import format_source
+
+    if args.files == ["-"]:
+        return _stdin(out, err)
+    code, changed = EXIT_OK, 0
+    paths = _paths(args.files)
+    for path in paths:
+        result = check_source_text(path)
+        if isinstance(result, Checked):  # unreadable or not UTF-8
+            code = max(code, report(result, err))
+            continue
+        formatted = format_source(result)
+        if formatted.text is None:
+            print(render_text(formatted.diagnostics, {result.path: result}), file=err)
+            code = max(code, EXIT_SPEC)
+        elif formatted.changed:
+            changed += 1
+            if args.check:
+                print(f"would reformat {path}", file=out)
+                code = max(code, EXIT_SPEC)
+            else:
+                write_atomic(path, formatted.text.encode("utf-8"))
+                print(f"reformatted {path}", file=out)
+    verb = "would be reformatted" if args.check else "reformatted"
+    print(f"{changed} of {len(paths)} files {verb}", file=err)
+    return code

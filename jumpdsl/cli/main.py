@@ -1,0 +1,78 @@
+"""The command line: the only code in jumpdsl that prints. One module per verb
+(:mod:`~jumpdsl.cli.check`, ``compile``, ``export``, ``draw``, ``fmt``, ``train``, ``eval``),
+each with ``register(subparsers)`` and ``run(args, out, err)``; what they share is in
+:mod:`jumpdsl.cli.common`.
+
+Exit codes: 0 success; 1 errors in a spec; 2 usage or I/O errors; 101 an internal error (a bug:
+one line on stderr and a report file); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Sequence
+
+from jumpdsl import __version__
+from jumpdsl.cli import check, draw, export, fmt, train
+from jumpdsl.cli import compile as compile_verb
+from jumpdsl.cli import eval as eval_verb
+from jumpdsl.cli.common import EXIT_BUG, EXIT_INTERRUPT, EXIT_OK, EXIT_USAGE, UsageError
+
+__all__ = ["VERBS", "build_parser", "main"]
+
+VERBS = (check, compile_verb, export, draw, fmt, train, eval_verb)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jumpdsl",
+        description="Check, draw and compile neural networks written in .jnet.",
+    )
+    parser.add_argument("--version", action="version", version=f"jumpdsl {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for verb in VERBS:
+        verb.register(sub)
+    return parser
+
+
+def _crash_report(exc: BaseException) -> str:
+    fd, path = tempfile.mkstemp(prefix="jumpdsl-crash-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"jumpdsl {__version__}, python {sys.version.split()[0]}, {time.ctime()}\n")
+        handle.write(f"argv: {sys.argv!r}\n\n")
+        handle.write("".join(traceback.format_exception(exc)))
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out, err = sys.stdout, sys.stderr
+    try:
+        return int(args.func(args, out, err))
+    except UsageError as exc:
+        print(f"jumpdsl: {exc}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPT
+    except BrokenPipeError:
+        # The reader went away (`jumpdsl check … | head -1`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        if args.debug:
+            raise
+        report = _crash_report(exc)
+        print(
+            f"jumpdsl: internal error ({type(exc).__name__}); this is a bug in jumpdsl. "
+            f"Details are in {report}; rerun with --debug for the traceback.",
+            file=err,
+        )
+        return EXIT_BUG

@@ -1,0 +1,91 @@
+"""Diagnostic codes: the first tier of the message registry (the second is
+:mod:`jumpdsl.messages`). A code is a stable identifier (``JD301``), a short name
+(``merge-shape-mismatch``) and a severity; editors, tests and docs key on it. Every message
+belongs to one code; several messages may share one.
+
+Plugins register their own codes with :func:`register`; a code or name already taken is refused.
+
+>>> UNKNOWN_NAME.code, UNKNOWN_NAME.name, CODES["JD201"] is UNKNOWN_NAME
+('JD201', 'unknown-name', True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+__all__ = ["CODES", "ErrorCode", "Severity", "register"]
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One kind of problem: a stable code, a short name, a severity and a line of doc."""
+
+    code: str
+    name: str
+    doc: str
+    severity: Severity = Severity.ERROR
+
+
+CODES: dict[str, ErrorCode] = {}
+
+
+def register(code: str, name: str, doc: str, severity: Severity = Severity.ERROR) -> ErrorCode:
+    """Add a code to the registry (core and plugins alike); refuse one that is taken."""
+    if code in CODES:
+        raise ValueError(f"diagnostic code {code} is taken by '{CODES[code].name}'")
+    if any(entry.name == name for entry in CODES.values()):
+        raise ValueError(f"diagnostic name '{name}' is taken")
+    entry = ErrorCode(code, name, doc, severity)
+    CODES[code] = entry
+    return entry
+
+
+# Syntax and input files
+UNEXPECTED_TOKEN = register("JD101", "unexpected-token", "a token that cannot come here")
+UNEXPECTED_CHARACTER = register("JD102", "unexpected-character", "a character not in the language")
+UNEXPECTED_EOF = register("JD103", "unexpected-end", "the file ends before its last construct")
+NOT_UTF8 = register("JD104", "not-utf8", "the file is not UTF-8 text")
+EMPTY_FILE = register("JD105", "empty-file", "the file holds nothing")
+TOO_DEEP = register("JD106", "too-deep", "nesting past the parser's limit")
+FILE_TOO_LARGE = register("JD107", "file-too-large", "the file is over the size limit")
+CANNOT_READ = register("JD108", "cannot-read", "the file cannot be read")
+MISSING_BRACKET = register("JD109", "missing-bracket", "a bracket left open")
+
+# Names, calls and values
+UNKNOWN_NAME = register("JD201", "unknown-name", "a name that nothing defines")
+BAD_ARGUMENTS = register("JD202", "bad-arguments", "arguments that do not fit the call")
+BAD_TYPE = register("JD203", "bad-type", "a value of the wrong type or range")
+DUPLICATE_NAME = register("JD204", "duplicate-name", "a name defined twice")
+RECURSIVE_TEMPLATE = register("JD205", "recursive-template", "a template that contains itself")
+NO_NETWORK = register("JD206", "no-network", "a file with no network where one is needed")
+BAD_OVERRIDE = register("JD207", "bad-override", "a network parameter set wrongly")
+MISPLACED = register("JD208", "misplaced", "a construct where it cannot stand")
+BAD_VALUE = register("JD209", "bad-value", "an expression that has no value")
+BAD_IMPORT = register("JD210", "bad-import", "a 'use' that cannot be followed")
+
+# Shapes
+MERGE_MISMATCH = register("JD301", "merge-shape-mismatch", "merged tensors whose shapes differ")
+SPATIAL_COLLAPSE = register("JD302", "spatial-collapse", "a map shrunk to nothing")
+KERNEL_TOO_LARGE = register("JD303", "kernel-too-large", "a window larger than its input")
+GROUPS_NOT_DIVISIBLE = register("JD304", "groups-not-divisible", "conv groups that do not divide")
+BAD_RANK = register("JD305", "bad-rank", "a map where a vector is needed, or the reverse")
+
+# The graph as a whole
+CYCLE = register("JD401", "cycle", "a tensor used before it is made")
+LIMIT_EXCEEDED = register("JD402", "limit-exceeded", "a spec that expands past a limit")
+
+# Warnings
+UNUSED_DEFINITION = register(
+    "JD501", "unused-definition", "a template never called", Severity.WARNING
+)
+DANGLING_TENSOR = register(
+    "JD502", "dangling-tensor", "a tensor named but never used", Severity.WARNING
+)
+
+__all__ += [name for name, value in list(globals().items()) if isinstance(value, ErrorCode)]

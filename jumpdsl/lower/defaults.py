@@ -1,0 +1,70 @@
+"""A network's ``defaults { … }``: attribute values that replace the op table's defaults.
+
+``conv.bias = false`` sets one op's attribute; a bare ``init = he_normal`` sets it on every op
+that has the attribute. Values are checked where they are set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from jumpdsl import messages as M
+from jumpdsl.diagnostics import DiagnosticSink, Reported
+from jumpdsl.ir.evaluate import evaluate
+from jumpdsl.ir.ops import OPS, AttrError, OpSpec
+from jumpdsl.ir.values import Value
+from jumpdsl.lower.binding import report_attr_error
+from jumpdsl.messages import did_you_mean
+from jumpdsl.syntax import ast
+
+__all__ = ["OpDefaults", "read_defaults"]
+
+# op name → attribute → value
+OpDefaults = dict[str, dict[str, Value]]
+
+
+def read_defaults(
+    defaults: ast.Defaults, env: Mapping[str, Value], table: OpDefaults, sink: DiagnosticSink
+) -> None:
+    """Add the block's settings to ``table``; a bad one is reported and left out."""
+    for setting in defaults.settings:
+        try:
+            value = evaluate(setting.value, env, sink)
+            attr, targets = _targets(setting, sink)
+        except Reported:
+            continue
+        try:
+            targets[0].attr_index[attr].coerce(value)
+        except AttrError as err:
+            report_attr_error(err, f"default '{attr}'", value, setting.value.span, sink)
+            continue
+        for spec in targets:
+            table.setdefault(spec.name, {})[attr] = value
+
+
+def _targets(setting: ast.Setting, sink: DiagnosticSink) -> tuple[str, list[OpSpec]]:
+    """The attribute a setting names and the ops it applies to."""
+    if len(setting.path) == 1:
+        attr = setting.path[0]
+        targets = [spec for spec in OPS.values() if attr in spec.attr_index]
+        if not targets:
+            every = {a.name for s in OPS.values() for a in s.attrs}
+            hint = did_you_mean(attr, every)
+            sink.fail(M.UNKNOWN_NAME, setting.span, hint=hint, what="attribute", name=attr)
+        return attr, targets
+    if len(setting.path) == 2:
+        op, attr = setting.path
+        spec = OPS.get(op)
+        if spec is None:
+            sink.fail(M.UNKNOWN_NAME, setting.span, hint=did_you_mean(op, OPS), what="op", name=op)
+        if attr not in spec.attr_index:
+            sink.fail(
+                M.UNKNOWN_NAME,
+                setting.span,
+                hint=did_you_mean(attr, spec.attr_index),
+                what="attribute",
+                name=attr,
+                where=f" of {op}",
+            )
+        return attr, [spec]
+    sink.fail(M.NOT_A_DEFAULT, setting.span, path=".".join(setting.path))

@@ -1,0 +1,184 @@
+"""Lowering a file's network: its parameters, defaults, input and sections, in that order.
+
+The file's templates (and those of the files it uses) are collected first; then the network's
+parameters are bound, its ``let`` values and ``defaults`` read, the input node made, and each
+section visited in turn. Warnings for what was never used come last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from jumpdsl import messages as M
+from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
+from jumpdsl.ir.evaluate import evaluate
+from jumpdsl.ir.graph import INPUT_NODE, INPUT_SECTION, SECTIONS, Graph
+from jumpdsl.ir.ops import INPUT_OP
+from jumpdsl.ir.values import Value, show_value
+from jumpdsl.lower.binding import bind_network
+from jumpdsl.lower.builder import Builder, Limits
+from jumpdsl.lower.defaults import OpDefaults, read_defaults
+from jumpdsl.lower.templates import Templates
+from jumpdsl.lower.visitor import Frame, Visitor
+from jumpdsl.source import Span
+from jumpdsl.syntax import ast
+
+__all__ = ["lower"]
+
+
+def lower(
+    module: ast.Module,
+    sink: DiagnosticSink,
+    *,
+    overrides: Mapping[str, tuple[Value, Span | None]] | None = None,
+    limits: Limits | None = None,
+    library: Sequence[ast.Module] = (),
+) -> Graph | None:
+    """Lower the file's network to the IR; None when there is no network or lowering stopped.
+
+    ``overrides`` maps parameter names to (value, span of where it was set, or None).
+    ``library`` holds the files brought in by ``use``: their templates (each seeing its own
+    file's ``let`` values) can be called here.
+
+    >>> from jumpdsl.source import SourceFile
+    >>> from jumpdsl.syntax.parser import parse
+    >>> sink = DiagnosticSink()
+    >>> m = parse(SourceFile("t.jnet", "network T { input [3, 8, 8] task { gap dense(2) } }"), sink)
+    >>> lower(m, sink).order()
+    ['input', 'task.gap1', 'task.dense1']
+    """
+    networks = [i for i in module.items if isinstance(i, ast.Network)]
+    for extra in networks[1:]:
+        sink.report(M.DUPLICATE_NETWORK, extra.name_span, name=extra.name)
+    templates = Templates()
+    for used in library:
+        templates.collect(_templates_of(used.items), _file_env(used, sink), sink)
+    file_env = _file_env(module, sink)
+    templates.collect(_templates_of(module.items), file_env, sink)
+    if not networks:
+        return None
+    network = networks[0]
+    try:
+        graph = _lower_network(
+            network, module, file_env, overrides or {}, templates, sink, limits or Limits()
+        )
+    except Aborted:
+        return None
+    if graph is not None:
+        local = _templates_of(network.items) + _templates_of(module.items)
+        templates.warn_unused(local, sink)
+    return graph
+
+
+def _templates_of(items: Sequence[object]) -> list[ast.Template]:
+    return [i for i in items if isinstance(i, ast.Template)]
+
+
+def _file_env(module: ast.Module, sink: DiagnosticSink) -> dict[str, Value]:
+    env: dict[str, Value] = {}
+    _read_lets(module.items, env, sink)
+    return env
+
+
+def _read_lets(items: Sequence[object], env: dict[str, Value], sink: DiagnosticSink) -> None:
+    for item in items:
+        if isinstance(item, ast.Let):
+            try:
+                env[item.name] = evaluate(item.value, env, sink)
+            except Reported:
+                pass
+
+
+def _marks(module: ast.Module) -> dict[str, Span]:
+    """Where each tensor name is first made with ``as NAME`` anywhere in the file."""
+    found: dict[str, Span] = {}
+    for node, _ in ast.walk(module):
+        if isinstance(node, ast.Mark):
+            found.setdefault(node.name, node.span)
+    return found
+
+
+def _lower_network(
+    network: ast.Network,
+    module: ast.Module,
+    file_env: dict[str, Value],
+    overrides: Mapping[str, tuple[Value, Span | None]],
+    templates: Templates,
+    sink: DiagnosticSink,
+    limits: Limits,
+) -> Graph | None:
+    env = bind_network(network, file_env, overrides, sink)
+    if env is None:
+        return None
+    defaults: OpDefaults = {}
+    for item in network.items:
+        if isinstance(item, ast.Let):
+            _read_lets([item], env, sink)
+        elif isinstance(item, ast.Defaults):
+            read_defaults(item, env, defaults, sink)
+    templates.collect(_templates_of(network.items), env, sink)
+    decl = next((i for i in network.items if isinstance(i, ast.InputDecl)), None)
+    shape = _input_shape(network, decl, env, sink)
+    if shape is None:
+        return None
+    graph = Graph(network.name, network.span.path, shape)
+    graph.params = dict(env)
+    builder = Builder(graph, sink, limits)
+    builder.add_node(
+        INPUT_NODE,
+        INPUT_OP,
+        {"shape": shape},
+        INPUT_SECTION,
+        decl.span if decl else network.name_span,
+        (),
+    )
+    visitor = Visitor(builder, templates, defaults, _marks(module))
+    sections = [i for i in network.items if isinstance(i, ast.Section)]
+    _check_section_order(sections, sink)
+    cur = INPUT_NODE
+    tensors: dict[str, tuple[str, Span]] = {}
+    for section in sections:
+        frame = Frame(section.name, section.name, dict(env), cur, None, tensors)
+        cur = visitor.stmts(section.body, frame, cur)
+    graph.output = cur
+    for name, (_, span) in tensors.items():
+        if name not in visitor.used_tensors:
+            sink.report(M.DANGLING_TENSOR, span, name=name)
+    return graph
+
+
+def _input_shape(
+    network: ast.Network,
+    decl: ast.InputDecl | None,
+    env: Mapping[str, Value],
+    sink: DiagnosticSink,
+) -> tuple[int, ...] | None:
+    if decl is None:
+        sink.report(M.NO_INPUT_SHAPE, network.name_span, name=network.name)
+        return None
+    try:
+        value = evaluate(decl.shape, env, sink)
+    except Reported:
+        return None
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) not in (1, 3)
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    ):
+        sink.report(M.BAD_INPUT_SHAPE, decl.shape.span, got=show_value(value))
+        return None
+    return tuple(value)
+
+
+def _check_section_order(sections: list[ast.Section], sink: DiagnosticSink) -> None:
+    seen: dict[str, ast.Section] = {}
+    last = -1
+    for section in sections:
+        if section.name in seen:
+            first = Label(seen[section.name].span, M.NOTE_FIRST_HERE)
+            sink.report(M.DUPLICATE_SECTION, section.span, labels=(first,), name=section.name)
+        seen[section.name] = section
+        position = SECTIONS.index(section.name)
+        if position < last:
+            sink.report(M.SECTIONS_OUT_OF_ORDER, section.span, name=section.name)
+        last = max(last, position)

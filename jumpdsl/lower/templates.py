@@ -1,0 +1,78 @@
+"""The templates a network can call (``block`` and ``group`` definitions), from its own file,
+its network body and the files it uses; and the warning for those never called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from jumpdsl import messages as M
+from jumpdsl.diagnostics import DiagnosticSink, Label
+from jumpdsl.ir.ops import OPS
+from jumpdsl.ir.values import Value
+from jumpdsl.syntax import ast
+
+__all__ = ["IN_CHANNELS", "TemplateDef", "Templates"]
+
+# Bound in every block and group instance to the channel count (first dimension) of its input,
+# so a block can decide what a paper decides from its input: projection or identity shortcut,
+# DenseNet's transition width, MobileNetV2's expansion.
+IN_CHANNELS = "in_channels"
+
+
+@dataclass
+class TemplateDef:
+    """A template and the variables it can see where it was defined."""
+
+    node: ast.Template
+    env: Mapping[str, Value]
+
+    @cached_property
+    def reads_in_channels(self) -> bool:
+        """Whether the body mentions ``in_channels`` (and no parameter has that name)."""
+        if any(p.name == IN_CHANNELS for p in self.node.params):
+            return False
+        return any(isinstance(n, ast.Var) and n.name == IN_CHANNELS for n, _ in ast.walk(self.node))
+
+
+@dataclass
+class Templates:
+    """The templates by name, and which were called."""
+
+    defined: dict[str, TemplateDef] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+
+    def get(self, name: str) -> TemplateDef | None:
+        return self.defined.get(name)
+
+    def names(self) -> list[str]:
+        return list(self.defined)
+
+    def collect(
+        self, items: list[ast.Template], env: Mapping[str, Value], sink: DiagnosticSink
+    ) -> None:
+        """Add templates seeing ``env``; a name taken (by an op or a template) is an error."""
+        for tpl in items:
+            if tpl.name in OPS:
+                sink.report(M.TEMPLATE_NAMED_LIKE_OP, tpl.name_span, kind=tpl.kind, name=tpl.name)
+                continue
+            if tpl.name in self.defined:
+                first = Label(self.defined[tpl.name].node.name_span, M.NOTE_FIRST_DEFINED)
+                sink.report(
+                    M.DUPLICATE_TEMPLATE,
+                    tpl.name_span,
+                    labels=(first,),
+                    kind=tpl.kind,
+                    name=tpl.name,
+                )
+                continue
+            self.defined[tpl.name] = TemplateDef(tpl, env)
+
+    def warn_unused(self, local: list[ast.Template], sink: DiagnosticSink) -> None:
+        """Warn of the templates in ``local`` (the network's file) that were never called."""
+        for tpl in local:
+            known = self.defined.get(tpl.name)
+            if tpl.name not in self.used and known is not None and known.node is tpl:
+                sink.report(M.UNUSED_DEFINITION, tpl.name_span, kind=tpl.kind, name=tpl.name)

@@ -1,0 +1,299 @@
+"""The statement visitor: runs a section's statements and makes their nodes through the
+builder. Each statement takes the current tensor (a node id) and returns the next one.
+
+A statement that fails is reported and skipped (:class:`jumpdsl.diagnostics.Reported`), so one
+run shows many errors; a passed limit stops everything (:class:`jumpdsl.diagnostics.Aborted`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from jumpdsl import messages as M
+from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
+from jumpdsl.ir.evaluate import evaluate
+from jumpdsl.ir.graph import Scope
+from jumpdsl.ir.ops import OPS, OpSpec
+from jumpdsl.ir.values import Symbol, Value, show_typed, show_value
+from jumpdsl.lower.binding import CallArgs, bind_op, bind_template, evaluate_arguments
+from jumpdsl.lower.builder import Builder
+from jumpdsl.lower.defaults import OpDefaults
+from jumpdsl.lower.templates import IN_CHANNELS, TemplateDef, Templates
+from jumpdsl.messages import did_you_mean
+from jumpdsl.passes.shapes import ShapeEngine
+from jumpdsl.source import Span
+from jumpdsl.syntax import ast
+
+__all__ = ["Frame", "Visitor"]
+
+
+@dataclass
+class Frame:
+    """Where lowering stands: the scope, the variables and where shortcuts start."""
+
+    path: str
+    section: str
+    env: dict[str, Value]
+    block_input: str
+    group_input: str | None
+    tensors: dict[str, tuple[str, Span]]
+    trace: tuple[Span, ...] = ()
+    stack: tuple[str, ...] = ()
+    edge_kind: str = "flow"
+
+    def child(self, **changes: Any) -> Frame:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass
+class Visitor:
+    builder: Builder
+    templates: Templates
+    defaults: OpDefaults
+    marks: Mapping[str, Span]  # every `as NAME` in the file, where it is first made
+    used_tensors: set[str] = field(default_factory=set)
+    engine: ShapeEngine = field(init=False)
+    sink: DiagnosticSink = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.engine = ShapeEngine(self.builder.graph)
+        self.sink = self.builder.sink
+
+    def eval(self, expr: ast.Expr, frame: Frame) -> Value:
+        return evaluate(expr, frame.env, self.sink)
+
+    # ------------------------------------------------------------ statements
+    def stmts(self, body: tuple[ast.Stmt, ...], frame: Frame, cur: str) -> str:
+        for stmt in body:
+            self.builder.tick(stmt.span)
+            cur = self.stmt(stmt, frame, cur)
+        return cur
+
+    def stmt(self, stmt: ast.Stmt, frame: Frame, cur: str) -> str:
+        try:
+            return self.dispatch(stmt, frame, cur)
+        except Aborted:
+            raise
+        except Reported:
+            return cur
+
+    def dispatch(self, stmt: ast.Stmt, frame: Frame, cur: str) -> str:
+        if isinstance(stmt, ast.Call):
+            return self.call(stmt, frame, cur)
+        if isinstance(stmt, ast.Repeat):
+            times = self.count(stmt.count, frame, "repeat")
+            return self.builder.repeated(
+                times, stmt.span, lambda c: self.stmts(stmt.body, frame, c), cur
+            )
+        if isinstance(stmt, ast.Shortcut):
+            return self.shortcut(stmt, frame, cur)
+        if isinstance(stmt, ast.Branch):
+            return self.branch(stmt, frame, cur)
+        if isinstance(stmt, ast.For):
+            return self.for_loop(stmt, frame, cur)
+        if isinstance(stmt, ast.If):
+            return self.if_stmt(stmt, frame, cur)
+        if isinstance(stmt, ast.Let):
+            frame.env[stmt.name] = self.eval(stmt.value, frame)
+            return cur
+        if isinstance(stmt, ast.Mark):
+            return self.mark(stmt, frame, cur)
+        raise TypeError(f"not a statement: {stmt!r}")
+
+    def wrong_type(self, span: Span, what: str, expected: str, value: Value) -> NoReturn:
+        self.sink.fail(M.BAD_TYPE, span, what=what, expected=expected, got=show_typed(value))
+
+    def count(self, expr: ast.Expr, frame: Frame, what: str) -> int:
+        value = self.eval(expr, frame)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.wrong_type(expr.span, what, M.EXPECTED_COUNT, value)
+        return value
+
+    # ------------------------------------------------------------ calls
+    def call(self, stmt: ast.Call, frame: Frame, cur: str) -> str:
+        times = 1 if stmt.count is None else self.count(stmt.count, frame, "'*' (repeat)")
+        args = evaluate_arguments(stmt, frame.env, self.sink)
+        # A variable holding a word calls the op or template that the word names
+        # (`unit(f, stride)` with `unit = Bottleneck`): one group serves every kind of block.
+        bound = frame.env.get(stmt.name)
+        name = bound.name if isinstance(bound, Symbol) else stmt.name
+        template = self.templates.get(name)
+        spec = OPS.get(name)
+        if template is None and spec is None:
+            self.sink.fail(
+                M.UNKNOWN_NAME,
+                stmt.name_span,
+                hint=did_you_mean(name, [*OPS, *self.templates.names()]),
+                what="op or template" if name == stmt.name else M.value_of(stmt.name),
+                name=name,
+            )
+        if template is None and spec is not None and spec.merge:
+            self.sink.fail(M.MERGE_IN_SEQUENCE, stmt.name_span, name=stmt.name)
+
+        def once(cur: str) -> str:
+            if template is not None:
+                return self.instantiate(template, args, stmt, frame, cur)
+            assert spec is not None
+            return self.layer(spec, args, stmt, frame, cur)
+
+        return self.builder.repeated(times, stmt.span, once, cur)
+
+    def layer(self, spec: OpSpec, args: CallArgs, stmt: ast.Call, frame: Frame, cur: str) -> str:
+        bound = bind_op(spec, args, self.defaults.get(spec.name, {}), stmt, frame.env, self.sink)
+        node = self.add(
+            self.builder.next_name(frame.path, spec.name), spec.name, bound.values, frame, stmt.span
+        )
+        self.builder.connect([(cur, frame.edge_kind)], node)
+        return node
+
+    def add(self, node: str, op: str, attrs: dict[str, Any], frame: Frame, span: Span) -> str:
+        return self.builder.add_node(node, op, attrs, frame.section, span, frame.trace)
+
+    def instantiate(
+        self, template: TemplateDef, args: CallArgs, stmt: ast.Call, frame: Frame, cur: str
+    ) -> str:
+        tpl = template.node
+        self.templates.used.add(tpl.name)
+        if tpl.name in frame.stack:
+            chain = " → ".join([*frame.stack[frame.stack.index(tpl.name) :], tpl.name])
+            self.sink.fail(
+                M.RECURSIVE_TEMPLATE, stmt.name_span, kind=tpl.kind, name=tpl.name, chain=chain
+            )
+        limit = self.builder.limits.max_template_depth
+        if len(frame.stack) >= limit:
+            self.sink.fail(M.TEMPLATES_TOO_DEEP, stmt.span, limit=limit)
+        outer = template.env
+        if template.reads_in_channels:
+            shape = self.engine.shape(cur)
+            if shape is None:
+                return cur  # the input's shape fails upstream: the shape pass reports it there
+            outer = {**outer, IN_CHANNELS: shape[0]}
+        bound = bind_template(tpl.params, args, stmt, tpl.name, outer, frame.env, self.sink)
+        path = self.builder.next_name(frame.path, tpl.kind)
+        self.builder.add_scope(path, Scope(tpl.kind, tpl.name, args.show(tpl.name), stmt.span))
+        inner = Frame(
+            path=path,
+            section=frame.section,
+            env={**outer, **bound.values},
+            block_input=cur,
+            group_input=cur if tpl.kind == "group" else frame.group_input,
+            tensors={},
+            trace=(*frame.trace, stmt.span),
+            stack=(*frame.stack, tpl.name),
+            edge_kind=frame.edge_kind,
+        )
+        return self.stmts(tpl.body, inner, cur)
+
+    # ------------------------------------------------------------ shortcuts and branches
+    def shortcut(self, stmt: ast.Shortcut, frame: Frame, cur: str) -> str:
+        spec = self.merge_spec(stmt.merge, stmt.merge_span)
+        if stmt.origin is not None:
+            origin = self.tensor(stmt.origin, stmt.span, frame)
+        elif stmt.kind == "jump":
+            if frame.group_input is None:
+                self.sink.fail(M.JUMP_OUTSIDE_GROUP, stmt.span)
+            origin = frame.group_input
+        else:
+            origin = frame.block_input
+        end = origin
+        if stmt.path:
+            inner = frame.child(
+                path=self.builder.next_name(frame.path, stmt.kind),
+                env=dict(frame.env),
+                edge_kind=stmt.kind,
+            )
+            end = self.stmts(stmt.path, inner, origin)
+        return self.merge(spec, [(end, stmt.kind), (cur, frame.edge_kind)], frame, stmt.span)
+
+    def branch(self, stmt: ast.Branch, frame: Frame, cur: str) -> str:
+        spec = self.merge_spec(stmt.merge, stmt.merge_span)
+        if len(stmt.arms) < 2:
+            self.sink.fail(M.BRANCH_OF_ONE, stmt.span)
+        scope = self.builder.next_name(frame.path, "branch")
+        ends = []
+        for arm in stmt.arms:
+            inner = frame.child(path=self.builder.next_name(scope, "arm"), env=dict(frame.env))
+            ends.append((self.stmts(arm, inner, cur), frame.edge_kind))
+        return self.merge(spec, ends, frame.child(path=scope), stmt.span)
+
+    def merge(self, spec: OpSpec, inputs: list[tuple[str, str]], frame: Frame, span: Span) -> str:
+        # A DiGraph holds one edge per pair: a tensor merged with itself goes through identity.
+        seen: set[str] = set()
+        unique = []
+        for source, kind in inputs:
+            if source in seen:
+                ident = self.add(
+                    self.builder.next_name(frame.path, "identity"), "identity", {}, frame, span
+                )
+                self.builder.connect([(source, kind)], ident)
+                source = ident
+            seen.add(source)
+            unique.append((source, kind))
+        node = self.add(self.builder.next_name(frame.path, spec.name), spec.name, {}, frame, span)
+        self.builder.connect(unique, node)
+        return node
+
+    def merge_spec(self, name: str, span: Span) -> OpSpec:
+        spec = OPS.get(name)
+        if spec is None or not spec.merge:
+            merges = [n for n, s in OPS.items() if s.merge]
+            hint = did_you_mean(name, merges) or M.merges_are(merges)
+            self.sink.fail(M.UNKNOWN_NAME, span, hint=hint, what="merge", name=name)
+        return spec
+
+    # ------------------------------------------------------------ named tensors
+    def tensor(self, name: str, span: Span, frame: Frame) -> str:
+        if name not in frame.tensors:
+            later = self.marks.get(name)
+            if later is not None and (later.line, later.column) > (span.line, span.column):
+                # Taking a tensor that is made later would close a loop.
+                self.used_tensors.add(name)  # one mistake, one message
+                self.sink.fail(M.CYCLE, span, name=name, where=later.describe())
+            hint = did_you_mean(name, frame.tensors) or M.HINT_NAME_A_TENSOR
+            self.sink.fail(M.UNKNOWN_NAME, span, hint=hint, what="tensor", name=name)
+        self.used_tensors.add(name)
+        return frame.tensors[name][0]
+
+    def mark(self, stmt: ast.Mark, frame: Frame, cur: str) -> str:
+        if stmt.name in frame.tensors:
+            first = Label(frame.tensors[stmt.name][1], M.NOTE_FIRST_NAMED)
+            self.sink.fail(M.DUPLICATE_TENSOR, stmt.span, labels=(first,), name=stmt.name)
+        frame.tensors[stmt.name] = (cur, stmt.span)
+        return cur
+
+    # ------------------------------------------------------------ control flow
+    def for_loop(self, stmt: ast.For, frame: Frame, cur: str) -> str:
+        items = self.eval(stmt.iterable, frame)
+        if not isinstance(items, (list, tuple)):
+            self.wrong_type(stmt.iterable.span, "for", "a list", items)
+        # Like Python: loop variables and lets stay in the enclosing scope, so a value can be
+        # carried from one iteration to the next (`let cin = c`).
+        iterator = iter(items)
+
+        def once(cur: str) -> str:
+            _destructure(stmt.target, next(iterator), frame.env, self.sink)
+            return self.stmts(stmt.body, frame, cur)
+
+        return self.builder.repeated(len(items), stmt.span, once, cur)
+
+    def if_stmt(self, stmt: ast.If, frame: Frame, cur: str) -> str:
+        cond = self.eval(stmt.cond, frame)
+        if not isinstance(cond, bool):
+            self.wrong_type(stmt.cond.span, "if", "true or false", cond)
+        body = stmt.then if cond else stmt.orelse
+        return self.stmts(body or (), frame, cur)
+
+
+def _destructure(
+    target: ast.Target | ast.TargetTuple, value: Value, env: dict[str, Value], sink: DiagnosticSink
+) -> None:
+    if isinstance(target, ast.Target):
+        env[target.name] = value
+        return
+    if not isinstance(value, (list, tuple)) or len(value) != len(target.items):
+        sink.fail(M.CANNOT_UNPACK, target.span, value=show_value(value), count=len(target.items))
+    for sub, item in zip(target.items, value, strict=False):
+        _destructure(sub, item, env, sink)

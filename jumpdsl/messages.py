@@ -1,0 +1,353 @@
+"""Every message jumpdsl shows about a spec: the second tier of the registry, after the codes
+(:mod:`jumpdsl.errorcodes`). One constant per distinct message, a builder where the words
+depend on the case; call sites pass only the fields. Hints and notes are here too.
+
+A :class:`Message` is a code and a template; its ``hint`` is the fix when that is always the
+same. Fields left out of a template read as nothing (an optional ``where``).
+
+>>> UNKNOWN_NAME.text({"what": "op", "name": "cnov"})
+"unknown op 'cnov'"
+>>> did_you_mean("cnov", ["conv", "bn", "relu"])
+"did you mean 'conv'?"
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from jumpdsl import errorcodes as C
+from jumpdsl.errorcodes import ErrorCode
+
+__all__ = ["Message", "did_you_mean"]
+
+
+class _Fields(dict[str, Any]):
+    """Template fields; an optional one left out (such as ``where``) reads as nothing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message: its code, the template of its text and, when fixed, of its hint."""
+
+    code: ErrorCode
+    template: str
+    hint: str | None = None
+
+    def text(self, fields: dict[str, Any]) -> str:
+        return self.template.format_map(_Fields(fields))
+
+    def hint_text(self, fields: dict[str, Any]) -> str | None:
+        return None if self.hint is None else self.hint.format_map(_Fields(fields))
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """The 'did you mean' hint for a misspelt name, or None when nothing is close."""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    if not close:
+        return None
+    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+# ---------------------------------------------------------------- syntax and files
+
+UNEXPECTED_TOKEN = Message(C.UNEXPECTED_TOKEN, "unexpected {found}; expected {expected}")
+UNEXPECTED_CHARACTER = Message(C.UNEXPECTED_CHARACTER, "unexpected character {char}")
+UNEXPECTED_EOF = Message(
+    C.UNEXPECTED_EOF,
+    "the file ends too early; expected {expected}",
+    "check that every '{{', '(' and '[' is closed",
+)
+NOT_UTF8 = Message(C.NOT_UTF8, "byte 0x{byte} is not valid UTF-8; save the file as UTF-8")
+EMPTY_FILE = Message(
+    C.EMPTY_FILE,
+    "the file is empty",
+    "write a network, e.g. 'network Net {{ input [3, 32, 32] ... }}'",
+)
+TOO_DEEP = Message(
+    C.TOO_DEEP,
+    "nesting deeper than {limit} levels",
+    "split the expression or the nesting with 'let' or templates",
+)
+FILE_TOO_LARGE = Message(
+    C.FILE_TOO_LARGE, "the file is {size} bytes, over the limit of {limit} bytes"
+)
+CANNOT_READ = Message(C.CANNOT_READ, "cannot read {path}: {reason}")
+MISSING_BRACKET = Message(
+    C.MISSING_BRACKET,
+    "missing {closer}: the {opener} at line {line} is not closed",
+    "add {closer} here",
+)
+HINT_STRING_ON_ONE_LINE = "a string ends on the line it starts, with the same quote"
+HINT_MISSING_COMMA = "is a ',' missing before it?"
+NOTE_OPENED_HERE = "opened here"
+
+# ---------------------------------------------------------------- files brought in by `use`
+
+CANNOT_READ_USED = Message(C.BAD_IMPORT, "cannot read {path}: {reason}")
+IMPORT_CYCLE = Message(
+    C.BAD_IMPORT, "import cycle: {chain}", "move the shared templates to a third file"
+)
+NO_NETWORK = Message(C.NO_NETWORK, "{path} defines no network")
+
+# ---------------------------------------------------------------- names
+
+UNKNOWN_NAME = Message(C.UNKNOWN_NAME, "unknown {what} '{name}'{where}")
+HINT_NAME_A_TENSOR = "name a tensor first with 'as NAME'"
+
+
+def merges_are(merges: Iterable[str]) -> str:
+    return f"merges are {', '.join(merges)}"
+
+
+def value_of(variable: str) -> str:
+    """``what`` of an unknown callee reached through a variable."""
+    return f"op or template (the value of '{variable}')"
+
+
+DUPLICATE_NAME = Message(C.DUPLICATE_NAME, "{what} '{name}' is defined twice{where}")
+DUPLICATE_ARGUMENT = Message(C.DUPLICATE_NAME, "argument '{name}' is defined twice")
+DUPLICATE_NETWORK = Message(
+    C.DUPLICATE_NAME, "network '{name}' is defined twice", "put each network in its own file"
+)
+DUPLICATE_TEMPLATE = Message(
+    C.DUPLICATE_NAME, "{kind} '{name}' is defined twice", "rename one of them"
+)
+TEMPLATE_NAMED_LIKE_OP = Message(
+    C.DUPLICATE_NAME,
+    "{kind} '{name}' is defined twice ('{name}' is a built-in op)",
+    "rename the template",
+)
+DUPLICATE_SECTION = Message(
+    C.DUPLICATE_NAME, "section '{name}' is defined twice", "merge the two sections into one"
+)
+DUPLICATE_TENSOR = Message(
+    C.DUPLICATE_NAME, "tensor '{name}' is defined twice", "pick another name"
+)
+NOTE_FIRST_DEFINED = "first defined here"
+NOTE_FIRST_HERE = "first here"
+NOTE_FIRST_NAMED = "first named here"
+
+# ---------------------------------------------------------------- calls and arguments
+
+POSITIONAL_AFTER_KEYWORD = Message(
+    C.BAD_ARGUMENTS,
+    "a positional argument follows a keyword argument",
+    "put positional arguments first",
+)
+GIVEN_TWICE = Message(C.BAD_ARGUMENTS, "'{name}' is given twice (by position and by name)")
+MISSING_ARGUMENT = Message(C.BAD_ARGUMENTS, "{callee} needs the argument '{name}'")
+NO_ARGUMENTS_TAKEN = Message(
+    C.BAD_ARGUMENTS, "{callee} takes no arguments, got {given}", "write plain '{callee}'"
+)
+TOO_MANY_ARGUMENTS = Message(
+    C.BAD_ARGUMENTS,
+    "{callee} takes {takes} {noun} at most, got {given}",
+    "{callee} takes: {names}",
+)
+BRANCH_OF_ONE = Message(
+    C.BAD_ARGUMENTS, "a branch needs at least two paths", "add another {{ ... }} path"
+)
+
+
+def example_call(op: str) -> str | None:
+    """A hint with a call of ``op`` that has its required arguments, where one is kept."""
+    example = {"conv": "conv(64, 3x3)", "dense": "dense(10)"}.get(op)
+    return f"for example {example}" if example else None
+
+
+RECURSIVE_TEMPLATE = Message(
+    C.RECURSIVE_TEMPLATE,
+    "{kind} '{name}' uses itself (through {chain})",
+    "a template cannot contain itself",
+)
+
+# ---------------------------------------------------------------- types and values
+
+BAD_TYPE = Message(C.BAD_TYPE, "{what} expects {expected}, got {got}")
+BAD_INPUT_SHAPE = Message(
+    C.BAD_TYPE,
+    "input expects [channels, height, width] or [features] of positive integers, got {got}",
+    "e.g. input [3, 224, 224]",
+)
+HINT_INTEGER_DIVISION = "use // for integer division"
+EXPECTED_COUNT = "a count (integer >= 0)"
+
+NEEDS_NUMBER = Message(C.BAD_VALUE, "{what} needs a number, got {got}")
+RANGE_ARGUMENTS = Message(C.BAD_VALUE, "range takes one to three integers")
+RANGE_TOO_LONG = Message(C.BAD_VALUE, "range of {length:,} items is over the limit of {limit:,}")
+LEN_ARGUMENT = Message(C.BAD_VALUE, "len takes one list, tuple or string")
+FUNCTION_ARITY = Message(C.BAD_VALUE, "{name} takes {least} to {most} arguments, got {given}")
+CONDITION_NOT_BOOL = Message(C.BAD_VALUE, "a condition must be true or false, got {value}")
+LIST_TOO_LONG = Message(C.BAD_VALUE, "list of {length} items is over the limit")
+DIVISION_BY_ZERO = Message(C.BAD_VALUE, "division by zero")
+NOT_INDEXABLE = Message(C.BAD_VALUE, "only lists and tuples can be indexed, not {type}")
+INDEX_NOT_INT = Message(C.BAD_VALUE, "an index must be an integer, got {value}")
+INDEX_OUT_OF_RANGE = Message(
+    C.BAD_VALUE, "index {index} is out of range for {value} ({length} items)"
+)
+CANNOT_UNPACK = Message(C.BAD_VALUE, "cannot unpack {value} into {count} names")
+NOT_A_DEFAULT = Message(
+    C.BAD_VALUE, "'{path}' is not a default", "write op.attribute, e.g. conv.bias = false"
+)
+
+# ---------------------------------------------------------------- network parameters (--set)
+
+NO_SUCH_PARAMETER = Message(C.BAD_OVERRIDE, "{network} has no parameter '{name}'")
+OVERRIDE_WRONG_TYPE = Message(
+    C.BAD_OVERRIDE,
+    "{name}={value}: parameter '{name}' expects {expected}, got {got}",
+    "{name} is declared at {declared}",
+)
+PARAMETER_WITHOUT_VALUE = Message(
+    C.BAD_OVERRIDE,
+    "parameter '{name}' has no value",
+    "give it a default, or set it: --set {name}=VALUE",
+)
+
+
+def takes_parameters(network: str, names: list[str]) -> str:
+    if not names:
+        return f"{network} declares no parameters"
+    return f"{network} takes: {', '.join(names)}"
+
+
+# ---------------------------------------------------------------- where things stand
+
+MERGE_IN_SEQUENCE = Message(
+    C.MISPLACED,
+    "'{name}' merges several tensors and cannot stand in a sequence",
+    "merge tensors with a shortcut ('skip {name}', 'jump {name}') or 'branch {name} {{ ... }}'",
+)
+JUMP_OUTSIDE_GROUP = Message(
+    C.MISPLACED,
+    "'jump' is used outside a group",
+    "jump starts at the input of the enclosing group; use 'skip' for a block's input, or "
+    "'from NAME' for a named tensor",
+)
+NO_INPUT_SHAPE = Message(
+    C.MISPLACED,
+    "network {name} has no input shape",
+    "e.g. 'input [3, 32, 32]' (channels, height, width)",
+)
+SECTIONS_OUT_OF_ORDER = Message(
+    C.MISPLACED,
+    "section '{name}' comes after a later section",
+    "write the sections as stem, learner, task",
+)
+
+# ---------------------------------------------------------------- shapes
+
+MERGE_MISMATCH = Message(C.MERGE_MISMATCH, "cannot {merge} tensors of shapes {shapes}")
+SPATIAL_COLLAPSE = Message(C.SPATIAL_COLLAPSE, "{op} turns a {size} input into a size of {out}")
+KERNEL_TOO_LARGE = Message(
+    C.KERNEL_TOO_LARGE,
+    "{op} window {kernel} is larger than its {size} input",
+    "use a smaller kernel, padding=same, or remove a downsampling step earlier",
+)
+GROUPS_NOT_DIVISIBLE = Message(
+    C.GROUPS_NOT_DIVISIBLE,
+    "conv groups={groups} must divide the input channels ({channels}) and the filters ({filters})",
+    "choose groups that divides both {channels} and {filters}",
+)
+BAD_RANK = Message(C.BAD_RANK, "{op} needs {expected} input, got shape {shape}")
+HINT_POOL_TOO_SMALL = (
+    "the map is already this small: remove a pooling or strided step before it, "
+    "or start from a larger input"
+)
+HINT_LARGER_SCALE = "use a larger scale"
+HINT_MAP_OPS_FIRST = "feature-map ops come before 'gap' or 'flatten'"
+HINT_VECTOR_FIRST = "add 'gap' (global average pooling) or 'flatten' before it"
+HINT_MUL_SHAPES = "mul needs equal shapes, or per-channel weights (C or C×1×1) for a C×H×W map"
+
+
+def projection_hint(main: str, filters: int, stride: int) -> str:
+    stride_text = f", stride={stride}" if stride > 1 else ""
+    return f"project the shortcut to {main}: skip add {{ conv({filters}, 1x1{stride_text}) }}"
+
+
+def concat_hint(sizes: Iterable[str]) -> str:
+    return (
+        "concat joins channels; the other sizes must agree (H×W here): "
+        + ", ".join(sizes)
+        + ". Give the shortcut a strided path, e.g. { conv(c, 1x1, stride=2) }"
+    )
+
+
+def note_input_shape(shape: str) -> str:
+    return f"this input is {shape}"
+
+
+def note_made_in(instance: str) -> str:
+    return f"in {instance}, made here"
+
+
+# ---------------------------------------------------------------- the graph as a whole
+
+CYCLE = Message(
+    C.CYCLE,
+    "this would make a cycle: '{name}' is used here but made later, at {where}",
+    "a shortcut can only start from a tensor made before it: move 'as {name}' earlier, or "
+    "the shortcut later",
+)
+TOO_MANY_STATEMENTS = Message(
+    C.LIMIT_EXCEEDED,
+    "expansion runs more than {limit} statements",
+    "lower a repeat count, or raise the limit (--max-nodes)",
+)
+EXPANSION_TOO_BIG = Message(
+    C.LIMIT_EXCEEDED,
+    "this {what}, over the limit",
+    "lower the count, or raise the limit with --max-nodes (now {limit:,} layers)",
+)
+TOO_MANY_LAYERS = Message(
+    C.LIMIT_EXCEEDED,
+    "the network expands to more than {limit} layers",
+    "lower a repeat count, or raise the limit with --max-nodes",
+)
+TEMPLATES_TOO_DEEP = Message(C.LIMIT_EXCEEDED, "templates nest more than {limit} deep")
+
+
+def repeats_times(times: int) -> str:
+    return f"repeats {times:,} times"
+
+
+def expands_to_about(layers: int) -> str:
+    return f"would expand to about {layers:,} layers"
+
+
+def runs_about(statements: int) -> str:
+    return f"would run about {statements:,} statements"
+
+
+# ---------------------------------------------------------------- warnings
+
+UNUSED_DEFINITION = Message(
+    C.UNUSED_DEFINITION, "{kind} '{name}' is never used", "call it, or remove it"
+)
+DANGLING_TENSOR = Message(
+    C.DANGLING_TENSOR,
+    "tensor '{name}' is named but never used",
+    "use it with 'from {name}', or remove 'as {name}'",
+)
+
+_BUILDERS = (
+    concat_hint,
+    example_call,
+    expands_to_about,
+    merges_are,
+    note_input_shape,
+    note_made_in,
+    projection_hint,
+    repeats_times,
+    runs_about,
+    takes_parameters,
+    value_of,
+)
+__all__ += [n for n, v in list(globals().items()) if n.isupper() and isinstance(v, (Message, str))]
+__all__ += [f.__name__ for f in _BUILDERS]

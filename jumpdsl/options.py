@@ -1,0 +1,26 @@
+"""The choices the command line offers and the backends accept, in one torch-free place:
+argparse reads its ``choices`` here, and each backend checks its own tables against these
+(``tests/test_architecture.py``), so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "COMPILE_MODES",
+    "DIAGNOSTIC_FORMATS",
+    "DRAW_ENGINES",
+    "DRAW_FORMATS",
+    "EXPORT_SUFFIXES",
+    "PRECISIONS",
+    "RANKDIRS",
+    "THEMES",
+]
+
+DIAGNOSTIC_FORMATS = ("text", "json")  # jumpdsl check --format
+DRAW_FORMATS = ("svg", "pdf", "png", "dot", "tex")  # jumpdsl draw: the suffix or --format
+DRAW_ENGINES = ("auto", "system", "embedded")  # which Graphviz renders
+RANKDIRS = ("TB", "LR")  # the direction of the main flow
+THEMES = ("color", "paper")
+EXPORT_SUFFIXES = (".py", ".onnx", ".pt2")  # jumpdsl export -o FILE
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune")  # torch.compile's mode
+PRECISIONS = ("auto", "bf16", "fp32")  # train and eval: auto is bf16 autocast on CUDA
