@@ -6,17 +6,16 @@ No torch anywhere on this path: ``jumpdsl draw`` works where torch is not instal
 
 from __future__ import annotations
 
-import networkx as nx
-
 from jumpdsl.backends.draw_view import FocusError
 from jumpdsl.backends.graphviz_dot import DrawOptions, to_dot
 from jumpdsl.backends.graphviz_render import FORMATS, DrawError, render
+from jumpdsl.ir.graph import Graph
 
 __all__ = ["FORMATS", "DrawError", "DrawOptions", "draw"]
 
 
 def draw(
-    graph: nx.DiGraph,
+    graph: Graph,
     fmt: str,
     options: DrawOptions | None = None,
     *,
