@@ -43,12 +43,19 @@ MAX_FILE_BYTES = 1 << 20
 
 @dataclass
 class Checked:
-    """The result of checking one spec: the annotated IR (or None) and every diagnostic."""
+    """The result of checking one spec: the annotated IR (or None) and every diagnostic.
+
+    ``sources`` and ``modules`` hold each file read (the spec and what it uses) by the path
+    diagnostics show, its text and its AST (where it parsed); ``files`` maps the used files'
+    shown paths to where they are on disk.
+    """
 
     path: str
     graph: Graph | None
     diagnostics: list[Diagnostic]
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    modules: dict[str, ast.Module] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -101,12 +108,20 @@ def check_text(
     params: Mapping[str, Any] | None = None,
     *,
     limits: Limits | None = None,
+    overlay: Mapping[Path, str] | None = None,
+    shapes_despite_errors: bool = False,
 ) -> Checked:
     """Check a spec given as text; ``params`` override the network's parameters.
 
-    ``path`` is the name diagnostics show; ``use`` paths resolve from its folder.
+    ``path`` is the name diagnostics show; ``use`` paths resolve from its folder. For an
+    editor: ``overlay`` gives the text of files that are open (by resolved path), read instead
+    of the disk when the spec uses them; ``shapes_despite_errors`` runs the shape pass even
+    when lowering reported errors, so the graph it made has shapes to show (its findings are
+    not reported: they could follow from the errors).
     """
-    return _check_source(SourceFile(path, text), params, limits, Path(path))
+    return _check_source(
+        SourceFile(path, text), params, limits, Path(path), overlay or {}, shapes_despite_errors
+    )
 
 
 def check_source_text(path: str | Path) -> SourceFile | Checked:
@@ -139,12 +154,16 @@ def _read(
     sink: DiagnosticSink,
     span: Span | None,
     sources: dict[str, SourceFile] | None = None,
+    overlay: Mapping[Path, str] | None = None,
 ) -> SourceFile | None:
     """A spec's text, or None with a diagnostic (at ``span``, the ``use`` that asked for it).
 
     For a file that is not UTF-8, ``sources`` gets a copy with the bad bytes replaced, so the
-    diagnostic can still show the line.
+    diagnostic can still show the line. A file in ``overlay`` (open in an editor) is read
+    from there.
     """
+    if overlay and path in overlay:
+        return SourceFile(shown, overlay[path])
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -189,15 +208,25 @@ def _shown_path(target: Path) -> str:
     return str(target)
 
 
+@dataclass
+class _Loaded:
+    """What reading a spec's ``use`` files found: their texts, ASTs and places on disk."""
+
+    sources: dict[str, SourceFile]
+    overlay: Mapping[Path, str]
+    modules: dict[Path, ast.Module | None] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+
+
 def _load_uses(
     module: ast.Module,
     base: Path | None,
     sink: DiagnosticSink,
-    sources: dict[str, SourceFile],
+    found: _Loaded,
     stack: tuple[Path, ...],
-    loaded: dict[Path, ast.Module | None],
 ) -> None:
     """Parse every file ``module`` uses (transitively), each once; report cycles and misses."""
+    sources, loaded = found.sources, found.modules
     for use in (i for i in module.items if isinstance(i, ast.Use)):
         target = _resolve_use(use.path, base)
         if target in stack:
@@ -207,13 +236,14 @@ def _load_uses(
         if target in loaded:
             continue
         shown = _shown_path(target)
-        source = _read(target, shown, sink, use.span, sources)
+        source = _read(target, shown, sink, use.span, sources, found.overlay)
         used = parse(source, sink) if source is not None else None
         loaded[target] = used
+        found.files[shown] = target
         if source is not None:
             sources[source.path] = source
         if used is not None:
-            _load_uses(used, target.parent, sink, sources, (*stack, target), loaded)
+            _load_uses(used, target.parent, sink, found, (*stack, target))
 
 
 @paused_gc  # a tenth faster on large specs (see jumpdsl/gcpause.py)
@@ -222,23 +252,28 @@ def _check_source(
     params: Mapping[str, Any] | None,
     limits: Limits | None,
     path: Path | None = None,
+    overlay: Mapping[Path, str] | None = None,
+    shapes_despite_errors: bool = False,
 ) -> Checked:
     sink = DiagnosticSink()
-    sources = {source.path: source}
+    found = _Loaded({source.path: source}, overlay or {})
     module = parse(source, sink)
     graph = None
+    modules = {}
     if module is not None:
-        loaded: dict[Path, ast.Module | None] = {}
         here = path.resolve() if path is not None else None
-        _load_uses(
-            module, here.parent if here else None, sink, sources, (here,) if here else (), loaded
-        )
-        library = [m for m in reversed(loaded.values()) if m is not None]
+        _load_uses(module, here.parent if here else None, sink, found, (here,) if here else ())
+        library = [m for m in reversed(found.modules.values()) if m is not None]
         overrides = {name: (_to_value(v), None) for name, v in (params or {}).items()}
         graph = lower(module, sink, overrides=overrides, limits=limits, library=library)
         if graph is not None and not sink.has_errors:
             infer_shapes(graph, sink)
-    return Checked(source.path, graph, sink.sorted(), sources)
+        elif graph is not None and shapes_despite_errors:
+            infer_shapes(graph, DiagnosticSink())
+        shown = {target: name for name, target in found.files.items()}
+        modules = {shown[t]: m for t, m in found.modules.items() if m is not None}
+        modules[source.path] = module
+    return Checked(source.path, graph, sink.sorted(), found.sources, modules, found.files)
 
 
 def lower_text(text: str, **params: Any) -> Graph:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from jumpdsl.errorcodes import Severity
-from jumpdsl.messages import Message
+from jumpdsl.messages import DidYouMean, Message
 from jumpdsl.source import Span
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "JumpdslError",
     "Label",
     "Reported",
+    "Suggestion",
     "visible",
 ]
 
@@ -58,6 +59,15 @@ class Label:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """A mechanical fix behind a 'did you mean' hint: ``word``, written inside the span, could
+    be any of ``names``."""
+
+    word: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     severity: Severity
@@ -65,6 +75,7 @@ class Diagnostic:
     span: Span | None
     labels: tuple[Label, ...] = ()
     hint: str | None = None
+    suggestion: Suggestion | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         if self.span is None:
@@ -109,6 +120,9 @@ class DiagnosticSink:
         """Add a diagnostic; ``hint`` replaces the message's own hint when given."""
         labels = tuple(Label(label.span, visible(label.message)) for label in labels)
         hint = message.hint_text(fields) if hint is None else hint
+        suggestion = None
+        if isinstance(hint, DidYouMean):
+            suggestion = Suggestion(hint.word, hint.names)
         diag = Diagnostic(
             message.code.code,
             message.code.severity,
@@ -116,6 +130,7 @@ class DiagnosticSink:
             span,
             labels,
             None if hint is None else visible(hint),
+            suggestion,
         )
         if diag not in self.items:
             self.items.append(diag)

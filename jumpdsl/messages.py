@@ -21,7 +21,7 @@ from typing import Any
 from jumpdsl import errorcodes as C
 from jumpdsl.errorcodes import ErrorCode
 
-__all__ = ["Message", "did_you_mean"]
+__all__ = ["DidYouMean", "Message", "did_you_mean"]
 
 
 class _Fields(dict[str, Any]):
@@ -46,12 +46,30 @@ class Message:
         return None if self.hint is None else self.hint.format_map(_Fields(fields))
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+class DidYouMean(str):
+    """A 'did you mean' hint that keeps what it was made from: the ``word`` as written and the
+    ``names`` that could replace it (an editor's quick fix reads these, not the words).
+
+    >>> hint = DidYouMean.of("cnov", ["conv"])
+    >>> hint, hint.word, hint.names
+    ("did you mean 'conv'?", 'cnov', ('conv',))
+    """
+
+    word: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, word: str, names: Iterable[str]) -> DidYouMean:
+        close = tuple(names)
+        hint = cls("did you mean " + " or ".join(f"'{c}'" for c in close) + "?")
+        hint.word, hint.names = word, close
+        return hint
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> DidYouMean | None:
     """The 'did you mean' hint for a misspelt name, or None when nothing is close."""
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
-    if not close:
-        return None
-    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    return DidYouMean.of(name, close) if close else None
 
 
 # ---------------------------------------------------------------- syntax and files

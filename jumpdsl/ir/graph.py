@@ -49,6 +49,7 @@ __all__ = [
     "Edge",
     "Graph",
     "IRLintError",
+    "NamedTensor",
     "Node",
     "PassNotRunError",
     "Record",
@@ -96,11 +97,23 @@ class Edge(NamedTuple):
 @dataclass(frozen=True)
 class Scope:
     """A template instance: ``kind`` block or group, the template's name, the call as written
-    with its values (``JumpGroup(32, 3)``) and where it was called."""
+    with its values (``JumpGroup(32, 3)``), where it was called, and every parameter's value
+    in this instance (given or default), in declaration order."""
 
     kind: str
     template: str
     call: str
+    span: Span
+    values: tuple[tuple[str, Any], ...] = ()
+
+
+class NamedTensor(NamedTuple):
+    """A tensor named with ``as NAME``: the node whose output it is, the scope it was named in
+    (a template instance's path, or a section) and the statement."""
+
+    name: str
+    node: str
+    scope: str
     span: Span
 
 
@@ -133,6 +146,7 @@ class Graph:
         self.output = INPUT_NODE
         self.params: dict[str, Any] = {}  # the network parameters' values
         self.scopes: dict[str, Scope] = {}  # template instance path → its call
+        self.tensors: list[NamedTensor] = []  # every `as NAME`, in the order lowering ran them
         self._nodes: dict[str, Node] = {}  # in creation order
         self._edges: dict[tuple[str, str], Edge] = {}
         self._inputs: dict[str, list[str]] = {}  # in port order
@@ -165,6 +179,9 @@ class Graph:
 
     def add_scope(self, path: str, scope: Scope) -> None:
         self.scopes[path] = scope
+
+    def add_tensor(self, tensor: NamedTensor) -> None:
+        self.tensors.append(tensor)
 
     # ------------------------------------------------------------ reading
 

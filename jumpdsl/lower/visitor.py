@@ -173,7 +173,10 @@ class Visitor:
             outer = {**outer, IN_CHANNELS: shape[0]}
         bound = bind_template(tpl.params, args, stmt, tpl.name, outer, frame.env, self.sink)
         path = self.builder.next_name(frame.path, tpl.kind)
-        self.builder.add_scope(path, Scope(tpl.kind, tpl.name, args.show(tpl.name), stmt.span))
+        values = tuple(bound.values.items())
+        self.builder.add_scope(
+            path, Scope(tpl.kind, tpl.name, args.show(tpl.name), stmt.span, values)
+        )
         inner = Frame(
             path=path,
             section=frame.section,
@@ -262,6 +265,7 @@ class Visitor:
             first = Label(frame.tensors[stmt.name][1], M.NOTE_FIRST_NAMED)
             self.sink.fail(M.DUPLICATE_TENSOR, stmt.span, labels=(first,), name=stmt.name)
         frame.tensors[stmt.name] = (cur, stmt.span)
+        self.builder.name_tensor(stmt.name, cur, frame.path, stmt.span)
         return cur
 
     # ------------------------------------------------------------ control flow

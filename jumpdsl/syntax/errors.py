@@ -165,7 +165,7 @@ def _keyword_hint(token: Token, expected: set[str]) -> str | None:
         return None
     keywords = [w.strip("'") for n in expected for w in _word(n).split(", ") if w[:1] == "'"]
     close = difflib.get_close_matches(token.value, [k for k in keywords if k.isalpha()], n=1)
-    return f"did you mean '{close[0]}'?" if close else None
+    return M.DidYouMean.of(token.value, close) if close else None
 
 
 def _comma_hint(token: Token, expected: set[str]) -> str | None:
