@@ -52,8 +52,8 @@ class Analysis:
     checked: Checked
     files: dict[str, Path]  # shown path → file, for every file the check read
     index: Index
-    names: dict[Path, Names]  # each file that parsed
-    good: Analysis | None = None  # the last analysis with shapes, while this one has none
+    names: dict[Path, Names] = field(repr=False)  # each file that parsed
+    good: Analysis | None = field(default=None, repr=False)  # the last with shapes, while broken
 
     def shapes(self) -> Analysis | None:
         """The analysis to show shapes from: this one, or the last good one."""
@@ -96,7 +96,7 @@ class Workspace:
     texts: dict[Path, tuple[str, int | None]] = field(default_factory=dict)
     analyses: dict[Path, Analysis] = field(default_factory=dict)
     _last: dict[Path, Analysis] = field(default_factory=dict)
-    _names: dict[tuple[Path, str], Names] = field(default_factory=dict)
+    _names: dict[tuple[Path, str, str], Names] = field(default_factory=dict)
 
     def update(self, file: Path, text: str, version: int | None) -> list[Path]:
         """A document opened or changed: the open documents to check again (it, and those
@@ -159,8 +159,9 @@ class Workspace:
         return analysis
 
     def _names_of(self, file: Path, module: ast.Module, source: SourceFile) -> Names:
-        # Files that did not change (the standard library) are not read again.
-        key = (file, source.text)
+        # Files that did not change (the standard library) are not read again; spans name
+        # the file as this check shows it, so that is part of the key.
+        key = (file, source.path, source.text)
         names = self._names.get(key)
         if names is None:
             if len(self._names) > 64:

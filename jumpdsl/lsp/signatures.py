@@ -7,7 +7,7 @@ This is the one module of the server that reads the op table.
 >>> sig = op_signature("dense")
 >>> sig.label, sig.names
 ('dense(units, bias=true, init=torch)', ('units', 'bias', 'init'))
->>> call_at("conv(64, 3x3, stri", 18)
+>>> call_at("conv(64, 3x3, stri", 19)
 ('conv', 2, 'stri')
 """
 
