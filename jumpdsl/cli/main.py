@@ -1,5 +1,6 @@
 """The command line: the only code in jumpdsl that prints. One module per verb
-(:mod:`~jumpdsl.cli.check`, ``compile``, ``export``, ``draw``, ``fmt``, ``train``, ``eval``),
+(:mod:`~jumpdsl.cli.check`, ``compile``, ``export``, ``draw``, ``fmt``, ``train``, ``eval``,
+``lsp``),
 each with ``register(subparsers)`` and ``run(args, out, err)``; what they share is in
 :mod:`jumpdsl.cli.common`.
 
@@ -18,14 +19,14 @@ import traceback
 from collections.abc import Sequence
 
 from jumpdsl import __version__
-from jumpdsl.cli import check, draw, export, fmt, train
+from jumpdsl.cli import check, draw, export, fmt, lsp, train
 from jumpdsl.cli import compile as compile_verb
 from jumpdsl.cli import eval as eval_verb
 from jumpdsl.cli.common import EXIT_BUG, EXIT_INTERRUPT, EXIT_OK, EXIT_USAGE, UsageError
 
 __all__ = ["VERBS", "build_parser", "main"]
 
-VERBS = (check, compile_verb, export, draw, fmt, train, eval_verb)
+VERBS = (check, compile_verb, export, draw, fmt, train, eval_verb, lsp)
 
 
 def build_parser() -> argparse.ArgumentParser:

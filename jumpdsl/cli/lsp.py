@@ -1,0 +1,31 @@
+"""``jumpdsl lsp``: the language server over stdio, for editors (see docs/editor.md).
+
+Needs the ``lsp`` extra (pygls, lsprotocol); without it, says how to install it and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from jumpdsl.cli.common import EXIT_OK, UsageError
+
+__all__ = ["INSTALL", "register", "run"]
+
+INSTALL = "pip install 'jumpdsl[lsp]'"
+
+
+def register(sub: Any) -> None:
+    lsp = sub.add_parser(
+        "lsp", help="run the language server over stdio (for editors: hovers with shapes, …)"
+    )
+    lsp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        from jumpdsl.lsp.server import build_server
+    except ImportError as exc:
+        raise UsageError(f"the language server needs pygls and lsprotocol ({exc}): {INSTALL}")
+    build_server().start_io()
+    return EXIT_OK
