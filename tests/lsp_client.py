@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -51,16 +51,22 @@ class Session:
         self.client.initialized(T.InitializedParams())
 
     def run(self, job: Awaitable[X], timeout: float = 60) -> X:
+        asyncio.set_event_loop(self.loop)  # pygls makes its request futures on this loop
         return self.loop.run_until_complete(asyncio.wait_for(job, timeout))
+
+    def wait_until(self, ready: Callable[[], bool], timeout: float = 30) -> None:
+        """Let the server's notifications in until ``ready()``."""
+
+        async def wait() -> None:
+            while not ready():
+                await asyncio.sleep(0.01)
+
+        self.run(wait(), timeout)
 
     def wait_diagnostics(self, path: Path, count: int) -> list[T.Diagnostic]:
         """The diagnostics of ``path`` once the server published them ``count`` times."""
 
-        async def wait() -> None:
-            while self.published.get(uri(path), 0) < count:
-                await asyncio.sleep(0.01)
-
-        self.run(wait(), 30)
+        self.wait_until(lambda: self.published.get(uri(path), 0) >= count)
         return self.diagnostics[uri(path)]
 
     def open(self, path: Path, text: str | None = None) -> list[T.Diagnostic]:
@@ -96,7 +102,7 @@ class Session:
         return T.TextDocumentIdentifier(uri(path))
 
     def hover(self, path: Path, line: int, character: int) -> T.Hover | None:
-        params = T.HoverParams(self.doc(path), T.Position(line, character))
+        params = T.HoverParams(text_document=self.doc(path), position=T.Position(line, character))
         return self.run(self.client.text_document_hover_async(params))
 
     def request(self, method: str, params: Any) -> Any:
@@ -109,3 +115,4 @@ class Session:
             self.run(self.client.stop(), 10)
         finally:
             self.loop.close()
+            asyncio.set_event_loop(None)

@@ -92,6 +92,11 @@ def folds(module: ast.Module, source: SourceFile) -> list[tuple[int, int, str]]:
             node, (ast.Module, ast.Arg)
         ):
             found.add((span.line, span.end_line, "region"))
+        params = getattr(node, "params", None)
+        if isinstance(node, (ast.Network, ast.Template)) and params:
+            last = params[-1].span.end_line
+            if last > node.span.line:
+                found.add((node.span.line, last, "region"))  # the parameter list
     start = None
     for number in range(1, len(source.lines) + 2):
         is_comment = source.line_text(number).lstrip().startswith("#")

@@ -22,6 +22,7 @@ from jumpdsl.lsp.completion import Completion
 from jumpdsl.lsp.definitions import Location
 from jumpdsl.lsp.fixes import Fix
 from jumpdsl.lsp.formatting import Edit
+from jumpdsl.lsp.index import span_key
 from jumpdsl.lsp.outline import Symbol
 from jumpdsl.lsp.positions import from_units, to_units
 from jumpdsl.lsp.signatures import Signature
@@ -86,13 +87,17 @@ def _uses(analysis: Analysis) -> dict[Path, Span]:
 
 
 def _place(analysis: Analysis, diag: Diagnostic) -> Span:
-    """Where in this file to show ``diag``."""
+    """Where in this file to show ``diag``: its span, else the template call here that made
+    the instance it is in, else any note here, else the ``use`` of its file."""
     here = analysis.checked.path
     if diag.span is not None and diag.span.path == here:
         return diag.span
-    for label in diag.labels:
-        if label.span.path == here:
-            return label.span
+    notes = [label.span for label in diag.labels if label.span.path == here]
+    for span in notes:
+        if span_key(analysis.file, span) in analysis.index.calls:
+            return span
+    if notes:
+        return notes[0]
     uses = _uses(analysis)
     if diag.span is not None:
         file = analysis.file_of(diag.span.path)
