@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what jumpdsl needs on a fresh machine: Graphviz's `dot` (for .pdf/.png; .svg works
 # without it), torch (kept if one is installed already), and jumpdsl itself with its dev tools
-# and its training extras (scikit-learn, tqdm, matplotlib).
+# and its training extras (scikit-learn, tqdm, matplotlib), the language server's (pygls), and,
+# where npm is, the VS Code extension's packages that its grammar test needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +23,9 @@ PY=${PYTHON:-python3}
 if ! "$PY" -c "import torch" >/dev/null 2>&1; then
     "$PY" -m pip install -q --disable-pip-version-check "torch==2.13.0"
 fi
-"$PY" -m pip install -q --disable-pip-version-check -e ".[dev,train]"
+"$PY" -m pip install -q --disable-pip-version-check -e ".[dev,train,lsp]"
+
+if command -v npm >/dev/null 2>&1; then
+    (cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error) \
+        || echo "setup: npm ci failed in editors/vscode; the TextMate grammar test is skipped" >&2
+fi

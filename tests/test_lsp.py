@@ -14,18 +14,22 @@ import pytest
 pytest.importorskip("pygls")
 pytest.importorskip("lsprotocol")
 
-from lsprotocol import types as T  # noqa: E402
+from lsp_client import ROOT, Session, uri
+from lsprotocol import types as T
 
-from jumpdsl.api import STDLIB, check_file  # noqa: E402
-from jumpdsl.formatting import format_source  # noqa: E402
-from jumpdsl.ir.ops import format_shape  # noqa: E402
-from jumpdsl.passes.shapes import Shapes  # noqa: E402
-from jumpdsl.source import SourceFile  # noqa: E402
-from lsp_client import ROOT, Session, uri  # noqa: E402
+from jumpdsl.api import STDLIB, check_file
+from jumpdsl.formatting import format_source
+from jumpdsl.ir.ops import format_shape
+from jumpdsl.passes.shapes import Shapes
+from jumpdsl.source import SourceFile
 
 SPEC = ROOT / "specs" / "jumpnet.jnet"
 STD = STDLIB / "jumpnet.jnet"
 DIAGNOSTICS = ROOT / "tests" / "diagnostics"
+TASK = "    task { gap dense(2) }\n}\n"
+CONV = (
+    "conv(filters, kernel, stride=1x1, padding=same, dilation=1x1, groups=1, bias=true, init=torch)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +68,9 @@ def expected_rows(spec: Path, node_ids: list[str]) -> list[list[str]]:
         record = graph.get(Shapes, node)
         ins = ", ".join(format_shape(s) for s in record.in_shapes)
         assert record.shape is not None
-        out.append([node, ins, format_shape(record.shape), f"{record.params:,}", f"{record.macs:,}"])
+        out.append(
+            [node, ins, format_shape(record.shape), f"{record.params:,}", f"{record.macs:,}"]
+        )
     return out
 
 
@@ -74,7 +80,9 @@ def apply(text: str, edits: list[T.TextEdit]) -> str:
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line) + 1)
-    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+    for edit in sorted(
+        edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
+    ):
         start = offsets[edit.range.start.line] + edit.range.start.character
         end = offsets[edit.range.end.line] + edit.range.end.character
         text = text[:start] + edit.new_text + text[end:]
@@ -203,7 +211,7 @@ def _actions(lsp: Session, path: Path, diag: T.Diagnostic) -> list[T.CodeAction]
 
 def test_lsp_quick_fix_did_you_mean(lsp: Session, tmp_path: Path) -> None:
     path = tmp_path / "typo.jnet"
-    text = "network T {\n    input [3, 8, 8]\n    stem { cnov(4, 3x3) }\n    task { gap dense(2) }\n}\n"
+    text = "network T {\n    input [3, 8, 8]\n    stem { cnov(4, 3x3) }\n" + TASK
     (diag,) = lsp.open(path, text)
     actions = _actions(lsp, path, diag)
     assert [a.title for a in actions] == ["Change 'cnov' to 'conv'"]
@@ -259,7 +267,9 @@ def test_lsp_hover_conv_in_a_library_block_lists_every_instance(lsp: Session) ->
     assert hover is not None and isinstance(hover.contents, T.MarkupContent)
     text = hover.contents.value
     ids = [
-        f"learner.group{g}.block{b}.conv2" for g, n in ((1, 3), (2, 4), (3, 3)) for b in range(1, n + 1)
+        f"learner.group{g}.block{b}.conv2"
+        for g, n in ((1, 3), (2, 4), (3, 3))
+        for b in range(1, n + 1)
     ]
     assert rows(text) == expected_rows(SPEC, ids)
     assert "**conv** · op · 10 instances" in text
@@ -325,7 +335,7 @@ def test_lsp_hover_tensor_name(lsp: Session, tmp_path: Path) -> None:
 
 def test_lsp_hover_keeps_answering_while_the_file_is_broken(lsp: Session, tmp_path: Path) -> None:
     path = tmp_path / "broken.jnet"
-    good = "network T {\n    input [3, 8, 8]\n    stem { conv(4, 3x3) }\n    task { gap dense(2) }\n}\n"
+    good = "network T {\n    input [3, 8, 8]\n    stem { conv(4, 3x3) }\n" + TASK
     lsp.open(path, good)
     broken = good.replace("dense(2) }\n}", "dense(2 \n")
     published = lsp.change(path, broken)
@@ -420,7 +430,9 @@ def test_lsp_references_across_files(lsp: Session) -> None:
     assert found == {(uri(STD), line, col), (uri(SPEC), *where(SPEC, text, "JumpGroup("))}
     line, col = where(STD, std_text, "f: int, reduction")
     params = T.ReferenceParams(
-        context=T.ReferenceContext(False), text_document=lsp.doc(STD), position=T.Position(line, col)
+        context=T.ReferenceContext(False),
+        text_document=lsp.doc(STD),
+        position=T.Position(line, col),
     )
     found = _locations(lsp.request(T.TEXT_DOCUMENT_REFERENCES, params))
     calls = [where(STD, std_text, "conv(f // reduction", n) for n in range(2)]
@@ -449,8 +461,10 @@ def test_lsp_completion_of_ops_templates_parameters_keywords(lsp: Session, tmp_p
     items = _complete(lsp, path, line, col + 1)
     conv = items["conv"]
     assert conv.kind == T.CompletionItemKind.Function
-    assert conv.detail == "conv(filters, kernel, stride=1x1, padding=same, dilation=1x1, groups=1, bias=true, init=torch)"
-    assert isinstance(conv.documentation, T.MarkupContent) and "`groups=1`" in conv.documentation.value
+    assert conv.detail == CONV
+    assert (
+        isinstance(conv.documentation, T.MarkupContent) and "`groups=1`" in conv.documentation.value
+    )
     assert items["JumpGroup"].kind == T.CompletionItemKind.Class
     assert items["JumpGroup"].detail == "group JumpGroup(f: int, n: int, reduction: int = 1)"
     assert {"skip", "jump", "repeat", "for", "branch", "as", "let"} <= set(items)
@@ -485,20 +499,23 @@ def test_lsp_signature_help_inside_calls(lsp: Session, tmp_path: Path) -> None:
     lsp.open(path, text)
     line, col = where(path, text, "3x3, padding")
     help_ = lsp.request(
-        T.TEXT_DOCUMENT_SIGNATURE_HELP, T.SignatureHelpParams(text_document=lsp.doc(path), position=T.Position(line, col))
+        T.TEXT_DOCUMENT_SIGNATURE_HELP,
+        T.SignatureHelpParams(text_document=lsp.doc(path), position=T.Position(line, col)),
     )
     assert help_.signatures[0].label.startswith("conv(filters, kernel, stride=1x1")
     assert help_.active_parameter == 1
     line, col = where(path, text, "valid)")
     help_ = lsp.request(
-        T.TEXT_DOCUMENT_SIGNATURE_HELP, T.SignatureHelpParams(text_document=lsp.doc(path), position=T.Position(line, col))
+        T.TEXT_DOCUMENT_SIGNATURE_HELP,
+        T.SignatureHelpParams(text_document=lsp.doc(path), position=T.Position(line, col)),
     )
     assert help_.active_parameter == 3  # padding, by keyword
     start, end = help_.signatures[0].parameters[3].label
     assert help_.signatures[0].label[start:end] == "padding=same"
     line, col = where(path, text, "2) }")
     help_ = lsp.request(
-        T.TEXT_DOCUMENT_SIGNATURE_HELP, T.SignatureHelpParams(text_document=lsp.doc(path), position=T.Position(line, col))
+        T.TEXT_DOCUMENT_SIGNATURE_HELP,
+        T.SignatureHelpParams(text_document=lsp.doc(path), position=T.Position(line, col)),
     )
     assert help_.signatures[0].label == "group JumpGroup(f: int, n: int, reduction: int = 1)"
     assert help_.active_parameter == 1
@@ -531,7 +548,10 @@ def test_lsp_document_symbols(lsp: Session) -> None:
     assert {"classes", "groups", "defaults", "stem", "learner", "task"} <= set(children)
     assert [c.name for c in children["learner"].children] == ["JumpGroup"]
     std = lsp.request(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL, T.DocumentSymbolParams(lsp.doc(STD)))
-    assert [(s.name, s.detail) for s in std] == [("JumpBottleneck", "block"), ("JumpGroup", "group")]
+    assert [(s.name, s.detail) for s in std] == [
+        ("JumpBottleneck", "block"),
+        ("JumpGroup", "group"),
+    ]
 
 
 def test_lsp_folding_ranges(lsp: Session) -> None:

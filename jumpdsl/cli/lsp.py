@@ -26,6 +26,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         from jumpdsl.lsp.server import build_server
     except ImportError as exc:
-        raise UsageError(f"the language server needs pygls and lsprotocol ({exc}): {INSTALL}")
+        raise UsageError(
+            f"the language server needs pygls and lsprotocol ({exc}): {INSTALL}"
+        ) from None
     build_server().start_io()
     return EXIT_OK

@@ -145,7 +145,8 @@ def _tensors(names: Names | None, line: int) -> list[Completion]:
 
 def _use_paths(file: Path) -> list[Completion]:
     items = [
-        Completion(f"std/{p.name}", "file", "standard library") for p in sorted(STDLIB.glob("*.jnet"))
+        Completion(f"std/{p.name}", "file", "standard library")
+        for p in sorted(STDLIB.glob("*.jnet"))
     ]
     folder = file.parent
     if folder.is_dir():

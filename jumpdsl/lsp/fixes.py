@@ -73,11 +73,13 @@ def _close(analysis: Analysis, diag: Diagnostic) -> list[Fix]:
             continue
         opener = source.line_text(label.span.line)[label.span.column - 1 : label.span.column]
         if opener in _CLOSERS:
-            at = Span(diag.span.path, diag.span.line, diag.span.column, diag.span.line,
-                      diag.span.column)
+            at = Span(
+                diag.span.path, diag.span.line, diag.span.column, diag.span.line, diag.span.column
+            )
             edit = Edit(at, _CLOSERS[opener])
-            return [Fix(f"Add '{_CLOSERS[opener]}'", diag, ((analysis.file_of(at.path), edit),),
-                        True)]
+            return [
+                Fix(f"Add '{_CLOSERS[opener]}'", diag, ((analysis.file_of(at.path), edit),), True)
+            ]
     return []
 
 
@@ -96,8 +98,9 @@ def _vector_first(analysis: Analysis) -> list[Fix]:
         diag = reported.get((C.BAD_RANK.code, node.span))
         if diag is None:
             continue
-        at = Span(node.span.path, node.span.line, node.span.column, node.span.line,
-                  node.span.column)
+        at = Span(
+            node.span.path, node.span.line, node.span.column, node.span.line, node.span.column
+        )
         file = analysis.file_of(at.path)
         for index, op in enumerate(("gap", "flatten")):
             edit = Edit(at, f"{op} ")

@@ -63,26 +63,36 @@ def _describe(ws: Workspace, file: Path, found: Found) -> str | None:
         if item.kind == "keyword" and definition is None and item.callee and is_op(item.callee):
             return attr_doc(item.callee, item.name)
         if item.kind in ("call", "merge") and definition is None and is_op(item.name):
-            assert item.statement is not None
-            rows = _instances(ws, file, lambda index, key: index.nodes.get(key(item.statement)))
-            return _join(_header(item.name, "op", rows), _code(op_signature(item.name).label),
-                         _table(rows), op_doc(item.name))
+            statement = item.statement
+            assert statement is not None
+            rows = _instances(ws, file, lambda index, key: index.nodes.get(key(statement)))
+            return _join(
+                _header(item.name, "op", rows),
+                _code(op_signature(item.name).label),
+                _table(rows),
+                op_doc(item.name),
+            )
         if item.kind == "call" and definition is not None and definition.kind == "template":
-            assert item.statement is not None
-            rows = _instances(ws, file, lambda index, key: index.calls.get(key(item.statement)))
+            call = item.statement
+            assert call is not None
+            rows = _instances(ws, file, lambda index, key: index.calls.get(key(call)))
             return _template(found, definition, rows, "call")
         if item.kind == "variable" and definition is None:
             return _word(item.name)
     if definition is None:
         return None
     if definition.kind == "template":
-        rows = _instances(ws, found.file or file, lambda index, _: index.templates.get(definition.name))
+        rows = _instances(
+            ws, found.file or file, lambda index, _: index.templates.get(definition.name)
+        )
         return _template(found, definition, rows, "template")
     if definition.kind == "parameter":
         return _parameter(ws, found, definition)
     if definition.kind == "tensor":
         where = found.file or file
-        rows = _instances(ws, where, lambda index, key: index.tensors.get(key(definition.node.span)))
+        rows = _instances(
+            ws, where, lambda index, key: index.tensors.get(key(definition.node.span))
+        )
         return _join(_header(definition.name, "tensor", rows), _table(rows))
     if definition.kind == "network":
         return _network(found.analysis, definition)
@@ -114,7 +124,9 @@ def _instances(ws: Workspace, file: Path, lookup: Lookup) -> _Rows:
         if shaped is None or shaped.index.graph is None:
             continue
 
-        def key(span: Span, files: dict[str, Path] = shaped.files) -> tuple[str, int, int, int, int]:
+        def key(
+            span: Span, files: dict[str, Path] = shaped.files
+        ) -> tuple[str, int, int, int, int]:
             return span_key(file if span.path not in files else files[span.path], span)
 
         rows = lookup(shaped.index, key)

@@ -14,8 +14,10 @@ brings in: :meth:`Names.resolve` does that with the templates of all of them.
 >>> from jumpdsl.diagnostics import DiagnosticSink
 >>> src = SourceFile("t.jnet", "block B(c: int) { conv(c, 3x3) }\\nnetwork T { stem { B(c=4) } }")
 >>> names = Names.of(parse(src, DiagnosticSink()), src)
->>> [(r.kind, r.name, r.definition.kind if r.definition else None) for r in names.references]
-[('call', 'conv', None), ('variable', 'c', 'parameter'), ('call', 'B', None), ('keyword', 'c', None)]
+>>> [(r.kind, r.name, r.definition and r.definition.kind) for r in names.references][:2]
+[('call', 'conv', None), ('variable', 'c', 'parameter')]
+>>> [(r.kind, r.name, r.definition) for r in names.references][2:]
+[('call', 'B', None), ('keyword', 'c', None)]
 >>> names.resolve(names.references[3], names.templates, names.parameters).span.describe()
 't.jnet:1:9'
 """
@@ -136,7 +138,8 @@ class Names:
 
     def at(self, line: int, column: int) -> Reference | Definition | None:
         """The reference or definition whose name contains (or ends at) the position."""
-        for item in [*self.references, *self.definitions]:
+        items: list[Reference | Definition] = [*self.references, *self.definitions]
+        for item in items:
             span = item.span
             if (span.line, span.column) <= (line, column) <= (span.end_line, span.end_column):
                 return item

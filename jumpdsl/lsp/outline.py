@@ -5,10 +5,12 @@ construct over several lines, and runs of comment lines).
 >>> from jumpdsl.source import SourceFile
 >>> from jumpdsl.syntax.parser import parse
 >>> from jumpdsl.diagnostics import DiagnosticSink
->>> src = SourceFile("t.jnet", "block B(c: int) {\\n  conv(c, 3x3)\\n}\\nnetwork T {\\n  stem { B(4) }\\n}")
->>> [(s.name, s.kind, [c.name for c in s.children]) for s in symbols(parse(src, DiagnosticSink()))]
+>>> text = "block B(c: int) {\\n  conv(c, 3x3)\\n}\\nnetwork T {\\n  stem { B(4) }\\n}"
+>>> src = SourceFile("t.jnet", text)
+>>> module = parse(src, DiagnosticSink())
+>>> [(s.name, s.kind, [c.name for c in s.children]) for s in symbols(module)]
 [('B', 'block', ['c']), ('T', 'network', ['stem'])]
->>> folds(parse(src, DiagnosticSink()), src)
+>>> folds(module, src)
 [(1, 3, 'region'), (4, 6, 'region')]
 """
 
@@ -37,14 +39,20 @@ class Symbol:
 
 
 def _param(param: ast.Param) -> Symbol:
-    name = Span(param.span.path, param.span.line, param.span.column, param.span.line,
-                param.span.column + len(param.name))
+    name = Span(
+        param.span.path,
+        param.span.line,
+        param.span.column,
+        param.span.line,
+        param.span.column + len(param.name),
+    )
     return Symbol(param.name, "parameter", param.span, name)
 
 
 def _template(tpl: ast.Template) -> Symbol:
-    return Symbol(tpl.name, tpl.kind, tpl.span, tpl.name_span, tpl.kind,
-                  [_param(p) for p in tpl.params])
+    return Symbol(
+        tpl.name, tpl.kind, tpl.span, tpl.name_span, tpl.kind, [_param(p) for p in tpl.params]
+    )
 
 
 def _calls(body: tuple[ast.Stmt, ...], templates: Collection[str]) -> list[Symbol]:
@@ -72,14 +80,21 @@ def symbols(module: ast.Module, templates: Collection[str] = ()) -> list[Symbol]
                 if isinstance(part, ast.Template):
                     children.append(_template(part))
                 elif isinstance(part, ast.Section):
-                    children.append(Symbol(part.name, "section", part.span,
-                                           _head(part.span, len(part.name)), "section",
-                                           _calls(part.body, templates)))
+                    children.append(
+                        Symbol(
+                            part.name,
+                            "section",
+                            part.span,
+                            _head(part.span, len(part.name)),
+                            "section",
+                            _calls(part.body, templates),
+                        )
+                    )
                 elif isinstance(part, ast.Defaults):
-                    children.append(Symbol("defaults", "defaults", part.span,
-                                           _head(part.span, len("defaults"))))
-            out.append(Symbol(item.name, "network", item.span, item.name_span, "network",
-                              children))
+                    children.append(
+                        Symbol("defaults", "defaults", part.span, _head(part.span, len("defaults")))
+                    )
+            out.append(Symbol(item.name, "network", item.span, item.name_span, "network", children))
     return out
 
 
@@ -88,8 +103,10 @@ def folds(module: ast.Module, source: SourceFile) -> list[tuple[int, int, str]]:
     found: set[tuple[int, int, str]] = set()
     for node, _ in ast.walk(module):
         span = getattr(node, "span", None)
-        if isinstance(span, Span) and span.end_line > span.line and not isinstance(
-            node, (ast.Module, ast.Arg)
+        if (
+            isinstance(span, Span)
+            and span.end_line > span.line
+            and not isinstance(node, (ast.Module, ast.Arg))
         ):
             found.add((span.line, span.end_line, "region"))
         params = getattr(node, "params", None)

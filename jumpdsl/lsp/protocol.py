@@ -47,6 +47,7 @@ __all__ = [
 # The text of a line (1-based) of a file, for the conversions.
 Lines = Callable[[Path, int], str]
 
+
 def uri(file: Path) -> str:
     return from_fs_path(str(file)) or file.as_uri()
 
@@ -69,7 +70,10 @@ def location(loc: Location, lines: Lines, encoding: str) -> T.Location:
 
 # ------------------------------------------------------------ diagnostics
 
-_SEVERITY = {Severity.ERROR: T.DiagnosticSeverity.Error, Severity.WARNING: T.DiagnosticSeverity.Warning}
+_SEVERITY = {
+    Severity.ERROR: T.DiagnosticSeverity.Error,
+    Severity.WARNING: T.DiagnosticSeverity.Warning,
+}
 
 
 def _uses(analysis: Analysis) -> dict[Path, Span]:
@@ -122,8 +126,9 @@ def diagnostics(analysis: Analysis, lines: Lines, encoding: str) -> list[T.Diagn
         ]
         if diag.span is not None and diag.span != place:
             where = Location(analysis.file_of(diag.span.path), diag.span)
-            related.insert(0, T.DiagnosticRelatedInformation(location(where, lines, encoding),
-                                                             diag.message))
+            related.insert(
+                0, T.DiagnosticRelatedInformation(location(where, lines, encoding), diag.message)
+            )
         message = diag.message + (f"\nhint: {diag.hint}" if diag.hint else "")
         out.append(
             T.Diagnostic(
@@ -168,7 +173,8 @@ def completion_item(item: Completion) -> T.CompletionItem:
 def signature_help(sig: Signature) -> T.SignatureHelp:
     params = [
         T.ParameterInformation(
-            label=offsets, documentation=T.MarkupContent(T.MarkupKind.Markdown, doc) if doc else None
+            label=offsets,
+            documentation=T.MarkupContent(T.MarkupKind.Markdown, doc) if doc else None,
         )
         for offsets, doc in zip(sig.offsets, sig.docs, strict=True)
     ]
@@ -216,7 +222,9 @@ def text_edit(file: Path, edit: Edit, lines: Lines, encoding: str) -> T.TextEdit
     return T.TextEdit(to_range(file, edit.span, lines, encoding), edit.text)
 
 
-def code_action(fix: Fix, diagnostic: T.Diagnostic | None, lines: Lines, encoding: str) -> T.CodeAction:
+def code_action(
+    fix: Fix, diagnostic: T.Diagnostic | None, lines: Lines, encoding: str
+) -> T.CodeAction:
     changes: dict[str, list[T.TextEdit]] = {}
     for file, edit in fix.edits:
         changes.setdefault(uri(file), []).append(text_edit(file, edit, lines, encoding))

@@ -55,7 +55,12 @@ class JnetServer(LanguageServer):
 
     @property
     def encoding(self) -> str:
-        return _ENCODINGS.get(self.workspace.position_encoding, "utf-16")  # type: ignore[arg-type]
+        agreed = self.workspace.position_encoding
+        return (
+            _ENCODINGS.get(agreed, "utf-16")
+            if isinstance(agreed, T.PositionEncodingKind)
+            else (agreed or "utf-16")
+        )
 
     def line(self, file: Path, line: int) -> str:
         """A 1-based line of a file, as the editor has it (or as on disk)."""
@@ -197,7 +202,8 @@ def build_server() -> JnetServer:
         return [] if edit is None else [P.text_edit(file, edit, ls.line, ls.encoding)]
 
     @server.feature(
-        T.TEXT_DOCUMENT_CODE_ACTION, T.CodeActionOptions(code_action_kinds=[T.CodeActionKind.QuickFix])
+        T.TEXT_DOCUMENT_CODE_ACTION,
+        T.CodeActionOptions(code_action_kinds=[T.CodeActionKind.QuickFix]),
     )
     def on_code_action(ls: JnetServer, params: T.CodeActionParams) -> list[T.CodeAction]:
         file = _file(params.text_document.uri)

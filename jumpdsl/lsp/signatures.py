@@ -56,7 +56,7 @@ class Signature:
 
 def _build(name: str, params: list[tuple[str, str]], docs: list[str], doc: str) -> Signature:
     label, offsets = name + "(", []
-    for index, (param, text) in enumerate(params):
+    for index, (_, text) in enumerate(params):
         if index:
             label += ", "
         offsets.append((len(label), len(label) + len(text)))
