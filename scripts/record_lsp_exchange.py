@@ -93,7 +93,7 @@ def main() -> None:
         result = message.get("result")
         if isinstance(result, dict) and isinstance(result.get("items"), list):
             items = result["items"]
-            message = {**message, "result": {**result, "items": items[:3] + ["…"]}}
+            message = {**message, "result": {**result, "items": [*items[:3], "…"]}}
         shown_text = json.dumps(message, indent=2, ensure_ascii=False)
         print(f"{arrow} {shown_text.replace(ROOT.as_uri(), 'file:///path/to/jumpdsl')}\n")
 

@@ -415,6 +415,15 @@ def test_lsp_definition_of_a_template_parameter_and_a_tensor(lsp: Session, tmp_p
         assert _locations(lsp.request(T.TEXT_DOCUMENT_DEFINITION, params)) == [
             (uri(path), *where(path, text, target))
         ], needle
+    line, col = where(path, text, "mid")
+    params = T.ReferenceParams(
+        context=T.ReferenceContext(False),
+        text_document=lsp.doc(path),
+        position=T.Position(line, col),
+    )
+    assert _locations(lsp.request(T.TEXT_DOCUMENT_REFERENCES, params)) == [
+        (uri(path), *where(path, text, "mid", 1))
+    ]
 
 
 def test_lsp_references_across_files(lsp: Session) -> None:

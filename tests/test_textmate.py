@@ -10,6 +10,7 @@ import shutil
 import subprocess
 
 import pytest
+
 from conftest import ROOT
 
 EXTENSION = ROOT / "editors" / "vscode"
