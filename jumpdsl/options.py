@@ -10,6 +10,8 @@ __all__ = [
     "DIAGNOSTIC_FORMATS",
     "DRAW_ENGINES",
     "DRAW_FORMATS",
+    "DRAW_STYLES",
+    "DRAW_WIDTHS",
     "EXPORT_SUFFIXES",
     "PRECISIONS",
     "RANKDIRS",
@@ -19,6 +21,8 @@ __all__ = [
 DIAGNOSTIC_FORMATS = ("text", "json")  # jumpdsl check --format
 DRAW_FORMATS = ("svg", "pdf", "png", "dot", "tex")  # jumpdsl draw: the suffix or --format
 DRAW_ENGINES = ("auto", "system", "embedded")  # which Graphviz renders
+DRAW_STYLES = ("flat", "3d")  # jumpdsl draw --style: Graphviz boxes, or tensors as cuboids
+DRAW_WIDTHS = {"column": 3.3, "page": 7.0}  # jumpdsl draw --width NAME, in inches
 RANKDIRS = ("TB", "LR")  # the direction of the main flow
 THEMES = ("color", "paper")
 EXPORT_SUFFIXES = (".py", ".onnx", ".pt2")  # jumpdsl export -o FILE

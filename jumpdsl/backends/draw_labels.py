@@ -1,21 +1,33 @@
-"""The words in a figure: layer labels (from the op table), box summaries, cluster titles,
-parameter counts. Plain text with DOT's ``\\n`` line breaks: the embedded Graphviz has no
-HTML-like labels.
+"""The words in a figure, in a paper's language: layer labels (the op table's, or the spec's
+own), box summaries, cluster titles, parameter counts, the ×n of repeated instances.
+
+A template instance is named by its template and the arguments that matter: no argument whose
+value is the parameter's default, none passed on unchanged from the enclosing instance (whose
+title already says it): ``JumpGroup(32, 3)``, ``Bottleneck``, not ``JumpGroup(32, 3, 1)`` or
+``Bottleneck(128, 1)``. A label written in the spec (``block Stem() "stem" {…}``, ``conv(…)
+"7×7 conv"``) replaces the made-up one. Plain text with ``\\n`` line breaks: every engine draws
+it.
 """
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from jumpdsl.backends.draw_view import View, ViewNode
-from jumpdsl.ir.graph import Graph, Scope
+from jumpdsl.ir.graph import Graph, Node, Scope
 from jumpdsl.ir.ops import OPS
 from jumpdsl.passes.shapes import Shapes
 
-__all__ = ["cluster_label", "compact_count", "node_label"]
+__all__ = [
+    "WRAP",
+    "cluster_label",
+    "compact_count",
+    "layer_label",
+    "node_label",
+    "paper_call",
+    "repeated",
+]
 
-_WRAP = 32  # characters per summary line in a box
-_SEP = " · "
+WRAP = 24  # characters per summary line in a box (a narrow figure asks for fewer)
+SEP = " · "
 
 
 def compact_count(count: int) -> str:
@@ -30,7 +42,43 @@ def compact_count(count: int) -> str:
     return str(count)
 
 
-def node_label(graph: Graph, view: View, node: ViewNode, params: bool) -> str:
+def repeated(text: str, count: int) -> str:
+    """``text`` marked with how many identical instances it stands for.
+
+    >>> repeated("Bottleneck", 3), repeated("stem", 1)
+    ('Bottleneck ×3', 'stem')
+    """
+    return f"{text} ×{count}" if count > 1 else text
+
+
+def paper_call(scope: Scope) -> str:
+    """An instance as a paper names it: the spec's label, else the template with the
+    arguments that matter (positional while none is left out, then by name).
+
+    >>> from jumpdsl.ir.graph import ScopeArg
+    >>> args = (ScopeArg("c", "24", False, False), ScopeArg("stride", "1", True, False),
+    ...         ScopeArg("t", "1", False, False))
+    >>> paper_call(Scope("block", "InvertedResidual", "…", None, args))
+    'InvertedResidual(24, t=1)'
+    """
+    if scope.label is not None:
+        return scope.label
+    shown: list[str] = []
+    by_name = False
+    for arg in scope.args:
+        if arg.default or arg.inherited:
+            by_name = True
+            continue
+        shown.append(f"{arg.name}={arg.value}" if by_name else arg.value)
+    return f"{scope.template}({', '.join(shown)})" if shown else scope.template
+
+
+def layer_label(node: Node) -> str:
+    """A layer as the spec labels it, else as the op table does (``conv 3×3, 64, /2``)."""
+    return node.label if node.label is not None else OPS[node.op].label(node.attrs)
+
+
+def node_label(graph: Graph, view: View, node: ViewNode, params: bool, wrap: int = WRAP) -> str:
     """The label of a view node, lines joined by DOT's ``\\n``."""
     if node.role == "merge":
         return merge_symbol(graph[node.id].op)
@@ -38,7 +86,7 @@ def node_label(graph: Graph, view: View, node: ViewNode, params: bool) -> str:
         return node.role
     if node.role == "port":
         return _port_label(view, node)
-    lines = _lines(graph, node)
+    lines = _lines(graph, view, node, wrap)
     total = sum(graph.get(Shapes, m).params for m in node.members)
     if params and total:
         lines.append(f"{compact_count(total)} params")
@@ -51,51 +99,59 @@ def merge_symbol(op: str) -> str:
     return label if len(label) == 1 else op[0].upper()
 
 
-def cluster_label(graph: Graph, scope: str, params: bool) -> str:
-    label = _title(graph, scope)
+def cluster_label(graph: Graph, view: View, scope: str, params: bool) -> str:
+    label = repeated(title(graph, scope), view.counts.get(scope, 1))
     if params:
         total = sum(graph.get(Shapes, n).params for n in graph if n.startswith(scope + "."))
-        label += f"{_SEP}{compact_count(total)} params"
+        label += f"{SEP}{compact_count(total)} params"
     return _escape(label)
 
 
-def _lines(graph: Graph, node: ViewNode) -> list[str]:
+def title(graph: Graph, part: str) -> str:
+    """A part's name in a figure: its instance's paper name, or the section's name."""
+    scope = graph.scopes.get(part)
+    return paper_call(scope) if scope is not None else part.rsplit(".", 1)[-1]
+
+
+def _lines(graph: Graph, view: View, node: ViewNode, wrap: int) -> list[str]:
     if node.role == "layer":
-        data = graph[node.id]
-        return [OPS[data.op].label(data.attrs)]
-    items = _items(graph, node)
-    if node.role == "path":
-        return _wrap(items)
+        return [layer_label(graph[node.id])]
+    items = _items(graph, view, node)
+    if node.role in ("path", "run"):
+        return _wrap(items, wrap)
+    head = repeated(title(graph, node.id), node.count)
+    if all(nested is None for nested, _ in items) and node.id in graph.scopes:
+        return [head]  # a template of layers only: its name says what it is
+    return [head, *_wrap(items, wrap)]
+
+
+def _items(graph: Graph, view: View, node: ViewNode) -> list[tuple[str | None, str]]:
+    """What a box holds, in order, as (the nested template's name or None, text): a run of
+    instances of one template as ``Name ×n``, layers one by one."""
     scopes = graph.scopes
-    leaf = not any(_nested_scope(m, node.id, scopes) for m in node.members)
-    if node.id in scopes and leaf:
-        return [_title(graph, node.id)]  # a leaf template: its call says what it is
-    return [_title(graph, node.id), *_wrap(items)]
-
-
-def _title(graph: Graph, scope: str) -> str:
-    info = graph.scopes.get(scope)
-    last = scope.rsplit(".", 1)[-1]
-    return f"{last}: {info.call}" if info else last
-
-
-def _items(graph: Graph, node: ViewNode) -> list[tuple[bool, str]]:
-    """What a box holds, in order, as (is a nested template, text); runs counted."""
-    scopes = graph.scopes
-    keyed: list[tuple[str, bool, str]] = []  # (nested scope or layer, nested?, text)
+    items: list[tuple[str | None, str, int]] = []  # (template, text, instances)
+    seen: set[str] = set()
     for member in node.members:
         nested = _nested_scope(member, node.id, scopes)
         if nested is None:
-            data = graph[member]
-            keyed.append((member, False, OPS[data.op].label(data.attrs)))
-        elif not keyed or keyed[-1][0] != nested:
-            keyed.append((nested, True, scopes[nested].call))
-    runs = [(key, len(list(run))) for key, run in groupby((n, t) for _, n, t in keyed)]
-    return [(nested, text if n == 1 else f"{n}× {text}") for (nested, text), n in runs]
+            items.append((None, layer_label(graph[member]), 1))
+            continue
+        if nested in seen:
+            continue
+        seen.add(nested)
+        scope, count = scopes[nested], view.counts.get(nested, 1)
+        if items and items[-1][0] == scope.template:
+            template, _, before = items[-1]
+            items[-1] = (template, scope.template, before + count)  # args differ: name only
+        else:
+            items.append((scope.template, paper_call(scope), count))
+    return [(template, repeated(text, count)) for template, text, count in items]
 
 
 def _nested_scope(member: str, box: str, scopes: dict[str, Scope]) -> str | None:
     """The template instance directly inside ``box`` that holds ``member``, if any."""
+    if not member.startswith(box + "."):
+        return None
     parts = member[len(box) + 1 :].split(".")[:-1]
     for i in range(1, len(parts) + 1):
         candidate = f"{box}.{'.'.join(parts[:i])}"
@@ -104,16 +160,16 @@ def _nested_scope(member: str, box: str, scopes: dict[str, Scope]) -> str | None
     return None
 
 
-def _wrap(items: list[tuple[bool, str]]) -> list[str]:
-    """Layers share lines up to :data:`_WRAP` characters; each nested template has its own."""
+def _wrap(items: list[tuple[str | None, str]], wrap: int) -> list[str]:
+    """Layers share lines up to ``wrap`` characters; each nested template has its own."""
     lines: list[str] = []
     joinable = False
     for nested, text in items:
-        if joinable and not nested and len(lines[-1]) + len(_SEP) + len(text) <= _WRAP:
-            lines[-1] += _SEP + text
+        if joinable and nested is None and len(lines[-1]) + len(SEP) + len(text) <= wrap:
+            lines[-1] += SEP + text
         else:
             lines.append(text)
-        joinable = not nested
+        joinable = nested is None
     return lines
 
 

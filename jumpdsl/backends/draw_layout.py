@@ -8,21 +8,34 @@
 - A shortcut's own layers (``jump concat { bn conv }``) sit beside the end of what they bypass,
   level with the last layers before the merge, on that same side: the long edge is the
   shortcut itself, the short one its merge.
+- A branch's arms start level and in the order the merge takes them (concat order), left to
+  right (top to bottom for ``LR``).
+- A main flow too long for the page is folded into columns (rows for ``LR``) of about equal
+  length, cut only between parts (never inside a group's or block's frame): each column's top
+  is ranked with the first one's, the edges that cross to the next column do not push ranks.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import pairwise
 
 import graphviz
 
 from jumpdsl.backends.draw_view import OFF_SPINE, View, ViewEdge
+from jumpdsl.ir.graph import SECTIONS
 
 __all__ = [
     "TITLE_EDGE",
+    "Columns",
+    "align_arms",
     "align_paths",
     "cluster_hints",
     "edge_hints",
+    "fold_columns",
+    "framed",
     "node_hints",
     "title_edges",
     "title_id",
@@ -48,11 +61,12 @@ _LABEL_LOC = {"TB": "t", "LR": "t"}
 TITLE_EDGE = {"style": "invis", "weight": "0", "tailport": "sw"}
 
 
-def node_hints(view: View, node_id: str) -> dict[str, str]:
-    """The spine in one ``group``; each shortcut path or branch arm in a group of its own, so
-    its layers line up too."""
+def node_hints(view: View, node_id: str, columns: Columns) -> dict[str, str]:
+    """The spine in one ``group`` per column; each shortcut path or branch arm in a group of
+    its own, so its layers line up too."""
     if view.nodes[node_id].spine:
-        return {"group": "spine"}
+        column = columns.of(node_id)
+        return {"group": f"spine{column}" if column else "spine"}
     parts = node_id.split(".")
     for i, part in enumerate(parts):
         if OFF_SPINE.match(part):
@@ -64,11 +78,12 @@ def cluster_hints(rankdir: str) -> dict[str, str]:
     return {"labeljust": "l", "labelloc": _LABEL_LOC[rankdir]}
 
 
-def edge_hints(edge: ViewEdge, view: View, rankdir: str) -> dict[str, str]:
+def edge_hints(edge: ViewEdge, view: View, rankdir: str, columns: Columns) -> dict[str, str]:
     tail, head = view.nodes[edge.tail], view.nodes[edge.head]
+    crossing = columns.crossing(edge.tail, edge.head)
     if edge.kind == "flow":
-        return {"weight": "8" if tail.spine and head.spine else "1"}
-    hints = {"weight": "1"}
+        return {"weight": "8" if tail.spine and head.spine else "1", **crossing}
+    hints = {"weight": "1", **crossing}
     ports = _TAIL_SIDE[rankdir]
     tailport = ports.get(edge.kind) if tail.role == "merge" else ports.get(f"{edge.kind} from box")
     if tailport and tail.spine:
@@ -94,7 +109,10 @@ def align_paths(dot: graphviz.Digraph, view: View) -> None:
         for last in tails:
             path = _walk(last, lambda n: _single(short_in.get(n)), view, spine=False)
             spine = _walk(flow_in.get(merge), flow_in.get, view, spine=True, limit=len(path))
+            feeding = {e.tail for e in view.edges if e.head in path}
             for beside, node in zip(spine, path, strict=False):
+                if beside in feeding:
+                    break  # the path starts inside it (`skip add from pre`): it goes below
                 with dot.subgraph() as rank:
                     rank.attr(rank="same")
                     rank.node(beside)
@@ -130,21 +148,155 @@ def title_id(cluster: str) -> str:
     return f"title.{cluster}"  # no colon: DOT would read it as a port
 
 
-def title_edges(view: View) -> list[tuple[str, str]]:
+def title_edges(view: View, shown: set[str]) -> list[tuple[str, str]]:
     """Invisible edges that rank each cluster's title above the cluster's first spine node:
     from the node before it (or the enclosing cluster's title, when both clusters start at
     the same node) to the title, and from the title to that first node."""
     flow_in = {e.head: e.tail for e in view.edges if e.kind == "flow"}
     first: dict[str, str] = {}
     edges: list[tuple[str, str]] = []
-    for cluster in view.clusters:
+    for cluster in (c for c in view.clusters if c in shown):
         node = next((n.id for n in view.nodes.values() if n.spine and cluster in n.clusters), None)
         if node is None:
             continue
         first[cluster] = node
-        parents = [c for c in view.clusters if cluster.startswith(c + ".") and first.get(c) == node]
+        parents = [c for c in first if cluster.startswith(c + ".") and first[c] == node]
         before = title_id(max(parents, key=len)) if parents else flow_in.get(node)
         if before is not None:
             edges.append((before, title_id(cluster)))
         edges.append((title_id(cluster), node))
     return edges
+
+
+def align_arms(dot: graphviz.Digraph, view: View) -> None:
+    """Start a branch's arms level, in their order (the merge's port order), left to right."""
+    firsts: dict[str, dict[int, str]] = {}
+    for node in view.nodes.values():
+        match = _ARM.search(node.id)
+        if match is not None:
+            firsts.setdefault(match.group(1), {}).setdefault(int(match.group(2)), node.id)
+    for arms in firsts.values():
+        if len(arms) > 1:
+            with dot.subgraph() as rank:
+                rank.attr(rank="same")
+                ordered = [arms[i] for i in sorted(arms)]
+                for first in ordered:
+                    rank.node(first)
+                for left, right in pairwise(ordered):
+                    rank.edge(left, right, style="invis")
+
+
+_ARM = re.compile(r"^(.*\.branch\d+)\.arm(\d+)\.")
+
+
+@dataclass
+class Columns:
+    """The main flow folded into ``count`` columns: the column of each node, the first spine
+    node of each column (its top) and the last (its bottom)."""
+
+    count: int = 1
+    column: dict[str, int] = field(default_factory=dict)
+    tops: list[str] = field(default_factory=list)
+    bottoms: list[str] = field(default_factory=list)
+
+    def of(self, node: str) -> int:
+        return self.column.get(node, 0)
+
+    def crossing(self, tail: str, head: str) -> dict[str, str]:
+        """An edge into the next column must not rank its head below its tail."""
+        return {"constraint": "false"} if self.of(tail) != self.of(head) else {}
+
+    def align_tops(self, dot: graphviz.Digraph) -> None:
+        """Each column's top level with the first one's, the columns in order."""
+        if self.count < 2:
+            return
+        with dot.subgraph() as rank:
+            rank.attr(rank="same")
+            for node in self.tops:
+                rank.node(node)
+            for left, right in pairwise(self.tops):
+                rank.edge(left, right, style="invis")
+
+
+def fold_columns(view: View, count: int, heights: dict[str, float], titled: bool) -> Columns:
+    """The spine cut into ``count`` columns of about equal height (fewer where there are not
+    enough places to cut): only between two spine nodes that share no frame below a section's,
+    joined by the main flow. ``titled``: clusters have title nodes (top to bottom), which
+    go in their cluster's column, and top it."""
+    spine = [n for n in view.nodes.values() if n.spine]
+    columns = Columns(1, {}, [spine[0].id] if spine else [], [spine[-1].id] if spine else [])
+    if count < 2 or len(spine) < 2:
+        return columns
+    flow = {(e.tail, e.head) for e in view.edges if e.kind == "flow"}
+    cuts = [
+        i
+        for i in range(1, len(spine))
+        if (spine[i - 1].id, spine[i].id) in flow
+        and not _shared_frame(view, spine[i - 1].clusters, spine[i].clusters)
+    ]
+    total = sum(heights.get(n.id, 0.0) for n in spine)
+    reach, top = [], 0.0
+    for node in spine:
+        reach.append(top)
+        top += heights.get(node.id, 0.0)
+    chosen: list[int] = []
+    for j in range(1, count):
+        goal = total * j / count
+        left = [c for c in cuts if not chosen or c > chosen[-1]]
+        if not left:
+            break
+        chosen.append(min(left, key=lambda c: (abs(reach[c] - goal), c)))
+    starts = [0, *chosen]
+    for j, start in enumerate(starts):
+        end = starts[j + 1] if j + 1 < len(starts) else len(spine)
+        for node in spine[start:end]:
+            columns.column[node.id] = j
+    columns.count = len(starts)
+    columns.tops = [spine[s].id for s in starts]
+    columns.bottoms = [
+        spine[(starts[j + 1] if j + 1 < len(starts) else len(spine)) - 1].id
+        for j in range(len(starts))
+    ]
+    _place_off_spine(view, columns)
+    return columns
+
+
+def framed(view: View, folded: bool) -> list[str]:
+    """The clusters drawn: all but a frame around nothing but one other frame (the stem's
+    around its ResNetStem), and in a folded figure none that would span columns (the
+    sections' frames, the focus's)."""
+    shown = [c for c in view.clusters if not folded or not _outer(view, c)]
+    holds: dict[str, set[str]] = {c: set() for c in shown}
+    for node in view.nodes.values():
+        inner = [c for c in node.clusters if c in holds]
+        for i, cluster in enumerate(inner):
+            holds[cluster].add(inner[i + 1] if i + 1 < len(inner) else node.id)
+    return [c for c in shown if not (len(holds[c]) == 1 and next(iter(holds[c])) in holds)]
+
+
+def _outer(view: View, cluster: str) -> bool:
+    return cluster in SECTIONS or cluster == view.focus
+
+
+def _shared_frame(view: View, left: tuple[str, ...], right: tuple[str, ...]) -> bool:
+    return any(c in right and not _outer(view, c) for c in left)
+
+
+def _place_off_spine(view: View, columns: Columns) -> None:
+    """A node off the spine goes in the column of the spine node it leads to (a shortcut's
+    layers: their merge's)."""
+    out: dict[str, list[str]] = {}
+    for edge in view.edges:
+        out.setdefault(edge.tail, []).append(edge.head)
+    for node in view.nodes.values():
+        if node.id in columns.column:
+            continue
+        todo, seen = list(out.get(node.id, [])), set()
+        while todo:
+            nxt = todo.pop(0)
+            if nxt in columns.column:
+                columns.column[node.id] = columns.column[nxt]
+                break
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.extend(out.get(nxt, []))

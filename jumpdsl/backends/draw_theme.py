@@ -25,11 +25,10 @@ class Theme:
     cluster_fill: str
 
     def merge_node(self) -> dict[str, str]:
-        """A merge's DOT attributes: a small circle, in the figure and in its legend alike."""
+        """A merge's DOT attributes: a small circle (sized by the font), in the figure and in
+        its legend alike."""
         return {
             "shape": "circle",
-            "width": "0.24",
-            "fixedsize": "true",
             "style": "filled",
             "fillcolor": self.fill("merge"),
         }

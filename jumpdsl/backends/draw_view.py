@@ -1,15 +1,17 @@
-"""What a figure shows: the IR collapsed to a level of the spec's hierarchy, or one part of it.
+"""What a figure shows: the IR at a level of the spec's hierarchy, or one part of it.
 
-Levels follow the collapsible scopes of a node, outermost first: the sections ``stem`` and
-``task``, then every template instance (groups, blocks). At depth ``d`` a node inside the
-``d``-th such scope is drawn as that scope's box; a node inside fewer is drawn as itself. So for
-stem / groups / blocks networks depth 1 shows stem, groups and task, depth 2 the blocks, depth 3
-every layer. With a focus, levels count from the focused part.
+Depth means the same in every section: **1** sections and groups (``stem``, each group, ``task``
+as boxes; a learner without groups is one box), **2** blocks (each template instance of kind
+block as a box; the layers of a section or group that are in no block, such as JumpGroup's own
+``bn relu conv``, as one box per run), **3** every layer. A frame that would hold a single box
+is drawn as that box: the stem stays one box at depth 2. With a focus, levels count from the
+focused part (``--focus learner.group2 --depth 1``: its blocks).
 
-A boxed scope keeps its *tail merge* (the add or concat that ends it with a skip or jump, and
-any layers after it, like ResNet's relu) and that shortcut's path outside the box, so skips and
-jumps stay visible at every level.
-No torch, no Graphviz here.
+Consecutive identical instances are drawn once, marked ×n (:mod:`jumpdsl.backends.draw_collapse`);
+``fold`` draws each conv with the norms and activations next to it (``bn · relu · conv``) as one
+box. A boxed scope keeps its *tail merge* (the add or concat that ends it with a skip or jump,
+and any layers after it, like ResNet's relu) and that shortcut's path outside the box, so skips
+and jumps stay visible at every level. No torch, no Graphviz here.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from jumpdsl.backends.draw_collapse import Runs, find_runs
 from jumpdsl.ir.graph import SECTIONS, Graph
 from jumpdsl.ir.ops import OPS
 
 __all__ = [
     "AUTO_DEPTH_LIMIT",
+    "FOLDED_OPS",
     "OFF_SPINE",
     "FocusError",
     "View",
@@ -34,11 +38,15 @@ __all__ = [
 
 # Auto depth takes the deepest level whose figure has at most this many nodes.
 AUTO_DEPTH_LIMIT = 100
-
-# The learner is a frame around its groups; stem and task are boxes at depth 1.
-_BOXED_SECTIONS = ("stem", "task")
+LAYER_LEVEL = 3
 # The scopes of shortcut paths and branch arms: drawn beside the main flow, not on it.
 OFF_SPINE = re.compile(r"^(skip|jump|arm)\d+$")
+# What folds into the box of the conv (or dense) next to it.
+FOLDED_OPS = frozenset(
+    {"bn", "layernorm", "relu", "relu6", "gelu", "silu", "sigmoid", "hardswish", "tanh"}
+)
+_ANCHORS = frozenset({"conv", "dense"})
+_LEVEL = {"group": 1, "block": 2}
 
 OUTPUT = "output"
 
@@ -49,14 +57,16 @@ class FocusError(ValueError):
 
 @dataclass(frozen=True)
 class ViewNode:
-    """One drawn node. ``role``: input, layer, merge, box (a scope), path (a shortcut's layers),
-    port (a tensor entering or leaving the focused part) or output."""
+    """One drawn node. ``role``: input, layer, merge, box (a scope), run (layers drawn as one
+    box), path (a shortcut's layers), port (a tensor entering or leaving the focused part) or
+    output. ``count``: how many identical instances the box stands for."""
 
     id: str
     role: str
     members: tuple[str, ...]
     clusters: tuple[str, ...]
     spine: bool
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -74,20 +84,28 @@ class View:
     nodes: dict[str, ViewNode] = field(default_factory=dict)
     edges: list[ViewEdge] = field(default_factory=list)
     clusters: list[str] = field(default_factory=list)  # cluster scopes, outermost first
+    counts: dict[str, int] = field(default_factory=dict)  # scope → identical instances drawn once
 
 
-def build_view(graph: Graph, depth: int | None = None, focus: str | None = None) -> View:
+def build_view(
+    graph: Graph,
+    depth: int | None = None,
+    focus: str | None = None,
+    *,
+    collapse: bool = True,
+    fold: bool = False,
+) -> View:
     """The figure's nodes, edges and clusters; ``depth=None`` picks the deepest level that fits
-    :data:`AUTO_DEPTH_LIMIT` nodes."""
-    members = _members(graph, focus)
+    :data:`AUTO_DEPTH_LIMIT` nodes. ``collapse``: identical consecutive instances drawn once."""
+    inside = _members(graph, focus)
+    runs = find_runs(graph).inside(focus) if collapse else Runs()
     if depth is not None:
-        return _View(graph, members, depth, focus).build()
-    deepest = max((len(_chain(graph, n, focus)) for n in members), default=0) + 1
-    for level in range(deepest, 1, -1):
-        view = _View(graph, members, level, focus).build()
+        return _View(graph, inside, depth, focus, runs, fold).build()
+    for level in range(LAYER_LEVEL, 1, -1):
+        view = _View(graph, inside, level, focus, runs, fold).build()
         if len(view.nodes) <= AUTO_DEPTH_LIMIT:
             return view
-    return _View(graph, members, 1, focus).build()
+    return _View(graph, inside, 1, focus, runs, fold).build()
 
 
 def _members(graph: Graph, focus: str | None) -> list[str]:
@@ -109,34 +127,68 @@ def _focus_message(graph: Graph, focus: str) -> str:
     return f"--focus: no part named '{focus}' in {graph.name}; {hint}parts: {shown}"
 
 
-def _chain(graph: Graph, node: str, focus: str | None) -> list[str]:
-    """The collapsible scopes that contain ``node`` (strictly inside ``focus``), outermost first."""
-    scopes = graph.scopes
+def level_of(graph: Graph, prefix: str) -> int | None:
+    """The depth at which ``prefix`` is drawn as one box: 1 for stem, task, groups (and a
+    learner without groups), 2 for blocks; 0 for a learner with groups (always a frame); None
+    for a prefix that is no part (a shortcut's path, a branch)."""
+    scope = graph.scopes.get(prefix)
+    if scope is not None:
+        return _LEVEL.get(scope.kind, 2)
+    if prefix == "learner":
+        groups = any(
+            s.startswith("learner.") and v.kind == "group" for s, v in graph.scopes.items()
+        )
+        return 0 if groups else 1
+    return 1 if prefix in SECTIONS else None
+
+
+def _chain(graph: Graph, node: str) -> list[tuple[str, int]]:
+    """The parts that contain ``node`` with their levels, outermost first."""
     parts = node.split(".")
     chain = []
     for i in range(1, len(parts)):
         prefix = ".".join(parts[:i])
-        if focus is not None and not prefix.startswith(focus + "."):
-            continue
-        if prefix in scopes or (focus is None and prefix in _BOXED_SECTIONS):
-            chain.append(prefix)
+        level = level_of(graph, prefix)
+        if level is not None:
+            chain.append((prefix, level))
     return chain
 
 
 class _View:
     """One build: owners of the IR nodes, then nodes, clusters and edges of the view."""
 
-    def __init__(self, graph: Graph, members: list[str], depth: int, focus: str | None):
+    def __init__(
+        self,
+        graph: Graph,
+        inside: list[str],
+        depth: int,
+        focus: str | None,
+        runs: Runs,
+        fold: bool,
+    ):
         if depth < 1:
             raise ValueError("depth must be at least 1")
-        self.graph, self.members, self.depth, self.focus = graph, members, depth, focus
-        self.inside = set(members)
-        self.view = View(depth=depth, focus=focus)
+        self.graph, self.focus, self.runs, self.fold = graph, focus, runs, fold
+        self.inside = set(inside)
+        self.members = [n for n in inside if not runs.hidden(n)]
+        base = 0
+        if focus is not None:
+            base = max((lvl for _, lvl in _chain(graph, focus + ".x")), default=0)
+        self.level = depth + base  # the depth counted from the whole network
+        self.view = View(depth=depth, focus=focus, counts=dict(runs.counts))
         self.kept: dict[str, dict[str, str]] = {}  # boxed scope → {node: owner} kept outside
         self.edge_index: dict[tuple[str, str], int] = {}
+        self.chains = {n: self.chain(n) for n in self.members}
+
+    def chain(self, node: str) -> list[tuple[str, int]]:
+        """The parts strictly inside the focus that contain ``node``."""
+        chain = _chain(self.graph, node)
+        if self.focus is None:
+            return chain
+        return [(p, lvl) for p, lvl in chain if p.startswith(self.focus + ".")]
 
     def build(self) -> View:
-        owners = {n: self.owner(n) for n in self.members}
+        owners = self.owners()
         for node in self.members:  # ports first: the figure starts where its tensors enter
             for source in self.graph.inputs(node):
                 if source not in self.inside:
@@ -148,32 +200,73 @@ class _View:
             self.add_node(owner, nodes)
         for node in self.members:
             for source in self.graph.inputs(node):
-                tail = owners.get(source) or self.port(source, "in")
+                drawn = self.runs.visible(source)
+                tail = owners.get(drawn) or self.port(source, "in")
                 self.add_edge(tail, owners[node], self.graph.edge(source, node).kind, source)
-            for succ in self.graph.users(node):
-                if succ not in self.inside:
-                    self.add_edge(owners[node], self.port(node, "out"), "flow", node)
+        for node in self.graph.order():
+            if node in self.inside:
+                for succ in self.graph.users(node):
+                    if succ not in self.inside:
+                        self.add_edge(
+                            owners[self.runs.visible(node)], self.port(node, "out"), "flow", node
+                        )
         if self.graph.output in self.inside:
             out = self.graph.output
             self.view.nodes[OUTPUT] = ViewNode(OUTPUT, "output", (), (), True)
-            self.add_edge(owners[out], OUTPUT, "flow", out)
+            self.add_edge(owners[self.runs.visible(out)], OUTPUT, "flow", out)
         return self.view
 
     # ------------------------------------------------------------ owners
 
+    def owners(self) -> dict[str, str]:
+        owners = {n: self.owner(n) for n in self.members}
+        self.group_runs(owners)
+        self.single_boxes(owners)
+        return owners
+
     def owner(self, node: str) -> str:
-        """The view node that draws ``node``: itself, the box of a scope, or a shortcut path."""
-        chain = _chain(self.graph, node, self.focus)
-        if self.depth > len(chain):
-            return node
-        scope = chain[self.depth - 1]
-        return self.kept_outside(scope).get(node, scope)
+        """The view node that draws ``node``: itself, the box of a part, or a shortcut path."""
+        for scope, level in self.chains[node]:
+            if level >= self.level:
+                return self.kept_outside(scope).get(node, scope)
+        return node
 
     def kept_outside(self, scope: str) -> dict[str, str]:
         """The tail merge of ``scope`` (owner: itself) and its shortcut's path (owner: the path)."""
         if scope not in self.kept:
             self.kept[scope] = _tail_and_path(self.graph, scope)
         return self.kept[scope]
+
+    def group_runs(self, owners: dict[str, str]) -> None:
+        """Runs of layers that are drawn as one box: above the layer level, the layers of a
+        section or group that are in no block; with ``fold``, each conv with its neighbours."""
+        runnable = [n for n in self.members if owners[n] == n and self.runnable(n)]
+        for run in _chains(self.graph, runnable):
+            parts = [run] if self.level < LAYER_LEVEL else _folds(self.graph, run)
+            for part in parts:
+                if len(part) > 1 or self.level < LAYER_LEVEL:
+                    for node in part:
+                        owners[node] = f"{part[0]}.run"
+
+    def runnable(self, node: str) -> bool:
+        data = self.graph[node]
+        if data.is_input or OPS[data.op].merge:
+            return False
+        if self.level < LAYER_LEVEL:
+            return all(level < 2 for _, level in _chain(self.graph, node))
+        return self.fold
+
+    def single_boxes(self, owners: dict[str, str]) -> None:
+        """A part drawn as a frame around one box is drawn as that box."""
+        opened = {p for n in self.members for p, lvl in self.chains[n] if 1 <= lvl < self.level}
+        for scope in sorted(opened, key=lambda s: -s.count(".")):
+            kept = self.kept_outside(scope)
+            nodes = [n for n in self.members if n.startswith(scope + ".")]
+            inner = {owners[n] for n in nodes if n not in kept}
+            if len(inner) != 1:
+                continue
+            for node in nodes:
+                owners[node] = kept.get(node, scope)
 
     # ------------------------------------------------------------ nodes and clusters
 
@@ -183,30 +276,31 @@ class _View:
         for cluster in clusters:
             if cluster not in self.view.clusters:
                 self.view.clusters.append(cluster)
-        rel = owner[len(self.focus) + 1 :] if self.focus else owner
-        spine = role != "path" and not any(OFF_SPINE.match(p) for p in rel.split("."))
-        self.view.nodes[owner] = ViewNode(owner, role, tuple(nodes), clusters, spine)
+        spine = role != "path" and not _off_spine(self.relative(owner))
+        count = self.runs.counts.get(owner, 1)
+        self.view.nodes[owner] = ViewNode(owner, role, tuple(nodes), clusters, spine, count)
+
+    def relative(self, owner: str) -> str:
+        return owner[len(self.focus) + 1 :] if self.focus else owner
 
     def role(self, owner: str, nodes: list[str]) -> str:
         if owner in self.graph and nodes == [owner]:
             node = self.graph[owner]
             return "input" if node.is_input else "merge" if OPS[node.op].merge else "layer"
+        if owner.endswith(".run"):
+            return "path" if _off_spine(self.relative(owner)) else "run"
         return "box" if owner in self.graph.scopes or owner in SECTIONS else "path"
 
     def clusters_of(self, owner: str, member: str) -> tuple[str, ...]:
-        """Open (not boxed) scopes around ``owner``: the focus or learner frame, then the
-        collapsible scopes above the drawn level. The tail merge of a leaf scope (a block)
-        sits below its cluster, so the skip goes around the block rather than into it."""
-        if self.focus is not None:
-            frame = [self.focus]
-        else:
-            section = self.graph[member].section
-            frame = [section] if section not in _BOXED_SECTIONS and section in SECTIONS else []
-        chain = _chain(self.graph, member, self.focus)[: self.depth - 1]
-        for i, scope in enumerate(chain):
+        """Open parts around ``owner``: the focus, then the parts above the drawn level. The
+        tail merge of a leaf part (a block) sits below its cluster, so the skip goes around
+        the block rather than into it."""
+        frame = [self.focus] if self.focus is not None else []
+        opened = [p for p, lvl in self.chains[member] if lvl < self.level]
+        for i, scope in enumerate(opened):
             if not owner.startswith(scope + ".") or self.tail_below(scope, member):
-                return tuple(frame + chain[:i])
-        return tuple(frame + chain)
+                return tuple(frame + opened[:i])
+        return tuple(frame + opened)
 
     def tail_below(self, scope: str, member: str) -> bool:
         if self.kept_outside(scope).get(member) != member:
@@ -233,6 +327,58 @@ class _View:
             self.view.edges.append(edge)
         elif kind == "flow" and self.view.edges[index].kind != "flow":
             self.view.edges[index] = edge
+
+
+def _off_spine(node: str) -> bool:
+    return any(OFF_SPINE.match(part) for part in node.split("."))
+
+
+def _chains(graph: Graph, nodes: list[str]) -> list[list[str]]:
+    """``nodes`` cut into chains: same parent scope (the main flow and a shortcut's path are
+    two), each the only reader of the one before."""
+    chains: list[list[str]] = []
+    for node in nodes:
+        last = chains[-1][-1] if chains else None
+        if (
+            last is not None
+            and graph.inputs(node) == [last]
+            and graph.users(last) == [node]
+            and last.rsplit(".", 1)[0] == node.rsplit(".", 1)[0]
+        ):
+            chains[-1].append(node)
+        else:
+            chains.append([node])
+    return chains
+
+
+def _folds(graph: Graph, chain: list[str]) -> list[list[str]]:
+    """A chain cut into conv boxes: each conv (or dense) with the norms and activations before
+    it (``bn · relu · conv``, pre-activation) or after it (``conv · bn · relu``); other layers
+    alone."""
+    parts: list[list[str]] = []
+    current: list[str] = []
+    anchored = False
+    for node in chain:
+        op = graph[node].op
+        if op in _ANCHORS:
+            if anchored or any(graph[n].op not in FOLDED_OPS for n in current):
+                parts.append(current) if current else None
+                current = []
+            current.append(node)
+            anchored = True
+        elif op in FOLDED_OPS:
+            if anchored and current and graph[current[0]].op not in _ANCHORS:
+                parts.append(current)  # pre-activation: the conv closed its box
+                current, anchored = [], False
+            current.append(node)
+        else:
+            if current:
+                parts.append(current)
+            parts.append([node])
+            current, anchored = [], False
+    if current:
+        parts.append(current)
+    return [p for p in parts if p]
 
 
 def _tail_and_path(graph: Graph, scope: str) -> dict[str, str]:

@@ -1,9 +1,11 @@
 """View of the IR → DOT text (through the ``graphviz`` package).
 
-Clusters follow the scope paths that stay open at the chosen depth; boxes, layers, merges and
+Clusters follow the parts that stay open at the chosen depth; boxes, layers, merges and
 shortcut paths are styled by the theme; edges by their kind (flow, skip, jump), the same at every
-level, with the tensor's shape where it changes. The hints that steer Graphviz's layout are in
-:mod:`jumpdsl.backends.draw_layout`. No torch here.
+level, with the tensor's shape where it changes. Every node is sized here, from the real font's
+glyph widths (:mod:`jumpdsl.backends.draw_fonts`), so the text fits its box whichever Graphviz
+lays it out. The hints that steer Graphviz's layout are in :mod:`jumpdsl.backends.draw_layout`;
+how big the figure is drawn (font size, columns) is :class:`Fit`'s. No torch here.
 """
 
 from __future__ import annotations
@@ -12,32 +14,40 @@ from dataclasses import dataclass
 
 import graphviz
 
-from jumpdsl.backends.draw_labels import cluster_label, node_label
+from jumpdsl.backends.draw_fonts import LINE_HEIGHT, Font, resolve_font
+from jumpdsl.backends.draw_labels import WRAP, cluster_label, node_label
 from jumpdsl.backends.draw_layout import (
     TITLE_EDGE,
+    Columns,
+    align_arms,
     align_paths,
     cluster_hints,
     edge_hints,
+    fold_columns,
+    framed,
     node_hints,
     title_edges,
     title_id,
 )
 from jumpdsl.backends.draw_legend import add_legend
+from jumpdsl.backends.draw_sizes import Sizer, inches
 from jumpdsl.backends.draw_theme import Theme, theme
 from jumpdsl.backends.draw_view import View, ViewEdge, ViewNode, build_view
 from jumpdsl.ir.graph import Graph
 from jumpdsl.ir.ops import Shape, format_shape
-from jumpdsl.options import RANKDIRS
+from jumpdsl.options import DRAW_STYLES, RANKDIRS
 from jumpdsl.passes.shapes import Shapes
 
-__all__ = ["SHAPES", "DrawOptions", "to_dot"]
+__all__ = ["SHAPES", "DrawOptions", "Fit", "build_dot", "to_dot", "view_of"]
 
 SHAPES = ("changes", "all", "none")  # which edges carry the tensor's shape
 
 
 @dataclass(frozen=True)
 class DrawOptions:
-    """Everything that decides a figure. ``depth=None``: the deepest level that stays small."""
+    """Everything that decides a figure. ``depth=None``: the deepest level that stays small.
+    ``width``/``height``: the most the figure may take, in points (None: as large as it
+    comes); ``min_font``: the smallest text allowed, in points, when it is fitted to a width."""
 
     depth: int | None = None
     focus: str | None = None
@@ -48,75 +58,142 @@ class DrawOptions:
     theme: str = "color"
     font: str | None = None
     font_size: float | None = None
+    width: float | None = None
+    height: float | None = None
+    min_font: float = 6.0
+    collapse: bool = True
+    fold: bool = False
+    style: str = "flat"
+
+    def __post_init__(self) -> None:
+        if self.shapes not in SHAPES or self.rankdir not in RANKDIRS:
+            raise ValueError(f"shapes: one of {SHAPES}; rankdir: one of {RANKDIRS}")
+        if self.style not in DRAW_STYLES:
+            raise ValueError(f"style: one of {DRAW_STYLES}")
 
 
-def to_dot(graph: Graph, options: DrawOptions | None = None) -> str:
-    """DOT source for the checked IR: deterministic, same graph and options → same text."""
-    options = options or DrawOptions()
-    if options.shapes not in SHAPES or options.rankdir not in RANKDIRS:
-        raise ValueError(f"shapes: one of {SHAPES}; rankdir: one of {RANKDIRS}")
+@dataclass(frozen=True)
+class Fit:
+    """How a figure is drawn: its base font size in points, how many columns (rows, left
+    to right) its main flow is folded into, how long a box's lines may be."""
+
+    font_size: float
+    columns: int = 1
+    wrap: int = WRAP  # characters per line of a box's summary
+
+
+def view_of(graph: Graph, options: DrawOptions) -> View:
+    return build_view(
+        graph, options.depth, options.focus, collapse=options.collapse, fold=options.fold
+    )
+
+
+def to_dot(
+    graph: Graph,
+    options: DrawOptions | None = None,
+    *,
+    fit: Fit | None = None,
+    system: bool = True,
+    view: View | None = None,
+) -> str:
+    """DOT source for the checked IR: deterministic, same graph and options → same text.
+    ``system``: sized for the fonts of the system's Graphviz (else the embedded one's)."""
+    return build_dot(graph, options or DrawOptions(), fit=fit, system=system, view=view)[0]
+
+
+def build_dot(
+    graph: Graph,
+    options: DrawOptions,
+    *,
+    fit: Fit | None = None,
+    system: bool = True,
+    view: View | None = None,
+) -> tuple[str, int]:
+    """The DOT source and how many columns its main flow was really folded into."""
     look = theme(options.theme, options.font, options.font_size)
-    view = build_view(graph, options.depth, options.focus)
-    dot = _digraph(graph.name, options.rankdir, look)
-    _emit_clusters(dot, graph, view, options, look)
+    fit = fit or Fit(look.font_size)
+    font = resolve_font(look.font, system=system)
+    view = view or view_of(graph, options)
+    sizer = Sizer(font, fit.font_size)
+    heights = spine_heights(graph, view, sizer, options.params, fit.wrap)
+    columns = fold_columns(view, fit.columns, heights, titled=options.rankdir == "TB")
+    dot = _digraph(graph.name, options.rankdir, font, sizer)
+    _emit_clusters(dot, graph, view, options, look, sizer, columns, fit.wrap)
     labelled = _labelled_edges(graph, view, options.shapes)
     for edge in view.edges:
         label = format_shape(_shape(graph, edge.tensor)) if edge in labelled else ""
-        hints = edge_hints(edge, view, options.rankdir)
+        hints = edge_hints(edge, view, options.rankdir, columns)
         dot.edge(edge.tail, edge.head, label=label, **look.edges[edge.kind], **hints)
     align_paths(dot, view)
+    align_arms(dot, view)
+    columns.align_tops(dot)
     if options.legend:
-        add_legend(dot, graph, view, look, options.rankdir)
-    return dot.source
+        add_legend(dot, graph, view, look, sizer, options.rankdir, columns)
+    return dot.source, columns.count
 
 
-def _digraph(name: str, rankdir: str, look: Theme) -> graphviz.Digraph:
+def spine_heights(
+    graph: Graph, view: View, sizer: Sizer, params: bool, wrap: int
+) -> dict[str, float]:
+    """Each spine node's height in points, for balancing folded columns."""
+    heights = {}
+    for node in view.nodes.values():
+        if node.spine:
+            lines = node_label(graph, view, node, params, wrap).count("\\n") + 1
+            heights[node.id] = (lines * LINE_HEIGHT + 0.6) * sizer.size + sizer.gap
+    return heights
+
+
+def _digraph(name: str, rankdir: str, font: Font, sizer: Sizer) -> graphviz.Digraph:
     dot = graphviz.Digraph(name)
-    size = f"{look.font_size:g}"
+    size = f"{sizer.size:g}"
     dot.attr(
         rankdir=rankdir,
-        fontname=look.font,
+        fontname=font.family,
         fontsize=size,
-        nodesep="0.3",
-        ranksep="0.25",
+        nodesep=inches(1.6 * sizer.size),
+        ranksep=inches(sizer.gap),
         newrank="true",
         outputorder="edgesfirst",  # nodes drawn over edge ends
-        pad="0.1",
+        pad="0.01",  # no outer margin: a hair, so no line on the border is cut
+        margin="0",
     )
-    dot.attr(
-        "node",
-        fontname=look.font,
-        fontsize=size,
-        height="0.3",
-        margin="0.1,0.04",
-        color=look.line,
-        penwidth=f"{look.penwidth:g}",
-    )
-    dot.attr("edge", fontname=look.font, fontsize=f"{look.font_size * 0.8:g}", arrowsize="0.6")
+    dot.attr("node", fontname=font.family, fontsize=size, margin="0")
+    dot.attr("edge", fontname=font.family, fontsize=f"{sizer.small:g}", arrowsize="0.6")
     return dot
 
 
 def _emit_clusters(
-    dot: graphviz.Digraph, graph: Graph, view: View, options: DrawOptions, look: Theme
+    dot: graphviz.Digraph,
+    graph: Graph,
+    view: View,
+    options: DrawOptions,
+    look: Theme,
+    sizer: Sizer,
+    columns: Columns,
+    wrap: int,
 ) -> None:
-    """Clusters nested by scope path, nodes inside their innermost open scope, in view order."""
+    """Clusters nested by scope path, nodes inside their innermost open scope, in view order.
+    A folded figure has no section frames: a frame cannot span two columns."""
+    shown = framed(view, folded=columns.count > 1)
     children: dict[str, list[str]] = {"": []}
-    for cluster in view.clusters:
-        parents = [c for c in view.clusters if cluster.startswith(c + ".")]
+    for cluster in shown:
+        parents = [c for c in shown if cluster.startswith(c + ".")]
         children.setdefault(max(parents, key=len) if parents else "", []).append(cluster)
         children.setdefault(cluster, [])
     for node in view.nodes.values():
-        children[node.clusters[-1] if node.clusters else ""].append(node.id)
+        inner = [c for c in node.clusters if c in children]
+        children[inner[-1] if inner else ""].append(node.id)
 
     def emit(target: graphviz.Digraph, prefix: str) -> None:
         for child in children[prefix]:
             if child in view.nodes:
-                attrs = {**_node_attrs(graph, view.nodes[child], look), **node_hints(view, child)}
-                target.node(
-                    child, node_label(graph, view, view.nodes[child], options.params), **attrs
-                )
+                node = view.nodes[child]
+                label = node_label(graph, view, node, options.params, wrap)
+                attrs = _node_attrs(graph, node, look, sizer, label)
+                target.node(child, label, **attrs, **node_hints(view, child, columns))
                 continue
-            label = cluster_label(graph, child, options.params)
+            label = cluster_label(graph, view, child, options.params)
             with target.subgraph(name=f"cluster_{child}") as sub:
                 sub.attr(
                     label="" if titled else label,
@@ -125,26 +202,31 @@ def _emit_clusters(
                     color=look.cluster_line,
                     fillcolor=look.cluster_fill,
                     penwidth=f"{look.penwidth:g}",
+                    margin=f"{0.45 * sizer.size:.1f}",
                 )
                 if titled:
-                    sub.node(title_id(child), label, shape="plaintext", height="0.2", margin="0")
+                    sub.node(title_id(child), label, **sizer.text(label))
                 emit(sub, child)
 
     titled = options.rankdir == "TB"
     emit(dot, "")
     if titled:
-        for tail, head in title_edges(view):
-            dot.edge(tail, head, **TITLE_EDGE)
+        for tail, head in title_edges(view, set(shown)):
+            dot.edge(tail, head, **TITLE_EDGE, **columns.crossing(tail, head))
 
 
-def _node_attrs(graph: Graph, node: ViewNode, look: Theme) -> dict[str, str]:
+def _node_attrs(
+    graph: Graph, node: ViewNode, look: Theme, sizer: Sizer, label: str
+) -> dict[str, str]:
     if node.role in ("input", "output", "port"):
-        return {"shape": "plaintext", "height": "0.2"}
+        return sizer.text(label)
+    line = {"color": look.line, "penwidth": f"{look.penwidth:g}"}
     if node.role == "merge":
-        return look.merge_node()
+        return {**look.merge_node(), **sizer.circle(), **line}
     op = graph[node.id].op if node.role == "layer" else None
     style = "rounded,filled,dashed" if node.role == "path" else "rounded,filled"  # dashed: a path
-    return {"shape": "box", "style": style, "fillcolor": look.fill(node.role, op)}
+    fill = look.fill("box" if node.role == "run" else node.role, op)
+    return {"shape": "box", "style": style, "fillcolor": fill, **sizer.box(label), **line}
 
 
 def _shape(graph: Graph, node: str) -> Shape:

@@ -1,12 +1,17 @@
-"""Graphviz's own layout (``-Tjson``: xdot drawing operations) → a standalone TikZ picture.
+"""Graphviz's own layout (``-Tjson``: xdot drawing operations) → a TikZ picture that drops
+into any paper: ``\\input{fig.tex}`` where the preamble loads only ``tikz``.
 
 Every outline, spline and arrowhead goes where Graphviz put it; only the text is typeset by
-LaTeX, so a figure ``\\input`` into a paper (through the ``standalone`` package) uses the paper's
-fonts. Units are PostScript points (``bp``), Graphviz's own. No torch, no Graphviz here.
+LaTeX, in the paper's own font family at the figure's sizes. The colours are defined inside the
+picture (so they exist wherever it goes, and end with it) under names of this figure's own, so
+two figures never clash. Units are PostScript points (``bp``), Graphviz's own; a picture too big
+for TeX's dimensions (no side may pass 16383 pt) is scaled down to fit them. No torch, no
+Graphviz here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,27 +37,65 @@ _TEX = {
     "…": r"\ldots{}",
     "→": r"$\rightarrow$",
 }
-_PREAMBLE = r"""% {name}: drawn by jumpdsl, placed by Graphviz. Compile it alone (pdflatex), or
-% \usepackage{{standalone}} in a paper and \input it: then the text takes the paper's fonts.
-\documentclass[tikz,border=2pt]{{standalone}}
-\usepackage[T1]{{fontenc}}
-\usepackage{{lmodern}}
+_HEADER = """% {name}: drawn by jumpdsl, placed by Graphviz; {width:.2f} x {height:.2f} in.
+% In a paper: \\usepackage{{tikz}} in the preamble, then \\input{{this file}} where the figure
+% goes; its text takes the paper's font. Its colours are its own ({prefix}...).
 """
+_MAX_SIDE = 16000.0  # bp: TeX's dimensions end at 16383.99998 pt
 
 
-def to_tikz(layout: dict[str, Any]) -> str:
-    """A complete standalone LaTeX document holding one ``tikzpicture``."""
+def to_tikz(layout: dict[str, Any], name: str | None = None) -> str:
+    """One ``tikzpicture``, its colours defined inside it under names of its own (from
+    ``name`` and the picture: two figures of one paper never share one)."""
+    _, _, width, height = (float(v) for v in str(layout.get("bb", "0,0,0,0")).split(","))
+    scale = min(1.0, _MAX_SIDE / max(width, height, 1.0))
     colors = _Colors()
-    body = [line for obj in _in_paint_order(layout) for line in _object(obj, colors)]
+    pen_scale = _Scale(scale)
+    body = [line for obj in _in_paint_order(layout) for line in _object(obj, colors, pen_scale)]
+    title = name or str(layout.get("name", "figure"))
+    prefix = _prefix(title, body)
+    definitions = colors.definitions(prefix)
+    body = [_named(line, colors, prefix) for line in body]
+    unit = f"{scale:.6g}bp" if scale < 1 else "1bp"
     return "".join(
         [
-            _PREAMBLE.format(name=_tex(str(layout.get("name", "figure")))),
-            *colors.definitions(),
-            "\\begin{document}\n\\begin{tikzpicture}[x=1bp, y=1bp]\n",
+            _HEADER.format(
+                name=_comment(title),
+                width=width * scale / 72,
+                height=height * scale / 72,
+                prefix=prefix,
+            ),
+            f"\\begin{{tikzpicture}}[x={unit}, y={unit}]\n",
+            *definitions,
             *body,
-            "\\end{tikzpicture}\n\\end{document}\n",
+            "\\end{tikzpicture}%\n",
         ]
     )
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """How much a picture too big for TeX is scaled down: line widths and fonts with it."""
+
+    factor: float
+
+
+def _prefix(name: str, body: list[str]) -> str:
+    """Colour names of this figure's own: ``jd``, the figure's letters, a digest in letters."""
+    letters = "".join(c for c in name if c.isascii() and c.isalpha())[:16]
+    digest = hashlib.sha1("".join(body).encode("utf-8")).hexdigest()[:6]
+    return "jd" + letters + "".join(chr(ord("a") + int(c, 16)) for c in digest)
+
+
+def _named(line: str, colors: _Colors, prefix: str) -> str:
+    return _COLOR_REF.sub(lambda m: prefix + colors.suffix(int(m.group(1))), line)
+
+
+_COLOR_REF = re.compile(r"\x00(\d+)\x00")
+
+
+def _comment(text: str) -> str:
+    return text.replace("\n", " ").replace("\r", " ")
 
 
 def _in_paint_order(layout: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -79,34 +122,56 @@ class _Pen:
 
 @dataclass
 class _Colors:
-    names: dict[str, str] = field(default_factory=dict)
+    """The colours used, numbered in order of use; written as placeholders, named once the
+    figure's prefix is known."""
+
+    numbers: dict[str, int] = field(default_factory=dict)
 
     def name(self, color: str) -> str | None:
-        """``#rrggbb[aa]`` → a defined colour's name; None for a fully transparent one."""
+        """``#rrggbb[aa]`` (or a name) → a placeholder for a defined colour; None for a fully
+        transparent one."""
         match = re.fullmatch(r"#([0-9a-fA-F]{6})([0-9a-fA-F]{2})?", color)
         if match is None:
-            return "black"
-        if match.group(2) is not None and int(match.group(2), 16) == 0:
+            rgb = _NAMED.get(color.lower(), "000000")
+        elif match.group(2) is not None and int(match.group(2), 16) == 0:
             return None
-        rgb = match.group(1).upper()
-        return self.names.setdefault(rgb, f"jd{len(self.names)}")
+        else:
+            rgb = match.group(1).upper()
+        number = self.numbers.setdefault(rgb, len(self.numbers))
+        return f"\x00{number}\x00"
 
-    def definitions(self) -> list[str]:
-        return [f"\\definecolor{{{n}}}{{HTML}}{{{rgb}}}\n" for rgb, n in self.names.items()]
+    @staticmethod
+    def suffix(number: int) -> str:
+        """``a``, ``b``, … ``z``, ``ba``, …: letters only, safe in any colour name."""
+        letters = ""
+        while True:
+            letters = chr(ord("a") + number % 26) + letters
+            number //= 26
+            if number == 0:
+                return letters
+
+    def definitions(self, prefix: str) -> list[str]:
+        return [
+            f"\\definecolor{{{prefix}{self.suffix(n)}}}{{HTML}}{{{rgb}}}\n"
+            for rgb, n in self.numbers.items()
+        ]
 
 
-def _object(obj: dict[str, Any], colors: _Colors) -> Iterator[str]:
+_NAMED = {"black": "000000", "white": "FFFFFF", "transparent": "FFFFFF"}
+
+
+def _object(obj: dict[str, Any], colors: _Colors, scale: _Scale) -> Iterator[str]:
     if obj.get("style") == "invis":
         return
     for key in _LISTS:
-        pen = _Pen()
+        pen = _Pen(line=colors.name("black"), fill=colors.name("black"))
         for op in obj.get(key, []):
-            line = _op(op, pen, colors)
+            line = _op(op, pen, colors, scale.factor)
             if line:
                 yield line
 
 
-def _op(op: dict[str, Any], pen: _Pen, colors: _Colors) -> str | None:
+def _op(op: dict[str, Any], pen: _Pen, colors: _Colors, scale: float) -> str | None:
     kind = op["op"]
     if kind in "cC":
         setattr(pen, "line" if kind == "c" else "fill", colors.name(op["color"]))
@@ -117,9 +182,9 @@ def _op(op: dict[str, Any], pen: _Pen, colors: _Colors) -> str | None:
     elif kind == "t":
         pen.bold, pen.italic = bool(op["fontchar"] & 1), bool(op["fontchar"] & 2)
     elif kind == "T":
-        return _text(op, pen)
+        return _text(op, pen, scale)
     elif pen.visible:
-        return _shape(kind, op, pen)
+        return _shape(kind, op, pen, scale)
     return None
 
 
@@ -137,12 +202,13 @@ def _style(style: str, pen: _Pen) -> None:
         pen.visible = False
 
 
-def _shape(kind: str, op: dict[str, Any], pen: _Pen) -> str | None:
+def _shape(kind: str, op: dict[str, Any], pen: _Pen, scale: float) -> str | None:
     filled = kind in "PBE"
-    options = [f"draw={pen.line}" if pen.line else "draw=none", f"line width={pen.width:g}bp"]
+    width = f"line width={pen.width * scale:.3g}bp"
+    options = [f"draw={pen.line}" if pen.line else "draw=none", width]
     if filled:
         if pen.fill is None:
-            return None if pen.line is None else _shape(kind.lower(), op, pen)
+            return None if pen.line is None else _shape(kind.lower(), op, pen, scale)
         options.append(f"fill={pen.fill}")
     elif pen.line is None:
         return None
@@ -150,7 +216,9 @@ def _shape(kind: str, op: dict[str, Any], pen: _Pen) -> str | None:
         options.append(pen.dash)
     if kind in "eE":
         x, y, rx, ry = op["rect"]
-        path = f"({x:.2f},{y:.2f}) ellipse [x radius={rx:.2f}bp, y radius={ry:.2f}bp]"
+        path = (
+            f"({x:.2f},{y:.2f}) ellipse [x radius={rx * scale:.2f}bp, y radius={ry * scale:.2f}bp]"
+        )
     else:
         path = _path(kind, op["points"])
     return f"\\path[{', '.join(options)}] {path};\n"
@@ -167,9 +235,9 @@ def _path(kind: str, points: list[list[float]]) -> str:
     return path + " -- cycle" if kind in "pP" else path
 
 
-def _text(op: dict[str, Any], pen: _Pen) -> str:
+def _text(op: dict[str, Any], pen: _Pen, scale: float) -> str:
     x, y = op["pt"]
-    size = pen.font_size
+    size = round(pen.font_size * scale, 2)
     font = f"\\fontsize{{{size:g}}}{{{size * 1.2:g}}}\\selectfont"
     font += "\\bfseries" if pen.bold else ""
     font += "\\itshape" if pen.italic else ""

@@ -15,10 +15,10 @@ from jumpdsl.cli.common import (
     report,
     write_output,
 )
-from jumpdsl.options import DRAW_ENGINES, DRAW_FORMATS, RANKDIRS, THEMES
+from jumpdsl.options import DRAW_ENGINES, DRAW_FORMATS, DRAW_STYLES, DRAW_WIDTHS, RANKDIRS, THEMES
 
 if TYPE_CHECKING:
-    from jumpdsl.backends.draw import DrawOptions
+    from jumpdsl.backends.draw import DrawOptions, Figure
 
 __all__ = ["register", "run"]
 
@@ -51,10 +51,38 @@ def register(sub: Any) -> None:
     draw.add_argument("--no-legend", action="store_true", help="leave out the legend")
     draw.add_argument("--dpi", type=float, help="resolution of .png figures (default 96)")
     draw.add_argument(
+        "--width",
+        metavar="W",
+        help="fit this width: 3.3in, 8.5cm, 240pt, or column (3.3 in) / page (7 in); the "
+        "font shrinks to --min-font at most, a long flow folds into columns",
+    )
+    draw.add_argument(
+        "--height",
+        metavar="H",
+        help="with --width: fold a taller figure into columns (default 9in, a page)",
+    )
+    draw.add_argument(
+        "--min-font", type=float, default=6.0, metavar="PT", help="smallest text with --width (6)"
+    )
+    draw.add_argument(
+        "--expand", action="store_true", help="draw every repeated instance (no ×n collapse)"
+    )
+    draw.add_argument(
+        "--fold-convs", action="store_true", help="each conv with its bn and relu as one box"
+    )
+    draw.add_argument(
+        "--style",
+        default="flat",
+        choices=DRAW_STYLES,
+        help="flat: boxes and arrows (Graphviz); 3d: tensors as boxes sized by their shape "
+        "(.svg, .tex)",
+    )
+    draw.add_argument(
         "--engine",
         default="auto",
         choices=DRAW_ENGINES,
-        help="Graphviz to use: system 'dot', embedded WebAssembly (.svg, .tex), or auto",
+        help="Graphviz to use: the system's 'dot', the embedded graphviz-pure (.svg, .png, "
+        ".tex), or auto (the system's where installed)",
     )
     add_spec_options(draw)
     draw.set_defaults(func=run)
@@ -80,6 +108,8 @@ def _options(args: argparse.Namespace) -> DrawOptions:
     if args.depth is not None and args.depth < 1:
         raise UsageError("--depth must be 1 (stem, groups, task), 2 (blocks), 3 (layers) or more")
     shapes = "none" if args.no_shapes else "all" if args.all_shapes else "changes"
+    if args.min_font <= 0:
+        raise UsageError("--min-font must be a size in points above 0")
     return DrawOptions(
         depth=args.depth,
         focus=args.focus,
@@ -90,11 +120,42 @@ def _options(args: argparse.Namespace) -> DrawOptions:
         theme=args.theme,
         font=args.font,
         font_size=args.font_size,
+        width=length(args.width, "--width") if args.width else None,
+        height=length(args.height, "--height") if args.height else None,
+        min_font=args.min_font,
+        collapse=not args.expand,
+        fold=args.fold_convs,
+        style=args.style,
     )
 
 
+_UNITS = {"in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "pt": 72 / 72.27, "bp": 1.0}
+
+
+def length(text: str, option: str) -> float:
+    """A length as a user writes it (``3.3in``, ``8.5cm``, ``240pt``, ``column``, ``page``;
+    a bare number is inches), in PostScript points."""
+    named = DRAW_WIDTHS.get(text.lower())
+    if named is not None:
+        return named * 72
+    number, unit = text, "in"
+    for suffix in _UNITS:
+        if text.lower().endswith(suffix):
+            number, unit = text[: -len(suffix)], suffix
+            break
+    try:
+        value = float(number)
+    except ValueError:
+        raise UsageError(
+            f"{option} {text!r}: give a length (3.3in, 8.5cm, 240pt) or column / page"
+        ) from None
+    if value <= 0:
+        raise UsageError(f"{option} must be more than 0")
+    return value * _UNITS[unit]
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from jumpdsl.backends.draw import DrawError, draw
+    from jumpdsl.backends.draw import DrawError
 
     code = EXIT_OK
     options = _options(args)
@@ -110,7 +171,41 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if status != EXIT_OK or result.graph is None:
             code = max(code, status)
             continue
-        drawing = partial(draw, result.graph, fmt, options, system_dot=system, dpi=args.dpi)
+        figures: list[Figure] = []
+        drawing = partial(_drawn, figures, result.graph, fmt, options, system, args.dpi)
         write_output(target, drawing, args.files, DrawError)
-        print(f"wrote {target}", file=out)
+        print(f"wrote {target}{_measured(figures[-1], options)}", file=out)
     return code
+
+
+def _drawn(
+    figures: list[Figure],
+    graph: Any,
+    fmt: str,
+    options: DrawOptions,
+    system: bool | None,
+    dpi: float | None,
+) -> bytes:
+    from jumpdsl.backends.draw import draw_figure
+
+    figures.append(draw_figure(graph, fmt, options, system_dot=system, dpi=dpi))
+    return figures[-1].data
+
+
+def _measured(figure: Figure, options: DrawOptions) -> str:
+    """`` (3.30 × 4.10 in, text ≥ 6.8 pt, 2 columns)``, where the figure was laid out here;
+    and what does not fit."""
+    if figure.width is None or figure.height is None:
+        return ""
+    parts = [f"{figure.width / 72:.2f} × {figure.height / 72:.2f} in"]
+    if figure.smallest is not None:
+        parts.append(f"text ≥ {figure.smallest:.1f} pt")
+    if figure.columns > 1:
+        parts.append(f"{figure.columns} columns")
+    text = " (" + ", ".join(parts) + ")"
+    if not figure.fits and options.width is not None:
+        text += (
+            f"; wider than --width {options.width / 72:.2f} in even at --min-font "
+            f"{options.min_font:g} pt: try a lower --depth, --fold-convs or a wider --width"
+        )
+    return text

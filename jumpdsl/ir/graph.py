@@ -54,6 +54,7 @@ __all__ = [
     "PassNotRunError",
     "Record",
     "Scope",
+    "ScopeArg",
     "lint",
 ]
 
@@ -80,6 +81,7 @@ class Node(NamedTuple):
     span: Span | None
     trace: tuple[Span, ...]
     order: int
+    label: str | None = None  # the spec's own words for it in figures: ``conv(…) "stem conv"``
 
     @property
     def is_input(self) -> bool:
@@ -94,17 +96,33 @@ class Edge(NamedTuple):
     port: int
 
 
+class ScopeArg(NamedTuple):
+    """One parameter of a template instance: its value as .jnet writes it, whether that is the
+    parameter's default value (given or not), and whether it was passed on unchanged from a
+    parameter of the enclosing template (``unit(f, stride)`` in ``ResNetStage(unit, f, …)``):
+    figures leave out both, the enclosing instance's title already says the second."""
+
+    name: str
+    value: str
+    default: bool
+    inherited: bool
+
+
 @dataclass(frozen=True)
 class Scope:
     """A template instance: ``kind`` block or group, the template's name, the call as written
     with its values (``JumpGroup(32, 3)``), where it was called, and every parameter's value
-    in this instance (given or default), in declaration order."""
+    in this instance (given or default), in declaration order; ``args`` the same parameters as
+    figures name them (value as written, default or not, passed on or not); ``label`` the spec's
+    own words for it (the call's label, else the template's), if any."""
 
     kind: str
     template: str
     call: str
     span: Span
     values: tuple[tuple[str, Any], ...] = ()
+    args: tuple[ScopeArg, ...] = ()
+    label: str | None = None
 
 
 class NamedTensor(NamedTuple):

@@ -63,11 +63,13 @@ class CallArgs(NamedTuple):
 
 
 class BoundArgs(NamedTuple):
-    """Every parameter of a callee with its value (given or default), and what was given."""
+    """Every parameter of a callee with its value (given or default), what was given, and the
+    parameters whose value is their default's (given or not; templates only)."""
 
     callee: str
     values: dict[str, Value]
     given: Mapping[str, Argument]
+    defaulted: frozenset[str] = frozenset()
 
 
 def evaluate_arguments(call: ast.Call, env: Mapping[str, Value], sink: DiagnosticSink) -> CallArgs:
@@ -210,12 +212,16 @@ def bind_template(
     given = match([p.name for p in params], args, callee, caller_env, sink)
     env: dict[str, Value] = dict(outer)
     values: dict[str, Value] = {}
+    defaulted: set[str] = set()
     for param in params:
         argument = given.get(param.name)
         if argument is not None:
             value, check_span = argument.value, argument.value_span
+            if _equals_default(param, value, env):
+                defaulted.add(param.name)
         elif param.default is not None:
             value, check_span = evaluate(param.default, env, sink), param.default.span
+            defaulted.add(param.name)
         else:
             sink.fail(M.MISSING_ARGUMENT, call.span, callee=callee, name=param.name)
         problem = param_type_problem(param, value, env)
@@ -229,7 +235,18 @@ def bind_template(
                 got=got,
             )
         env[param.name] = values[param.name] = value
-    return BoundArgs(callee, values, given)
+    return BoundArgs(callee, values, given, frozenset(defaulted))
+
+
+def _equals_default(param: ast.Param, value: Value, env: Mapping[str, Value]) -> bool:
+    """Whether a given value is the parameter's default (``JumpGroup(32, 3, 1)``'s 1)."""
+    if param.default is None:
+        return False
+    try:
+        default = evaluate(param.default, env, DiagnosticSink())
+    except Reported:
+        return False
+    return type(default) is type(value) and default == value
 
 
 def param_type_problem(

@@ -86,10 +86,12 @@ class Builder:
         section: str,
         span: Span | None,
         trace: tuple[Span, ...],
+        label: str | None = None,
     ) -> str:
         if len(self.graph) >= self.limits.max_nodes:
             self.sink.abort(M.TOO_MANY_LAYERS, span, limit=self.limits.max_nodes)
-        self.graph.add_node(Node(node, op, attrs, section, span, trace, len(self.graph)))
+        order = len(self.graph)
+        self.graph.add_node(Node(node, op, attrs, section, span, trace, order, label))
         return node
 
     def connect(self, inputs: list[tuple[str, str]], node: str) -> None:

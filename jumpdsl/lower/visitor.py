@@ -15,10 +15,10 @@ from typing import Any, NoReturn
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
-from jumpdsl.ir.graph import Scope
+from jumpdsl.ir.graph import Scope, ScopeArg
 from jumpdsl.ir.ops import OPS, OpSpec
 from jumpdsl.ir.values import Symbol, Value, show_typed, show_value
-from jumpdsl.lower.binding import CallArgs, bind_op, bind_template, evaluate_arguments
+from jumpdsl.lower.binding import BoundArgs, CallArgs, bind_op, bind_template, evaluate_arguments
 from jumpdsl.lower.builder import Builder
 from jumpdsl.lower.defaults import OpDefaults
 from jumpdsl.lower.templates import IN_CHANNELS, TemplateDef, Templates
@@ -143,14 +143,21 @@ class Visitor:
 
     def layer(self, spec: OpSpec, args: CallArgs, stmt: ast.Call, frame: Frame, cur: str) -> str:
         bound = bind_op(spec, args, self.defaults.get(spec.name, {}), stmt, frame.env, self.sink)
-        node = self.add(
-            self.builder.next_name(frame.path, spec.name), spec.name, bound.values, frame, stmt.span
-        )
+        name = self.builder.next_name(frame.path, spec.name)
+        node = self.add(name, spec.name, bound.values, frame, stmt.span, stmt.label)
         self.builder.connect([(cur, frame.edge_kind)], node)
         return node
 
-    def add(self, node: str, op: str, attrs: dict[str, Any], frame: Frame, span: Span) -> str:
-        return self.builder.add_node(node, op, attrs, frame.section, span, frame.trace)
+    def add(
+        self,
+        node: str,
+        op: str,
+        attrs: dict[str, Any],
+        frame: Frame,
+        span: Span,
+        label: str | None = None,
+    ) -> str:
+        return self.builder.add_node(node, op, attrs, frame.section, span, frame.trace, label)
 
     def instantiate(
         self, template: TemplateDef, args: CallArgs, stmt: ast.Call, frame: Frame, cur: str
@@ -174,9 +181,11 @@ class Visitor:
         bound = bind_template(tpl.params, args, stmt, tpl.name, outer, frame.env, self.sink)
         path = self.builder.next_name(frame.path, tpl.kind)
         values = tuple(bound.values.items())
-        self.builder.add_scope(
-            path, Scope(tpl.kind, tpl.name, args.show(tpl.name), stmt.span, values)
-        )
+        scope_args = self.scope_args(tpl, bound, stmt, frame)
+        label = stmt.label if stmt.label is not None else tpl.label
+        call = args.show(tpl.name)
+        scope = Scope(tpl.kind, tpl.name, call, stmt.span, values, scope_args, label)
+        self.builder.add_scope(path, scope)
         inner = Frame(
             path=path,
             section=frame.section,
@@ -189,6 +198,24 @@ class Visitor:
             edge_kind=frame.edge_kind,
         )
         return self.stmts(tpl.body, inner, cur)
+
+    def scope_args(
+        self, tpl: ast.Template, bound: BoundArgs, stmt: ast.Call, frame: Frame
+    ) -> tuple[ScopeArg, ...]:
+        """The instance's parameters for its figure label: value, default or not, and passed
+        on unchanged from a parameter of the enclosing instance (its title shows that one)."""
+        enclosing = self.builder.graph.scopes.get(frame.path)
+        outer = {a.name: a.value for a in enclosing.args} if enclosing is not None else {}
+        positional = [a for a in stmt.args or () if a.name is None]
+        exprs = {p.name: a.value for p, a in zip(tpl.params, positional, strict=False)}
+        exprs.update({a.name: a.value for a in stmt.args or () if a.name is not None})
+        scope_args = []
+        for param in tpl.params:
+            value = show_value(bound.values[param.name])
+            expr = exprs.get(param.name)
+            inherited = isinstance(expr, ast.Var) and outer.get(expr.name) == value
+            scope_args.append(ScopeArg(param.name, value, param.name in bound.defaulted, inherited))
+        return tuple(scope_args)
 
     # ------------------------------------------------------------ shortcuts and branches
     def shortcut(self, stmt: ast.Shortcut, frame: Frame, cur: str) -> str:

@@ -148,6 +148,7 @@ class Call:
     count: Expr | None
     span: Span
     name_span: Span
+    label: str | None = None  # ``conv(64, 7x7) "7×7 conv"``: what a figure calls it
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,7 @@ class Template:
     body: tuple[Stmt, ...]
     span: Span
     name_span: Span
+    label: str | None = None  # ``block Stem() "stem" { … }``: what figures call its instances
 
 
 @dataclass(frozen=True)

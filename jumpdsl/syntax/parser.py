@@ -95,9 +95,9 @@ class _ToAst(Transformer_NonRecursive):
         return tuple(tok.value for tok in children)
 
     def template(self, meta: Meta, children: list[Any]) -> ast.Template:
-        kind, name, params, body = children
+        kind, name, params, label, body = children
         return ast.Template(
-            kind.value, name.value, params or (), body, self._span(meta), self._span(name)
+            kind.value, name.value, params or (), body, self._span(meta), self._span(name), label
         )
 
     def section(self, meta: Meta, children: list[Any]) -> ast.Section:
@@ -119,8 +119,11 @@ class _ToAst(Transformer_NonRecursive):
 
     # ------------------------------------------------------------ statements
     def call_stmt(self, meta: Meta, children: list[Any]) -> ast.Call:
-        name, args, count = children
-        return ast.Call(name.value, args, count, self._span(meta), self._span(name))
+        name, args, count, label = children
+        return ast.Call(name.value, args, count, self._span(meta), self._span(name), label)
+
+    def label(self, meta: Meta, children: list[Any]) -> str:
+        return str(children[0].value[1:-1])
 
     def args(self, meta: Meta, children: list[Any]) -> tuple[ast.Arg, ...]:
         return tuple(_present(children))

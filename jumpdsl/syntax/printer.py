@@ -56,6 +56,11 @@ def _str_literal(value: str) -> str:
     return f"'{value}'" if '"' in value else f'"{value}"'
 
 
+def _label_text(label: str | None) -> str:
+    """A figure label as written after a call or a template's parameters, with its space."""
+    return "" if label is None else " " + _str_literal(label)
+
+
 def expr_text(e: ast.Expr) -> str:
     """An expression in canonical form with the fewest parentheses that keep its meaning.
 
@@ -335,10 +340,18 @@ class _Printer:
 
     # ------------------------------------------------------------ declarations
     def params(
-        self, head: str, params: tuple[ast.Param, ...], line: int, indent: int, header_end: int
+        self,
+        head: str,
+        params: tuple[ast.Param, ...],
+        line: int,
+        indent: int,
+        header_end: int,
+        label: str = "",
     ) -> None:
-        """``head(params) {`` inline when it was written on one line and fits."""
+        """``head(params) {`` inline when it was written on one line and fits; ``label`` (a
+        template's figure label, with its leading space) goes before the ``{``."""
         inline = f"{head}({', '.join(_param_text(p) for p in params)})" if params else head
+        inline += label
         if line == header_end and len(INDENT * indent + inline + " {") <= WIDTH:
             self.write(inline + " {", line, indent)
             self.newline()
@@ -354,7 +367,7 @@ class _Printer:
                 self.value(f"{head} = ", param.default, ",", indent + 1, param.span.end_line)
             self.newline()
         self.comments_before(header_end, indent + 1)
-        self.write(") {", header_end, indent)
+        self.write(f"){label} {{", header_end, indent)
         self.newline()
 
     def value(self, prefix: str, expr: ast.Expr, suffix: str, indent: int, line: int) -> None:
@@ -379,16 +392,18 @@ class _Printer:
     def template(self, tpl: ast.Template, indent: int) -> None:
         head = f"{tpl.kind} {tpl.name}"
         header_end = _header_end(tpl.params, tpl.name_span.line)
+        label = _label_text(tpl.label)
         if tpl.span.line == tpl.span.end_line:
             inline = self.inline_body(tpl.body)
             signature = (
                 f"{head}({', '.join(_param_text(p) for p in tpl.params)})" if (tpl.params) else head
             )
+            signature += label
             if inline is not None and len(INDENT * indent + signature + " " + inline) <= WIDTH:
                 self.write(f"{signature} {inline}", tpl.span.end_line, indent)
                 self.newline()
                 return
-        self.params(head, tpl.params, tpl.span.line, indent, header_end)
+        self.params(head, tpl.params, tpl.span.line, indent, header_end, label)
         self.body(tpl.body, indent + 1)
         self.comments_before(tpl.span.end_line, indent + 1)
         self.write("}", tpl.span.end_line, indent)
@@ -484,7 +499,7 @@ def _simple_text(stmt: ast.Stmt) -> str | None:
             text += "(" + ", ".join(_arg_text(a) for a in stmt.args) + ")"
         if stmt.count is not None:
             text += f" * {_wrap(stmt.count, _UNARY)}"
-        return text
+        return text + _label_text(stmt.label)
     if isinstance(stmt, ast.Let):
         return f"let {stmt.name} = {expr_text(stmt.value)}"
     if isinstance(stmt, ast.Mark):
