@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Installs what jumpdsl needs on a fresh machine: Graphviz's `dot` (for .pdf/.png; .svg works
-# without it), torch (kept if one is installed already), and jumpdsl itself with its dev tools
-# and its training extras (scikit-learn, tqdm, matplotlib), the language server's (pygls), and,
-# where npm is, the VS Code extension's packages that its grammar test needs.
+# Installs what jumpdsl needs on a fresh machine: Graphviz's `dot` (for .pdf; .svg and .png work
+# without it, through the embedded graphviz-pure), the Times and Helvetica twins figures are
+# measured in (fonts-urw-base35, fonts-liberation), pdflatex with TikZ and Times (the tests
+# compile the .tex figures in a paper; about a minute on a fresh machine), torch (kept if one is
+# installed already), and jumpdsl itself with its dev tools and its training extras
+# (scikit-learn, tqdm, matplotlib), the language server's (pygls), and, where npm is, the VS Code
+# extension's packages that its grammar test needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v dot >/dev/null 2>&1; then
+NEED=""
+command -v dot >/dev/null 2>&1 || NEED="$NEED graphviz"
+command -v fc-match >/dev/null 2>&1 && fc-list | grep -q "Nimbus Roman" || NEED="$NEED fonts-urw-base35"
+command -v fc-match >/dev/null 2>&1 && fc-list | grep -q "Liberation Serif" || NEED="$NEED fonts-liberation"
+command -v pdflatex >/dev/null 2>&1 || NEED="$NEED texlive-latex-base texlive-latex-recommended texlive-pictures texlive-fonts-recommended"
+if [ -n "$NEED" ]; then
     SUDO=""
     [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"
     if command -v apt-get >/dev/null 2>&1; then
         (export DEBIAN_FRONTEND=noninteractive
-         $SUDO apt-get update -qq && $SUDO apt-get install -y -qq graphviz >/dev/null) \
-            || echo "setup: could not install Graphviz; .svg still renders (embedded), .pdf/.png need it" >&2
+         $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends $NEED >/dev/null) \
+            || echo "setup: could not install$NEED; .svg and .png still render (embedded), .pdf needs Graphviz, the TikZ compile tests skip without pdflatex" >&2
     else
-        echo "setup: install Graphviz with your package manager for .pdf/.png output" >&2
+        echo "setup: install$NEED with your package manager (Graphviz for .pdf output)" >&2
     fi
 fi
 

@@ -1,5 +1,6 @@
 """Drawing: levels, focus, labels, legend, edge styles, themes, formats (.tex included),
-determinism, and the embedded Graphviz next to the system one."""
+determinism, and the embedded Graphviz next to the system one. Sizing for print, TikZ in a
+paper, the 3-D style and fonts are in test_draw_print.py."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from conftest import ALL_SPECS, ROOT, SPECS, net
 
 from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.draw import DrawError, DrawOptions, draw
-from jumpdsl.backends.draw_labels import compact_count
+from jumpdsl.backends.draw_fonts import resolve_font
+from jumpdsl.backends.draw_labels import compact_count, paper_call
 from jumpdsl.backends.draw_legend import LEGEND_TEXT
 from jumpdsl.backends.draw_theme import THEMES
 from jumpdsl.backends.draw_view import AUTO_DEPTH_LIMIT, build_view
 from jumpdsl.backends.graphviz_dot import to_dot
-from jumpdsl.backends.graphviz_render import render
 from jumpdsl.cli import main
 from jumpdsl.ir.ops import OPS, format_shape
 from jumpdsl.passes.shapes import Shapes
@@ -77,7 +78,9 @@ def test_depth_1_draws_stem_groups_task_with_jumps_between(jumpnet) -> None:
     assert {"stem", "task", *groups} <= _drawn(nodes)
     assert all(not n.startswith(f"{g}.block") for g in groups for n in nodes)
     for group in groups:
-        assert jumpnet.scopes[group].call in nodes[group]["label"]
+        title = nodes[group]["label"].split("\\n")[0]
+        assert title == paper_call(jumpnet.scopes[group]) == jumpnet.scopes[group].call[:-4] + ")"
+        assert title.endswith(", 3)") or title.endswith(", 4)")  # no default reduction=1
         merge = [n for n in nodes if n.startswith(group + ".concat")]
         into = [e for e in _edges(edges) if e[1] == merge[0]]
         kinds = sorted(e[2]["color"] for e in into)
@@ -88,20 +91,40 @@ def _jump_color() -> str:
     return THEMES["color"].edges["jump"]["color"]
 
 
-def test_depth_2_draws_blocks_and_keeps_their_skips(jumpnet) -> None:
-    nodes, edges = _figure(jumpnet, depth=2)
+@pytest.mark.parametrize("collapse", [True, False])
+def test_depth_2_draws_blocks_and_keeps_their_skips(jumpnet, collapse) -> None:
+    nodes, edges = _figure(jumpnet, depth=2, collapse=collapse)
     blocks = [s for s, info in jumpnet.scopes.items() if info.kind == "block"]
-    assert set(blocks) <= _drawn(nodes)
+    drawn = [b for b in blocks if b in nodes]
+    # JumpNet's groups hold 3, 4 and 3 identical blocks: each run is drawn once, marked ×n
+    assert len(drawn) == (3 if collapse else len(blocks))
+    if collapse:
+        marks = sorted(nodes[b]["label"] for b in drawn)
+        assert marks == ["JumpBottleneck ×3", "JumpBottleneck ×3", "JumpBottleneck ×4"]
     assert not any(n.startswith(b + ".") and "add" not in n for b in blocks for n in nodes)
     skips = [e for e in _edges(edges) if e[2]["color"] == THEMES["color"].edges["skip"]["color"]]
-    assert len(skips) == len(blocks)  # one skip into each block's add
+    assert len(skips) == len(drawn)  # one skip into each drawn block's add
     assert all(nodes[e[1]]["shape"] == "circle" for e in skips)
+    # the stem stays one box (its layers are in no block), a group's own layers are one box
+    assert "stem" in nodes and not any(n.startswith("stem.") for n in nodes)
+    own = [n for n in nodes if n.startswith("learner.group1.bn") and n.endswith(".run")]
+    assert len(own) == 1 and nodes[own[0]]["label"] == "bn · relu · conv 1×1, 32, /2"
 
 
 def test_depth_3_draws_every_layer(jumpnet) -> None:
-    nodes, _ = _figure(jumpnet, depth=3)
+    nodes, _ = _figure(jumpnet, depth=3, collapse=False)
     assert set(jumpnet) <= _drawn(nodes)
     assert _drawn(nodes) - set(jumpnet) == {"output"}
+
+
+def test_depth_3_collapsed_draws_the_first_of_each_run(jumpnet) -> None:
+    nodes, _ = _figure(jumpnet, depth=3)
+    twins = ("learner.group1.block2.", "learner.group1.block3.")
+    hidden = {n for n in jumpnet if n.startswith(twins)}
+    assert hidden and not hidden & set(nodes)
+    assert {n for n in jumpnet if n.startswith("learner.group1.block1.")} <= set(nodes)
+    titles = {v["label"] for k, v in nodes.items() if k.startswith("title.")}
+    assert {"JumpBottleneck ×3", "JumpBottleneck ×4"} <= titles
 
 
 def test_auto_depth_is_every_layer_for_small_nets_and_fits_for_large(tmp_spec) -> None:
@@ -109,12 +132,14 @@ def test_auto_depth_is_every_layer_for_small_nets_and_fits_for_large(tmp_spec) -
     graph = small.raise_for_errors()
     assert set(graph) <= set(build_view(graph).nodes)
     large = check_file(SPECS / "jumpnet152.jnet").raise_for_errors()
-    view = build_view(large)
-    assert len(view.nodes) <= AUTO_DEPTH_LIMIT < len(build_view(large, view.depth + 1).nodes)
+    expanded = build_view(large, collapse=False)  # 532 layers: not every one
+    deeper = build_view(large, expanded.depth + 1, collapse=False)
+    assert len(expanded.nodes) <= AUTO_DEPTH_LIMIT < len(deeper.nodes)
+    assert build_view(large).depth == 3  # collapsed, every layer of it fits
 
 
 def test_focus_draws_one_part_alone(jumpnet) -> None:
-    nodes, _ = _figure(jumpnet, focus="learner.group2", depth=3)
+    nodes, _ = _figure(jumpnet, focus="learner.group2", depth=3, collapse=False)
     inside = {n for n in jumpnet if n.startswith("learner.group2.")}
     drawn = _drawn(nodes)
     assert inside <= drawn
@@ -124,7 +149,7 @@ def test_focus_draws_one_part_alone(jumpnet) -> None:
 
 
 def test_focus_counts_levels_from_the_part(jumpnet) -> None:
-    nodes, _ = _figure(jumpnet, focus="learner.group2", depth=1)
+    nodes, _ = _figure(jumpnet, focus="learner.group2", depth=1, collapse=False)
     blocks = [s for s in jumpnet.scopes if s.startswith("learner.group2.block")]
     assert set(blocks) <= _drawn(nodes)
 
@@ -138,7 +163,7 @@ def test_unknown_focus_names_the_parts(jumpnet) -> None:
 
 
 def test_shapes_on_edges_where_they_change(jumpnet) -> None:
-    _, edges = _figure(jumpnet, depth=3)
+    _, edges = _figure(jumpnet, depth=3, collapse=False)
     by_tail = {e[0]: e for e in _edges(edges) if e[2].get("label")}
     for node in jumpnet.order():
         data = jumpnet.get(Shapes, node)
@@ -174,7 +199,7 @@ def test_layer_labels_come_from_the_op_table(jumpnet) -> None:
 
 
 def test_merges_are_small_distinct_nodes(jumpnet) -> None:
-    nodes, _ = _figure(jumpnet, depth=3)
+    nodes, _ = _figure(jumpnet, depth=3, collapse=False)
     merges = [n for n in jumpnet if OPS.get(jumpnet[n].op) and OPS[jumpnet[n].op].merge]
     assert merges and all(
         nodes[m]["shape"] == "circle" and len(nodes[m]["label"]) == 1 for m in merges
@@ -188,9 +213,16 @@ def test_legend_explains_exactly_the_kinds_drawn(jumpnet, depth) -> None:
     kinds = [k for k, style in THEMES["color"].edges.items() if style["color"] in drawn_colors]
     legend = {nodes[n]["label"] for n in nodes if n.startswith("legend.") and n.endswith(".text")}
     ops = {jumpnet[n].op for n in nodes if n in jumpnet and nodes[n]["shape"] == "circle"}
-    assert legend == {LEGEND_TEXT[k] for k in kinds} | ops
+    # the main flow needs no entry; shortcuts by kind, merges by name
+    assert legend == {LEGEND_TEXT[k] for k in kinds if k != "flow"} | ops
+    assert "main flow" not in legend and "skip (block)" not in legend
     assert ("skip" in kinds) == (depth > 1)  # skips hide inside blocks at depth 1
     assert "legend" not in to_dot(jumpnet, DrawOptions(depth=depth, legend=False))
+
+
+def test_no_legend_where_nothing_needs_explaining(tmp_spec) -> None:
+    graph = check_file(tmp_spec(net("stem { conv(8, 3x3) relu }\ntask { gap dense(3) }")))
+    assert "legend" not in to_dot(graph.raise_for_errors(), DrawOptions(depth=3))
 
 
 @pytest.mark.parametrize("theme", ["color", "paper"])
@@ -209,7 +241,9 @@ def test_paper_theme_is_grayscale_serif_and_thin(jumpnet) -> None:
     source = to_dot(jumpnet, DrawOptions(depth=2, theme="paper"))
     colors = set(re.findall(r"#([0-9a-fA-F]{6})", source))
     assert colors and all(c[0:2] == c[2:4] == c[4:6] for c in colors)
-    assert 'fontname="Times-Roman"' in source and "Helvetica" not in source
+    font = resolve_font("Times-Roman", system=shutil.which("dot") is not None)
+    assert f'fontname="{font.family}"' in source or f"fontname={font.family}" in source
+    assert "Helvetica" not in source and "DejaVu" not in font.css
     assert float(THEMES["paper"].edges["flow"]["penwidth"]) < 1
     styles = {tuple(sorted(s.items())) for s in THEMES["paper"].edges.values()}
     assert len(styles) == 3  # told apart without colour
@@ -221,7 +255,8 @@ def test_color_theme_gives_each_kind_its_own_colour() -> None:
 
 def test_fonts_are_settable(jumpnet) -> None:
     source = to_dot(jumpnet, DrawOptions(depth=1, font="Palatino", font_size=12))
-    assert "fontname=Palatino" in source and "fontsize=12" in source
+    family = resolve_font("Palatino", system=True).family
+    assert f"fontname={family}" in source.replace('"', "") and "fontsize=12" in source
     assert "Helvetica" not in source
 
 
@@ -238,45 +273,35 @@ def _tex_text(tex: str) -> str:
 
 
 @pytest.mark.parametrize("system", [pytest.param(True, marks=needs_dot), False])
-def test_tex_is_a_standalone_tikz_picture_with_every_label(jumpnet, system) -> None:
-    source = to_dot(jumpnet, DrawOptions(depth=2, params=True))
-    tex = render(source, "tex", system_dot=system).decode()
+def test_tex_is_one_tikz_picture_with_every_label(jumpnet, system) -> None:
+    options = DrawOptions(depth=2, params=True)
+    tex = draw(jumpnet, "tex", options, system_dot=system).decode()
     assert tex.count("{") == tex.count("}")
+    # nothing but the picture: no document, no package of its own
     assert re.findall(r"\\(begin|end)\{(\w+)\}", tex) == [
-        ("begin", "document"),
         ("begin", "tikzpicture"),
         ("end", "tikzpicture"),
-        ("end", "document"),
     ]
-    nodes, _ = parse_dot(source)
+    assert "\\usepackage" not in tex.replace("% In a paper: \\usepackage", "")
+    assert "\\documentclass" not in tex
+    nodes, _ = parse_dot(draw(jumpnet, "dot", options, system_dot=system).decode())
     text = _tex_text(tex)
     for node, attrs in nodes.items():
         for line in attrs.get("label", "").split("\\n"):
             assert line in text, (node, line)
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
-def test_tex_compiles(jumpnet, tmp_path) -> None:
-    (tmp_path / "fig.tex").write_bytes(draw(jumpnet, "tex", DrawOptions(depth=1)))
-    done = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "fig.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
-    assert (tmp_path / "fig.pdf").read_bytes().startswith(b"%PDF")
-
-
-def test_embedded_svg_without_system_dot(jumpnet) -> None:
+def test_embedded_svg_and_png_without_system_dot(jumpnet) -> None:
     svg = draw(jumpnet, "svg", DrawOptions(depth=1), system_dot=False)
     assert svg.lstrip().startswith(b"<?xml") and b"JumpGroup" in svg
+    assert b"graphviz-pure" in svg  # the embedded engine drew it
+    png = draw(jumpnet, "png", DrawOptions(depth=1), system_dot=False)
+    assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") > 100
 
 
-@pytest.mark.parametrize("fmt", ["pdf", "png"])
-def test_embedded_pdf_and_png_name_the_package(jumpnet, fmt) -> None:
+def test_embedded_pdf_names_the_package(jumpnet) -> None:
     with pytest.raises(DrawError, match="'graphviz' system package"):
-        draw(jumpnet, fmt, DrawOptions(depth=1), system_dot=False)
+        draw(jumpnet, "pdf", DrawOptions(depth=1), system_dot=False)
 
 
 @pytest.mark.parametrize(
@@ -284,6 +309,7 @@ def test_embedded_pdf_and_png_name_the_package(jumpnet, fmt) -> None:
     [
         ("dot", None),
         ("svg", False),
+        ("png", False),
         ("tex", False),
         pytest.param("svg", True, marks=needs_dot),
         pytest.param("pdf", True, marks=needs_dot),
@@ -328,6 +354,8 @@ def test_cli_without_dot_on_path(tmp_path) -> None:
 
     assert run(str(tmp_path / "j.svg")).returncode == 0
     assert (tmp_path / "j.svg").read_bytes().lstrip().startswith(b"<?xml")
+    assert run(str(tmp_path / "j.png")).returncode == 0
+    assert (tmp_path / "j.png").read_bytes().startswith(b"\x89PNG")
     pdf = run(str(tmp_path / "j.pdf"))
     assert pdf.returncode == 2 and "apt-get install graphviz" in pdf.stderr
     assert not (tmp_path / "j.pdf").exists()
@@ -349,11 +377,13 @@ def test_cli_options_reach_the_figure(tmp_path) -> None:
     target = tmp_path / "g2.dot"
     args = ["draw", str(SPECS / "jumpnet.jnet"), "-o", str(target), "--focus", "learner.group2"]
     args += ["--depth", "1", "--theme", "paper", "--params", "--rankdir", "LR", "--no-legend"]
-    assert main([*args, "--font", "Palatino", "--font-size", "9", "--no-shapes"]) == 0
+    assert main([*args, "--font", "Palatino", "--font-size", "9", "--no-shapes", "--expand"]) == 0
     source = target.read_text()
     nodes, edges = parse_dot(source)
     assert "learner.group2.block4" in nodes and "learner.group1" not in nodes
-    assert "rankdir=LR" in source and "fontname=Palatino" in source and "legend" not in source
+    family = resolve_font("Palatino", system=True).family
+    assert "rankdir=LR" in source and f"fontname={family}" in source.replace('"', "")
+    assert "legend" not in source
     assert "params" in nodes["learner.group2.block1"]["label"]
     assert not any(e[2].get("label") for e in edges)
 

@@ -26,7 +26,7 @@ __all__ = [
     "repeated",
 ]
 
-WRAP = 24  # characters per summary line in a box (a narrow figure asks for fewer)
+WRAP = 28  # characters per summary line in a box (a narrow figure asks for fewer)
 SEP = " · "
 
 
@@ -87,7 +87,7 @@ def node_label(graph: Graph, view: View, node: ViewNode, params: bool, wrap: int
     if node.role == "port":
         return _port_label(view, node)
     lines = _lines(graph, view, node, wrap)
-    total = sum(graph.get(Shapes, m).params for m in node.members)
+    total = sum(graph.get(Shapes, m).params for m in view.represented(node.members))
     if params and total:
         lines.append(f"{compact_count(total)} params")
     return "\\n".join(_escape(line) for line in lines)
@@ -102,7 +102,8 @@ def merge_symbol(op: str) -> str:
 def cluster_label(graph: Graph, view: View, scope: str, params: bool) -> str:
     label = repeated(title(graph, scope), view.counts.get(scope, 1))
     if params:
-        total = sum(graph.get(Shapes, n).params for n in graph if n.startswith(scope + "."))
+        inside = [n for n in graph if n.startswith(scope + ".")]
+        total = sum(graph.get(Shapes, n).params for n in view.represented(inside))
         label += f"{SEP}{compact_count(total)} params"
     return _escape(label)
 

@@ -85,6 +85,11 @@ class View:
     edges: list[ViewEdge] = field(default_factory=list)
     clusters: list[str] = field(default_factory=list)  # cluster scopes, outermost first
     counts: dict[str, int] = field(default_factory=dict)  # scope → identical instances drawn once
+    stands_for: dict[str, tuple[str, ...]] = field(default_factory=dict)  # drawn → hidden twins
+
+    def represented(self, nodes: Iterable[str]) -> list[str]:
+        """``nodes`` and the hidden instances' nodes they stand for (parameter counts)."""
+        return [m for n in nodes for m in (n, *self.stands_for.get(n, ()))]
 
 
 def build_view(
@@ -175,7 +180,11 @@ class _View:
         if focus is not None:
             base = max((lvl for _, lvl in _chain(graph, focus + ".x")), default=0)
         self.level = depth + base  # the depth counted from the whole network
-        self.view = View(depth=depth, focus=focus, counts=dict(runs.counts))
+        stands_for: dict[str, list[str]] = {}
+        for hidden, drawn in runs.stand_in.items():
+            stands_for.setdefault(drawn, []).append(hidden)
+        twins = {n: tuple(h) for n, h in stands_for.items()}
+        self.view = View(depth=depth, focus=focus, counts=dict(runs.counts), stands_for=twins)
         self.kept: dict[str, dict[str, str]] = {}  # boxed scope → {node: owner} kept outside
         self.edge_index: dict[tuple[str, str], int] = {}
         self.chains = {n: self.chain(n) for n in self.members}

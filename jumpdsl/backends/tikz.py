@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["to_tikz"]
+__all__ = ["tex_text", "to_tikz"]
 
 _LISTS = ("_draw_", "_ldraw_", "_hdraw_", "_tdraw_", "_hldraw_", "_tldraw_")
 _ANCHOR = {"l": "base west", "c": "base", "r": "base east"}
@@ -245,9 +245,10 @@ def _text(op: dict[str, Any], pen: _Pen, scale: float) -> str:
     anchor = _ANCHOR.get(str(op.get("align", "c")), "base")
     return (
         f"\\node[anchor={anchor}, inner sep=0pt{color}, font={font}] "
-        f"at ({x:.2f},{y:.2f}) {{{_tex(op['text'])}}};\n"
+        f"at ({x:.2f},{y:.2f}) {{{tex_text(op['text'])}}};\n"
     )
 
 
-def _tex(text: str) -> str:
+def tex_text(text: str) -> str:
+    """Text set safely in TeX: every special character as the character itself."""
     return "".join(_TEX.get(ch, ch) for ch in text)
