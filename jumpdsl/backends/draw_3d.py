@@ -14,9 +14,10 @@ Graphviz here.
 
 from __future__ import annotations
 
-import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from jumpdsl.backends.draw_fonts import LINE_HEIGHT, Font
@@ -24,7 +25,8 @@ from jumpdsl.backends.draw_labels import merge_symbol, node_label
 from jumpdsl.backends.draw_sizes import SMALL
 from jumpdsl.backends.draw_theme import Theme, theme
 from jumpdsl.backends.draw_view import View, ViewNode
-from jumpdsl.backends.tikz import tex_text
+from jumpdsl.backends.graphviz_dot import DrawOptions
+from jumpdsl.backends.tikz import Palette, picture, tex_text
 from jumpdsl.ir.graph import Graph
 from jumpdsl.ir.ops import Shape, format_shape
 from jumpdsl.passes.shapes import Shapes
@@ -82,43 +84,75 @@ class _Item:
         return self.node.role == "merge"
 
 
-@dataclass
-class _Ops:
-    """Drawing operations, painter's order: ("poly", points, fill, line, width, dash),
-    ("curve", points, line, width, dash, arrow), ("text", x, y, text, size, anchor, rotate),
-    ("circle", x, y, r, fill, line, width)."""
-
-    ops: list[tuple[object, ...]] = field(default_factory=list)
+Point = tuple[float, float]
 
 
-def render_3d(graph: Graph, view: View, options: object, fmt: str, font: Font) -> Scene:
+class _Poly(NamedTuple):
+    points: tuple[Point, ...]
+    fill: str
+    line: str
+    width: float
+
+
+class _Curve(NamedTuple):
+    points: tuple[Point, ...]  # a polyline, or one cubic Bézier (4 points) when ``bezier``
+    line: str
+    width: float
+    dashed: bool
+    bezier: bool
+
+
+class _Circle(NamedTuple):
+    x: float
+    y: float
+    r: float
+    fill: str
+    line: str
+    width: float
+
+
+class _Text(NamedTuple):
+    x: float
+    y: float
+    text: str
+    small: bool
+    anchor: str  # east, center or south
+    rotate: int
+
+
+_Op = _Poly | _Curve | _Circle | _Text
+
+
+@dataclass(frozen=True)
+class _Style:
+    """What a 3-D figure is drawn with: the theme and the base font size (points)."""
+
+    look: Theme
+    size: float
+
+    @property
+    def small(self) -> float:
+        return round(self.size * SMALL, 2)
+
+
+def render_3d(graph: Graph, view: View, options: DrawOptions, fmt: str, font: Font) -> Scene:
     """The 3-D figure of a view as ``svg`` or ``tex`` bytes."""
-    look = theme(getattr(options, "theme", "color"))
-    size = getattr(options, "font_size", None) or (
-        _BASE_FONT if getattr(options, "width", None) else look.font_size
-    )
-    width = getattr(options, "width", None)
-    min_font = getattr(options, "min_font", 6.0)
+    look = theme(options.theme, options.font, options.font_size)
+    size = options.font_size or (_BASE_FONT if options.width else look.font_size)
+    style = _Style(look, size)
     items = _items(graph, view)
     arcs = _arcs(graph, view, items)
+    most = len(_allowed_breaks(items, arcs)) + 1
     rows = 1
-    scale = 1.0
     while True:
-        ops, w, h = _draw(graph, view, items, arcs, look, font, size, rows)
-        if width is None or w <= width:
-            break
-        scale = width / w
-        if scale * size * SMALL >= min_font or rows >= len(items):
+        ops, width, height = _draw(graph, view, items, arcs, style, font, rows)
+        scale = 1.0 if options.width is None else min(1.0, options.width / width)
+        if scale * style.small >= options.min_font or rows >= most:
             break
         rows += 1
-        ops, w, h = _draw(graph, view, items, arcs, look, font, size, rows)
-        if w <= width:
-            scale = 1.0
-            break
-    scale = min(scale, 1.0)
     writer = _svg if fmt == "svg" else _tikz
-    data = writer(graph.name, ops, w, h, scale, font, size)
-    return Scene(data.encode("utf-8"), w * scale, h * scale, size * SMALL * scale)
+    data = writer(graph.name, ops, width, height, scale, font, style)
+    return Scene(data.encode("utf-8"), width * scale, height * scale, style.small * scale)
 
 
 def _items(graph: Graph, view: View) -> list[_Item]:
@@ -153,7 +187,7 @@ def _arcs(graph: Graph, view: View, items: list[_Item]) -> list[_Arc]:
         into.setdefault(edge.head, []).append((edge.tail, edge.kind))
     arcs = []
     for edge in view.edges:
-        if edge.head not in index or edge.kind == "flow" and edge.tail in index:
+        if edge.head not in index or (edge.kind == "flow" and edge.tail in index):
             continue
         labels, tail, kind = [], edge.tail, edge.kind
         while tail not in index and tail in view.nodes:
@@ -173,74 +207,64 @@ def _draw(
     view: View,
     items: list[_Item],
     arcs: list[_Arc],
-    look: Theme,
+    style: _Style,
     font: Font,
-    size: float,
     rows: int,
-) -> tuple[list[tuple[object, ...]], float, float]:
-    """Place the items in ``rows`` rows and draw them; (operations, width, height)."""
-    small = round(size * SMALL, 2)
-    labels = [_caption(graph, view, item) for item in items]
-    text_rise = [max(font.width(t, size) for t in lines[:1]) for lines in labels]
-    shape_rise = [font.width(lines[1], small) if len(lines) > 1 else 0 for lines in labels]
-    under = max([*text_rise, *shape_rise, 0]) + size  # room for the turned-up captions
-    pitch_min = 2 * LINE_HEIGHT * size + _GAP * size
+) -> tuple[list[_Op], float, float]:
+    """Place the items in ``rows`` rows and draw them: (operations, width, height), points,
+    the origin at the lower left."""
+    size, look = style.size, style.look
+    captions = [_caption(graph, view, item) for item in items]
+    under = size + max(
+        [font.width(c[0], size) for c in captions]
+        + [font.width(c[1], style.small) for c in captions]
+    )
+    body = max(
+        cuboid_size(i.shape)[1] + cuboid_size(i.shape)[2] * math.sin(_OBLIQUE) for i in items
+    )
+    arc_room = 4.5 * size if arcs else size
+    band = body + under + arc_room + size  # one row: arcs, boxes, captions
     breaks = _row_breaks(items, arcs, rows)
-    row_height = 0.0
-    for item in items:
-        _, h, d = cuboid_size(item.shape)
-        row_height = max(row_height, h + d * math.sin(_OBLIQUE))
-    arc_room = (2 + len(arcs) % 3) * size * 2.2
-    band = row_height + under + arc_room + 2 * size
-    x, row = 2 * size, 0
-    widths = [0.0]
+    x, row, width = 2 * size, 0, 0.0
     for i, item in enumerate(items):
         if i in breaks:
-            row += 1
-            x = 2 * size
-            widths.append(0.0)
-        item.row = row
-        item.x = x
-        item.y = -row * band
+            row, x = row + 1, 2 * size
         t, _, d = cuboid_size(item.shape)
+        item.row, item.x, item.y = row, x, -row * band
         span = 1.7 * size if item.merge else t + d * math.cos(_OBLIQUE)
-        x += max(span + _GAP * size, pitch_min)
-        widths[row] = x
-    width = max(widths) + size
-    height = band * (row + 1)
-    top = row_height / 2 + arc_room
-    ops: list[tuple[object, ...]] = []
+        x += max(span + _GAP * size, 2 * LINE_HEIGHT * size + _GAP * size)
+        width = max(width, x)
+    ops: list[_Op] = []
     flow = look.edges["flow"]
-    for i, item in enumerate(items):
-        if i + 1 < len(items):
-            _connect(ops, item, items[i + 1], flow, band, size)
+    for left, right in pairwise(items):
+        ops.append(_connect(left, right, flow, body / 2 + under + size / 2, size))
     for arc in arcs:
-        _arc(ops, items, arc, look, size, top)
-    for item, lines in zip(items, labels, strict=True):
-        if item.merge:
-            _merge(ops, item, graph, look, size)
-        else:
-            _cuboid(ops, item, look, graph)
-        _captions(ops, item, lines, size, small)
-    # shift everything so the picture starts at (0, 0): y from the lowest row's captions
-    low = -(row * band) - row_height / 2 - under
-    ops = [_moved(op, 0.0, -low) for op in ops]
-    return ops, width, height - (band - (top + row_height / 2 + under)) + size
+        ops += _arc(items, arc, style, body / 2 + arc_room * 0.8)
+    for item, caption in zip(items, captions, strict=True):
+        ops += _merge(item, graph, style) if item.merge else _cuboid(item, look, graph)
+        ops += _captions(item, caption, size)
+    low = -row * band - body / 2 - under  # the lowest caption's end
+    high = body / 2 + arc_room + size
+    return [_moved(op, -low) for op in ops], width + size, high - low
 
 
-def _caption(graph: Graph, view: View, item: _Item) -> list[str]:
+def _caption(graph: Graph, view: View, item: _Item) -> tuple[str, str]:
     if item.merge:
-        return [""]
+        return "", ""
     text = node_label(graph, view, item.node, False, 40).split("\\n")[0]
-    return [text, format_shape(item.shape)]
+    return text, format_shape(item.shape)
+
+
+def _allowed_breaks(items: list[_Item], arcs: list[_Arc]) -> list[int]:
+    """Where a row may start: under no arc but those that leave the item just before (they
+    start again at the new row's beginning, where the flow comes in)."""
+    spanned = {i for arc in arcs for i in range(arc.start + 2, arc.end + 1)}
+    return [i for i in range(1, len(items)) if i not in spanned]
 
 
 def _row_breaks(items: list[_Item], arcs: list[_Arc], rows: int) -> set[int]:
     """Where rows start: about equal lengths, never under an arc."""
-    if rows < 2:
-        return set()
-    spanned = {i for arc in arcs for i in range(arc.start + 1, arc.end + 1)}
-    allowed = [i for i in range(1, len(items)) if i not in spanned]
+    allowed = _allowed_breaks(items, arcs)
     chosen: set[int] = set()
     for j in range(1, rows):
         goal = len(items) * j / rows
@@ -251,99 +275,96 @@ def _row_breaks(items: list[_Item], arcs: list[_Arc], rows: int) -> set[int]:
 
 
 def _front(item: _Item) -> tuple[float, float, float, float]:
-    t, h, d = cuboid_size(item.shape)
+    """The front face: left, bottom, thickness, height."""
+    t, h, _ = cuboid_size(item.shape)
     return item.x, item.y - h / 2, t, h
 
 
-def _cuboid(ops: list[tuple[object, ...]], item: _Item, look: Theme, graph: Graph) -> None:
+def _cuboid(item: _Item, look: Theme, graph: Graph) -> list[_Op]:
     x, y, t, h = _front(item)
-    _, _, d = cuboid_size(item.shape)
+    d = cuboid_size(item.shape)[2]
     dx, dy = d * math.cos(_OBLIQUE), d * math.sin(_OBLIQUE)
     op = graph[item.node.id].op if item.node.role == "layer" else None
     base = look.fill("box" if item.node.role in ("box", "run") else item.node.role, op)
-    line, width = look.line, look.penwidth
     if item.node.role == "input":
         base = "#ffffff"
-    front = [(x, y), (x + t, y), (x + t, y + h), (x, y + h)]
-    top = [(x, y + h), (x + t, y + h), (x + t + dx, y + h + dy), (x + dx, y + h + dy)]
-    side = [(x + t, y), (x + t + dx, y + dy), (x + t + dx, y + h + dy), (x + t, y + h)]
-    for behind in (2, 1)[: min(item.node.count - 1, 2)]:  # ×n: the boxes it stands for, behind
-        step = 2.5 * behind
-        shifted = [(px + step, py + step) for px, py in [*front[:2], side[1], side[2], top[3], top[0]]]
-        ops.append(("poly", shifted, _shade(base, 0.95), line, width * 0.7, False))
-    ops.append(("poly", side, _shade(base, 0.82), line, width, False))
-    ops.append(("poly", top, _shade(base, 1.08), line, width, False))
-    ops.append(("poly", front, base, line, width, False))
+    line, width = look.line, look.penwidth
+    front = ((x, y), (x + t, y), (x + t, y + h), (x, y + h))
+    top = ((x, y + h), (x + t, y + h), (x + t + dx, y + h + dy), (x + dx, y + h + dy))
+    side = ((x + t, y), (x + t + dx, y + dy), (x + t + dx, y + h + dy), (x + t, y + h))
+    ops: list[_Op] = []
+    outline = (front[0], front[1], side[1], side[2], top[3], top[0])
+    for behind in (2, 1)[-min(item.node.count - 1, 2) :] if item.node.count > 1 else ():
+        step = 2.5 * behind  # ×n: the instances it stands for, stacked behind it
+        shifted = tuple((px + step, py + step) for px, py in outline)
+        ops.append(_Poly(shifted, _shade(base, 0.95), line, width * 0.7))
+    ops.append(_Poly(side, _shade(base, 0.82), line, width))
+    ops.append(_Poly(top, _shade(base, 1.08), line, width))
+    ops.append(_Poly(front, base, line, width))
+    return ops
 
 
-def _merge(
-    ops: list[tuple[object, ...]], item: _Item, graph: Graph, look: Theme, size: float
-) -> None:
-    r = 0.85 * size
-    ops.append(("circle", item.x + r, item.y, r, look.fill("merge"), look.line, look.penwidth))
-    ops.append(("text", item.x + r, item.y, merge_symbol(graph[item.node.id].op), -1, "center", 0))
+def _merge(item: _Item, graph: Graph, style: _Style) -> list[_Op]:
+    r = 0.85 * style.size
+    look = style.look
+    symbol = merge_symbol(graph[item.node.id].op)
+    return [
+        _Circle(item.x + r, item.y, r, look.fill("merge"), look.line, look.penwidth),
+        _Text(item.x + r, item.y, symbol, False, "center", 0),
+    ]
 
 
-def _captions(
-    ops: list[tuple[object, ...]], item: _Item, lines: list[str], size: float, small: float
-) -> None:
+def _captions(item: _Item, caption: tuple[str, str], size: float) -> list[_Op]:
+    """The name and the shape under a box, turned up (reading bottom to top)."""
     if item.merge:
-        return
+        return []
     x, y, t, _ = _front(item)
     middle = x + t / 2
-    ops.append(("text", middle - 0.1 * size, y - size * 0.6, lines[0], -1, "east", 90))
-    if len(lines) > 1:
-        ops.append(("text", middle + 1.05 * size, y - size * 0.6, lines[1], -2, "east", 90))
+    return [
+        _Text(middle - 0.1 * size, y - 0.6 * size, caption[0], False, "east", 90),
+        _Text(middle + 1.05 * size, y - 0.6 * size, caption[1], True, "east", 90),
+    ]
 
 
-def _connect(
-    ops: list[tuple[object, ...]],
-    left: _Item,
-    right: _Item,
-    flow: dict[str, str],
-    band: float,
-    size: float,
-) -> None:
-    """The main flow from one item to the next: along the axis, or down to the next row."""
+def _connect(left: _Item, right: _Item, flow: dict[str, str], down: float, size: float) -> _Op:
+    """The main flow from one item to the next: along the axis, or ``down`` (below the row's
+    captions) and back to the next row's start."""
     start = _right_end(left, size)
     end = (right.x, right.y)
     width = float(flow.get("penwidth", "1"))
     if left.row == right.row:
-        ops.append(("curve", [start, end], flow["color"], width, False, True))
-        return
-    drop = left.y - band / 2
-    points = [start, (start[0] + size, start[1]), (start[0] + size, drop), (-size, drop)]
-    points += [(-size, right.y), end]
-    ops.append(("curve", points, flow["color"], width, False, True))
+        return _Curve((start, end), flow["color"], width, False, False)
+    drop = left.y - down
+    points = (start, (start[0] + size, start[1]), (start[0] + size, drop), (size, drop))
+    return _Curve((*points, (size, right.y), end), flow["color"], width, False, False)
 
 
-def _right_end(item: _Item, size: float) -> tuple[float, float]:
+def _right_end(item: _Item, size: float) -> Point:
     if item.merge:
         return item.x + 1.7 * size, item.y
     x, _, t, _ = _front(item)
     return x + t, item.y
 
 
-def _arc(
-    ops: list[tuple[object, ...]],
-    items: list[_Item],
-    arc: _Arc,
-    look: Theme,
-    size: float,
-    top: float,
-) -> None:
+def _arc(items: list[_Item], arc: _Arc, style: _Style, rise: float) -> list[_Op]:
+    """A shortcut over the boxes: from the top of the box it leaves to the merge, higher the
+    more it spans; its own layers written at its top."""
     first, last = items[arc.start], items[arc.end]
-    style = look.edges.get(arc.kind, look.edges["flow"])
-    x0 = _front(first)[0] + _front(first)[2] / 2
-    x1 = last.x + 0.85 * size
+    look, size = style.look, style.size
+    edge = look.edges.get(arc.kind, look.edges["flow"])
+    x0 = first.x + cuboid_size(first.shape)[0] / 2
     y0 = first.y + cuboid_size(first.shape)[1] / 2
+    if first.row != last.row:  # it leaves the row before: from where the flow comes in
+        x0, y0 = size, last.y
+    x1 = last.x + 0.85 * size
     y1 = last.y + 0.85 * size
-    rise = first.y + top * (0.55 + 0.45 * min(1.0, (arc.end - arc.start) / 6))
-    points = [(x0, y0), (x0, rise), (x1, rise), (x1, y1)]
-    dashed = style.get("style") == "dashed"
-    ops.append(("bezier", points, style["color"], float(style["penwidth"]), dashed, True))
+    top = last.y + rise * (0.6 + 0.4 * min(1.0, (arc.end - arc.start) / 6))
+    points = ((x0, y0), (x0, top), (x1, top), (x1, y1))
+    dashed = edge.get("style") == "dashed"
+    ops: list[_Op] = [_Curve(points, edge["color"], float(edge["penwidth"]), dashed, True)]
     if arc.label:
-        ops.append(("text", (x0 + x1) / 2, rise * 0.25 + 0.75 * rise + 1, arc.label, -2, "south", 0))
+        ops.append(_Text((x0 + x1) / 2, top + 0.25 * size, arc.label, True, "south", 0))
+    return ops
 
 
 def _shade(color: str, factor: float) -> str:
@@ -351,176 +372,126 @@ def _shade(color: str, factor: float) -> str:
     return "#" + "".join(f"{max(0, min(255, round(c * factor))):02x}" for c in rgb)
 
 
-def _moved(op: tuple[object, ...], dx: float, dy: float) -> tuple[object, ...]:
-    kind = op[0]
-    if kind in ("poly", "curve", "bezier"):
-        points = [(px + dx, py + dy) for px, py in op[1]]  # type: ignore[attr-defined]
-        return (kind, points, *op[2:])
-    return (kind, float(op[1]) + dx, float(op[2]) + dy, *op[3:])  # type: ignore[arg-type]
+def _moved(op: _Op, dy: float) -> _Op:
+    if isinstance(op, _Poly | _Curve):
+        return op._replace(points=tuple((x, y + dy) for x, y in op.points))
+    return op._replace(y=op.y + dy)
 
 
 # ---------------------------------------------------------------- writers
 
 
-def _size(code: object, size: float) -> float:
-    """Text sizes: 0 and -1 are the base size, -2 the small one."""
-    return round(size * SMALL, 2) if code == -2 else size
-
-
 def _svg(
     name: str,
-    ops: list[tuple[object, ...]],
+    ops: list[_Op],
     width: float,
     height: float,
     scale: float,
     font: Font,
-    size: float,
+    style: _Style,
 ) -> str:
+    def pt(p: Point) -> str:
+        return f"{p[0]:.2f},{height - p[1]:.2f}"
+
     out = [
         '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * scale:.2f}pt" '
         f'height="{height * scale:.2f}pt" viewBox="0 0 {width:.2f} {height:.2f}">\n',
         f"<title>{escape(name)}</title>\n",
-        f'<g font-family="{escape(font.css)}">\n',
+        f'<g font-family="{escape(font.css)}" stroke-linejoin="round">\n',
     ]
-
-    def pt(x: float, y: float) -> str:
-        return f"{x:.2f},{height - y:.2f}"
-
     for op in ops:
-        kind = op[0]
-        if kind == "poly":
-            _, points, fill, line, width_, _dash = op
-            pts = " ".join(pt(x, y) for x, y in points)  # type: ignore[attr-defined]
+        if isinstance(op, _Poly):
+            points = " ".join(pt(p) for p in op.points)
             out.append(
-                f'<polygon points="{pts}" fill="{fill}" stroke="{line}" '
-                f'stroke-width="{width_}" stroke-linejoin="round"/>\n'
+                f'<polygon points="{points}" fill="{op.fill}" stroke="{op.line}" '
+                f'stroke-width="{op.width:g}"/>\n'
             )
-        elif kind in ("curve", "bezier"):
-            _, points, line, width_, dashed, _arrow = op
-            pts = list(points)  # type: ignore[call-overload]
-            if kind == "bezier":
-                d = f"M{pt(*pts[0])} C{pt(*pts[1])} {pt(*pts[2])} {pt(*pts[3])}"
+        elif isinstance(op, _Curve):
+            p = op.points
+            if op.bezier:
+                d = f"M{pt(p[0])} C{pt(p[1])} {pt(p[2])} {pt(p[3])}"
             else:
-                d = "M" + " L".join(pt(x, y) for x, y in pts)
-            dash = ' stroke-dasharray="3,2"' if dashed else ""
+                d = "M" + " L".join(pt(q) for q in p)
+            dash = ' stroke-dasharray="3,2"' if op.dashed else ""
             out.append(
-                f'<path d="{d}" fill="none" stroke="{line}" stroke-width="{width_}"{dash}/>\n'
+                f'<path d="{d}" fill="none" stroke="{op.line}" '
+                f'stroke-width="{op.width:g}"{dash}/>\n'
             )
-            out.append(_svg_arrow(pts[-2], pts[-1], str(line), height))
-        elif kind == "circle":
-            _, x, y, r, fill, line, width_ = op
+            out.append(_svg_arrow(p[-2], p[-1], op.line, height))
+        elif isinstance(op, _Circle):
             out.append(
-                f'<circle cx="{float(x):.2f}" cy="{height - float(y):.2f}" r="{float(r):.2f}" '  # type: ignore[arg-type]
-                f'fill="{fill}" stroke="{line}" stroke-width="{width_}"/>\n'
+                f'<circle cx="{op.x:.2f}" cy="{height - op.y:.2f}" r="{op.r:.2f}" '
+                f'fill="{op.fill}" stroke="{op.line}" stroke-width="{op.width:g}"/>\n'
             )
-        elif kind == "text":
-            _, x, y, text, code, anchor, rotate = op
-            anchor_svg = {"east": "end", "center": "middle", "south": "middle"}[str(anchor)]
-            fs = _size(code, size)
-            base = ' dominant-baseline="central"' if anchor in ("center", "east") else ""
-            X, Y = float(x), height - float(y)  # type: ignore[arg-type]
-            turn = f' transform="rotate(-{rotate} {X:.2f} {Y:.2f})"' if rotate else ""
+        else:
+            anchor = {"east": "end", "center": "middle", "south": "middle"}[op.anchor]
+            size = style.small if op.small else style.size
+            central = ' dominant-baseline="central"' if op.anchor != "south" else ""
+            x, y = op.x, height - op.y
+            turn = f' transform="rotate(-{op.rotate} {x:.2f} {y:.2f})"' if op.rotate else ""
             out.append(
-                f'<text x="{X:.2f}" y="{Y:.2f}" font-size="{fs:g}" text-anchor="{anchor_svg}"'
-                f"{base}{turn}>{escape(str(text))}</text>\n"
+                f'<text x="{x:.2f}" y="{y:.2f}" font-size="{size:g}" text-anchor="{anchor}"'
+                f"{central}{turn}>{escape(op.text)}</text>\n"
             )
     out.append("</g>\n</svg>\n")
     return "".join(out)
 
 
-def _svg_arrow(before: tuple[float, float], tip: tuple[float, float], color: str, height: float) -> str:
-    bx, by = before
-    tx, ty = tip
-    angle = math.atan2(ty - by, tx - bx)
+def _svg_arrow(before: Point, tip: Point, color: str, height: float) -> str:
+    angle = math.atan2(tip[1] - before[1], tip[0] - before[0])
     length, half = 4.5, 1.8
-    back = (tx - length * math.cos(angle), ty - length * math.sin(angle))
+    back = (tip[0] - length * math.cos(angle), tip[1] - length * math.sin(angle))
     left = (back[0] - half * math.sin(angle), back[1] + half * math.cos(angle))
     right = (back[0] + half * math.sin(angle), back[1] - half * math.cos(angle))
-    pts = " ".join(f"{x:.2f},{height - y:.2f}" for x, y in (tip, left, right))
-    return f'<polygon points="{pts}" fill="{color}" stroke="none"/>\n'
+    points = " ".join(f"{x:.2f},{height - y:.2f}" for x, y in (tip, left, right))
+    return f'<polygon points="{points}" fill="{color}" stroke="none"/>\n'
 
 
 def _tikz(
     name: str,
-    ops: list[tuple[object, ...]],
+    ops: list[_Op],
     width: float,
     height: float,
     scale: float,
     font: Font,
-    size: float,
+    style: _Style,
 ) -> str:
-    colors: dict[str, str] = {}
+    palette = Palette()
     body: list[str] = []
 
-    def color(value: object) -> str:
-        key = str(value).lstrip("#").upper()
-        return colors.setdefault(key, "\x00" + str(len(colors)) + "\x00")
+    def pt(p: Point) -> str:
+        return f"({p[0]:.2f},{p[1]:.2f})"
 
-    def pt(x: float, y: float) -> str:
-        return f"({x:.2f},{y:.2f})"
+    def pen(line: str, width_: float) -> str:
+        return f"draw={palette.name(line)}, line width={width_ * scale:.3g}bp"
 
     for op in ops:
-        kind = op[0]
-        if kind == "poly":
-            _, points, fill, line, width_, _ = op
-            path = " -- ".join(pt(x, y) for x, y in points) + " -- cycle"  # type: ignore[attr-defined]
-            body.append(
-                f"\\path[draw={color(line)}, fill={color(fill)}, line width={float(width_) * scale:.3g}bp, "  # type: ignore[arg-type]
-                f"line join=round] {path};\n"
-            )
-        elif kind in ("curve", "bezier"):
-            _, points, line, width_, dashed, _ = op
-            pts = list(points)  # type: ignore[call-overload]
-            if kind == "bezier":
-                path = f"{pt(*pts[0])} .. controls {pt(*pts[1])} and {pt(*pts[2])} .. {pt(*pts[3])}"
+        if isinstance(op, _Poly):
+            path = " -- ".join(pt(p) for p in op.points) + " -- cycle"
+            fill = palette.name(op.fill)
+            body.append(f"\\path[{pen(op.line, op.width)}, fill={fill}] {path};\n")
+        elif isinstance(op, _Curve):
+            p = op.points
+            if op.bezier:
+                path = f"{pt(p[0])} .. controls {pt(p[1])} and {pt(p[2])} .. {pt(p[3])}"
             else:
-                path = " -- ".join(pt(x, y) for x, y in pts)
-            style = ", dashed" if dashed else ""
+                path = " -- ".join(pt(q) for q in p)
+            dash = ", dashed" if op.dashed else ""
+            body.append(f"\\path[{pen(op.line, op.width)}{dash}, -stealth] {path};\n")
+        elif isinstance(op, _Circle):
+            fill = palette.name(op.fill)
+            circle = f"circle [radius={op.r * scale:.2f}bp]"
             body.append(
-                f"\\path[draw={color(line)}, line width={float(width_) * scale:.3g}bp{style}, "  # type: ignore[arg-type]
-                f"-stealth] {path};\n"
+                f"\\path[{pen(op.line, op.width)}, fill={fill}] {pt((op.x, op.y))} {circle};\n"
             )
-        elif kind == "circle":
-            _, x, y, r, fill, line, width_ = op
+        else:
+            size = round((style.small if op.small else style.size) * scale, 2)
+            turn = f", rotate={op.rotate}" if op.rotate else ""
             body.append(
-                f"\\path[draw={color(line)}, fill={color(fill)}, line width={float(width_) * scale:.3g}bp] "  # type: ignore[arg-type]
-                f"{pt(float(x), float(y))} circle [radius={float(r) * scale:.2f}bp];\n"  # type: ignore[arg-type]
+                f"\\node[anchor={op.anchor}, inner sep=0pt, font=\\fontsize{{{size:g}}}"
+                f"{{{size * 1.2:g}}}\\selectfont{turn}] at {pt((op.x, op.y))} "
+                f"{{{tex_text(op.text)}}};\n"
             )
-        elif kind == "text":
-            _, x, y, text, code, anchor, rotate = op
-            fs = round(_size(code, size) * scale, 2)
-            turn = f", rotate={rotate}" if rotate else ""
-            body.append(
-                f"\\node[anchor={anchor}, inner sep=0pt, font=\\fontsize{{{fs:g}}}{{{fs * 1.2:g}}}"
-                f"\\selectfont{turn}] at {pt(float(x), float(y))} {{{tex_text(str(text))}}};\n"  # type: ignore[arg-type]
-            )
-    digest = hashlib.sha1("".join(body).encode("utf-8")).hexdigest()[:6]
-    letters = "".join(c for c in name if c.isascii() and c.isalpha())[:16]
-    prefix = "jd" + letters + "".join(chr(ord("a") + int(c, 16)) for c in digest) + "x"
-
-    def named(line: str) -> str:
-        for key, placeholder in colors.items():
-            number = int(placeholder.strip("\x00"))
-            line = line.replace(placeholder, prefix + chr(ord("a") + number % 26) * (1 + number // 26))
-        return line
-
-    header = (
-        f"% {name}: drawn by jumpdsl in its 3-D style; {width * scale / 72:.2f} x "
-        f"{height * scale / 72:.2f} in.\n% In a paper: \\usepackage{{tikz}} in the preamble, "
-        "then \\input{this file}; its text takes the paper's font.\n"
-    )
-    definitions = [
-        f"\\definecolor{{{named(p)}}}{{HTML}}{{{key}}}\n" for key, p in colors.items()
-    ]
-    unit = f"{scale:.6g}bp"
     del font
-    return "".join(
-        [
-            header,
-            f"\\begin{{tikzpicture}}[x={unit}, y={unit}]\n",
-            *definitions,
-            *(named(line) for line in body),
-            "\\end{tikzpicture}%\n",
-        ]
-    )
+    return picture(name, "in its 3-D style", body, palette, width, height, scale)

@@ -79,10 +79,10 @@ def find_runs(graph: Graph) -> Runs:
             runs.counts[scope] = count
             for later in siblings[first + 1 : first + count]:
                 runs.stand_in.update(zip(members[later], members[scope], strict=True))
-    for node, first in runs.stand_in.items():  # a twin of a twin: to the node that is drawn
-        while first in runs.stand_in:
-            first = runs.stand_in[first]
-        runs.stand_in[node] = first
+    for node, drawn in runs.stand_in.items():  # a twin of a twin: to the node that is drawn
+        while drawn in runs.stand_in:
+            drawn = runs.stand_in[drawn]
+        runs.stand_in[node] = drawn
     return runs
 
 

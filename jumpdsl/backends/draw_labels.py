@@ -84,6 +84,8 @@ def node_label(graph: Graph, view: View, node: ViewNode, params: bool, wrap: int
         return merge_symbol(graph[node.id].op)
     if node.role in ("input", "output"):
         return node.role
+    if node.role == "continue":
+        return ""
     if node.role == "port":
         return _port_label(view, node)
     lines = _lines(graph, view, node, wrap)

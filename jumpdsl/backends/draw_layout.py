@@ -24,7 +24,7 @@ from itertools import pairwise
 
 import graphviz
 
-from jumpdsl.backends.draw_view import OFF_SPINE, View, ViewEdge
+from jumpdsl.backends.draw_view import OFF_SPINE, View, ViewEdge, ViewNode
 from jumpdsl.ir.graph import SECTIONS
 
 __all__ = [
@@ -33,10 +33,12 @@ __all__ = [
     "align_arms",
     "align_paths",
     "cluster_hints",
+    "continuation",
     "edge_hints",
     "fold_columns",
     "framed",
     "node_hints",
+    "rewire",
     "title_edges",
     "title_id",
 ]
@@ -220,19 +222,26 @@ class Columns:
 
 def fold_columns(view: View, count: int, heights: dict[str, float], titled: bool) -> Columns:
     """The spine cut into ``count`` columns of about equal height (fewer where there are not
-    enough places to cut): only between two spine nodes that share no frame below a section's,
-    joined by the main flow. ``titled``: clusters have title nodes (top to bottom), which
-    go in their cluster's column, and top it."""
+    enough places to cut). A cut goes only between two spine nodes that share no frame below a
+    section's, and where every edge across it leaves the last node before it (so one
+    continuation point at the next column's top takes them all). ``titled``: clusters have
+    title nodes (top to bottom), which go in their cluster's column."""
     spine = [n for n in view.nodes.values() if n.spine]
     columns = Columns(1, {}, [spine[0].id] if spine else [], [spine[-1].id] if spine else [])
     if count < 2 or len(spine) < 2:
         return columns
+    position = _positions(view, spine)
     flow = {(e.tail, e.head) for e in view.edges if e.kind == "flow"}
     cuts = [
         i
         for i in range(1, len(spine))
         if (spine[i - 1].id, spine[i].id) in flow
         and not _shared_frame(view, spine[i - 1].clusters, spine[i].clusters)
+        and all(
+            e.tail == spine[i - 1].id
+            for e in view.edges
+            if position.get(e.tail, 0) < i <= position.get(e.head, 0)
+        )
     ]
     total = sum(heights.get(n.id, 0.0) for n in spine)
     reach, top = [], 0.0
@@ -247,18 +256,64 @@ def fold_columns(view: View, count: int, heights: dict[str, float], titled: bool
             break
         chosen.append(min(left, key=lambda c: (abs(reach[c] - goal), c)))
     starts = [0, *chosen]
-    for j, start in enumerate(starts):
-        end = starts[j + 1] if j + 1 < len(starts) else len(spine)
-        for node in spine[start:end]:
-            columns.column[node.id] = j
+    ends = [*chosen, len(spine)]
+    for name, at in position.items():
+        columns.column[name] = sum(1 for s in chosen if at >= s)
     columns.count = len(starts)
-    columns.tops = [spine[s].id for s in starts]
-    columns.bottoms = [
-        spine[(starts[j + 1] if j + 1 < len(starts) else len(spine)) - 1].id
-        for j in range(len(starts))
-    ]
-    _place_off_spine(view, columns)
+    columns.tops = [spine[0].id] + [continuation(j) for j in range(1, len(starts))]
+    columns.bottoms = [spine[end - 1].id for end in ends]
+    for j in range(1, len(starts)):
+        columns.column[continuation(j)] = j
+    if titled:
+        _place_titles(view, columns)
     return columns
+
+
+def continuation(column: int) -> str:
+    """The point at a column's top where the flow from the column before comes in."""
+    return f"cont.{column}"
+
+
+def _positions(view: View, spine: list[ViewNode]) -> dict[str, int]:
+    """Each node's place along the spine: a spine node's index; a node off it, that of the
+    spine node it leads to (a shortcut's layers: their merge's)."""
+    position = {n.id: i for i, n in enumerate(spine)}
+    out: dict[str, list[str]] = {}
+    for edge in view.edges:
+        out.setdefault(edge.tail, []).append(edge.head)
+    for node in view.nodes.values():
+        todo, seen = list(out.get(node.id, [])), set()
+        while node.id not in position and todo:
+            nxt = todo.pop(0)
+            if nxt in position and view.nodes[nxt].spine:
+                position[node.id] = position[nxt]
+            elif nxt not in seen:
+                seen.add(nxt)
+                todo.extend(out.get(nxt, []))
+    return position
+
+
+def rewire(view: View, columns: Columns) -> View:
+    """The view with each column's incoming edges leaving its continuation point, and one
+    edge from the column before into that point."""
+    if columns.count < 2:
+        return view
+    nodes = dict(view.nodes)
+    edges = []
+    joined: set[int] = set()
+    for edge in view.edges:
+        head = columns.of(edge.head)
+        if columns.of(edge.tail) < head:
+            point = continuation(head)
+            if head not in joined:
+                joined.add(head)
+                nodes[point] = ViewNode(point, "continue", (), (), True)
+                edges.append(ViewEdge(edge.tail, point, "flow", edge.tensor))
+            edge = ViewEdge(point, edge.head, edge.kind, edge.tensor)
+        edges.append(edge)
+    return View(
+        view.depth, view.focus, nodes, edges, list(view.clusters), view.counts, view.stands_for
+    )
 
 
 def framed(view: View, folded: bool) -> list[str]:
@@ -282,21 +337,9 @@ def _shared_frame(view: View, left: tuple[str, ...], right: tuple[str, ...]) -> 
     return any(c in right and not _outer(view, c) for c in left)
 
 
-def _place_off_spine(view: View, columns: Columns) -> None:
-    """A node off the spine goes in the column of the spine node it leads to (a shortcut's
-    layers: their merge's)."""
-    out: dict[str, list[str]] = {}
-    for edge in view.edges:
-        out.setdefault(edge.tail, []).append(edge.head)
-    for node in view.nodes.values():
-        if node.id in columns.column:
-            continue
-        todo, seen = list(out.get(node.id, [])), set()
-        while todo:
-            nxt = todo.pop(0)
-            if nxt in columns.column:
-                columns.column[node.id] = columns.column[nxt]
-                break
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.extend(out.get(nxt, []))
+def _place_titles(view: View, columns: Columns) -> None:
+    """A framed part's title in its part's column."""
+    for cluster in framed(view, folded=True):
+        first = next((n.id for n in view.nodes.values() if n.spine and cluster in n.clusters), None)
+        if first is not None:
+            columns.column[title_id(cluster)] = columns.of(first)

@@ -26,6 +26,7 @@ from jumpdsl.backends.draw_layout import (
     fold_columns,
     framed,
     node_hints,
+    rewire,
     title_edges,
     title_id,
 )
@@ -117,6 +118,7 @@ def build_dot(
     sizer = Sizer(font, fit.font_size)
     heights = spine_heights(graph, view, sizer, options.params, fit.wrap)
     columns = fold_columns(view, fit.columns, heights, titled=options.rankdir == "TB")
+    view = rewire(view, columns)
     dot = _digraph(graph.name, options.rankdir, font, sizer)
     _emit_clusters(dot, graph, view, options, look, sizer, columns, fit.wrap)
     labelled = _labelled_edges(graph, view, options.shapes)
@@ -220,6 +222,8 @@ def _node_attrs(
 ) -> dict[str, str]:
     if node.role in ("input", "output", "port"):
         return sizer.text(label)
+    if node.role == "continue":  # where a folded flow comes in at a column's top
+        return {"shape": "point", "width": "0.03", "color": look.line}
     line = {"color": look.line, "penwidth": f"{look.penwidth:g}"}
     if node.role == "merge":
         return {**look.merge_node(), **sizer.circle(), **line}
@@ -245,7 +249,10 @@ def _labelled_edges(graph: Graph, view: View, shapes: str) -> set[ViewEdge]:
     seen: set[str] = set()
     for edge in sorted(view.edges, key=lambda e: e.kind != "flow"):
         shape = _shape(graph, edge.tensor)
-        if edge.tail not in seen and entering.get(edge.tail) != shape:
+        if view.nodes[edge.head].role == "continue":
+            continue  # a long edge to the next column: its shape is said where it comes in
+        changes = entering.get(edge.tail) != shape or view.nodes[edge.tail].role == "continue"
+        if edge.tail not in seen and changes:
             labelled.add(edge)
         seen.add(edge.tail)
     return labelled

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["tex_text", "to_tikz"]
+__all__ = ["Palette", "picture", "tex_text", "to_tikz"]
 
 _LISTS = ("_draw_", "_ldraw_", "_hdraw_", "_tdraw_", "_hldraw_", "_tldraw_")
 _ANCHOR = {"l": "base west", "c": "base", "r": "base east"}
@@ -37,10 +37,6 @@ _TEX = {
     "…": r"\ldots{}",
     "→": r"$\rightarrow$",
 }
-_HEADER = """% {name}: drawn by jumpdsl, placed by Graphviz; {width:.2f} x {height:.2f} in.
-% In a paper: \\usepackage{{tikz}} in the preamble, then \\input{{this file}} where the figure
-% goes; its text takes the paper's font. Its colours are its own ({prefix}...).
-"""
 _MAX_SIDE = 16000.0  # bp: TeX's dimensions end at 16383.99998 pt
 
 
@@ -49,25 +45,39 @@ def to_tikz(layout: dict[str, Any], name: str | None = None) -> str:
     ``name`` and the picture: two figures of one paper never share one)."""
     _, _, width, height = (float(v) for v in str(layout.get("bb", "0,0,0,0")).split(","))
     scale = min(1.0, _MAX_SIDE / max(width, height, 1.0))
-    colors = _Colors()
+    palette = Palette()
     pen_scale = _Scale(scale)
-    body = [line for obj in _in_paint_order(layout) for line in _object(obj, colors, pen_scale)]
+    body = [line for obj in _in_paint_order(layout) for line in _object(obj, palette, pen_scale)]
     title = name or str(layout.get("name", "figure"))
+    return picture(title, "placed by Graphviz", body, palette, width, height, scale)
+
+
+def picture(
+    title: str,
+    how: str,
+    body: list[str],
+    palette: Palette,
+    width: float,
+    height: float,
+    scale: float = 1.0,
+) -> str:
+    """``body`` (lines with the palette's placeholders) as a tikzpicture to ``\\input``: a
+    comment saying what it is, its colours defined inside it under this figure's names."""
     prefix = _prefix(title, body)
-    definitions = colors.definitions(prefix)
-    body = [_named(line, colors, prefix) for line in body]
     unit = f"{scale:.6g}bp" if scale < 1 else "1bp"
+    header = (
+        f"% {_comment(title)}: drawn by jumpdsl, {how}; {width * scale / 72:.2f} x "
+        f"{height * scale / 72:.2f} in.\n"
+        "% In a paper: \\usepackage{tikz} in the preamble, then \\input{this file} where the "
+        "figure\n% goes; its text takes the paper's font. Its colours are its own "
+        f"({prefix}...).\n"
+    )
     return "".join(
         [
-            _HEADER.format(
-                name=_comment(title),
-                width=width * scale / 72,
-                height=height * scale / 72,
-                prefix=prefix,
-            ),
+            header,
             f"\\begin{{tikzpicture}}[x={unit}, y={unit}]\n",
-            *definitions,
-            *body,
+            *palette.definitions(prefix),
+            *(palette.named(line, prefix) for line in body),
             "\\end{tikzpicture}%\n",
         ]
     )
@@ -85,10 +95,6 @@ def _prefix(name: str, body: list[str]) -> str:
     letters = "".join(c for c in name if c.isascii() and c.isalpha())[:16]
     digest = hashlib.sha1("".join(body).encode("utf-8")).hexdigest()[:6]
     return "jd" + letters + "".join(chr(ord("a") + int(c, 16)) for c in digest)
-
-
-def _named(line: str, colors: _Colors, prefix: str) -> str:
-    return _COLOR_REF.sub(lambda m: prefix + colors.suffix(int(m.group(1))), line)
 
 
 _COLOR_REF = re.compile(r"\x00(\d+)\x00")
@@ -121,9 +127,9 @@ class _Pen:
 
 
 @dataclass
-class _Colors:
-    """The colours used, numbered in order of use; written as placeholders, named once the
-    figure's prefix is known."""
+class Palette:
+    """The colours a picture uses, numbered in order of use; written as placeholders, named
+    once the figure's prefix is known."""
 
     numbers: dict[str, int] = field(default_factory=dict)
 
@@ -150,6 +156,10 @@ class _Colors:
             if number == 0:
                 return letters
 
+    def named(self, line: str, prefix: str) -> str:
+        """``line`` with its placeholders replaced by the colours' names."""
+        return _COLOR_REF.sub(lambda m: prefix + self.suffix(int(m.group(1))), line)
+
     def definitions(self, prefix: str) -> list[str]:
         return [
             f"\\definecolor{{{prefix}{self.suffix(n)}}}{{HTML}}{{{rgb}}}\n"
@@ -160,7 +170,7 @@ class _Colors:
 _NAMED = {"black": "000000", "white": "FFFFFF", "transparent": "FFFFFF"}
 
 
-def _object(obj: dict[str, Any], colors: _Colors, scale: _Scale) -> Iterator[str]:
+def _object(obj: dict[str, Any], colors: Palette, scale: _Scale) -> Iterator[str]:
     if obj.get("style") == "invis":
         return
     for key in _LISTS:
@@ -171,7 +181,7 @@ def _object(obj: dict[str, Any], colors: _Colors, scale: _Scale) -> Iterator[str
                 yield line
 
 
-def _op(op: dict[str, Any], pen: _Pen, colors: _Colors, scale: float) -> str | None:
+def _op(op: dict[str, Any], pen: _Pen, colors: Palette, scale: float) -> str | None:
     kind = op["op"]
     if kind in "cC":
         setattr(pen, "line" if kind == "c" else "fill", colors.name(op["color"]))
