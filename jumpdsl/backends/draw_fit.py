@@ -24,7 +24,10 @@ __all__ = ["MAX_COLUMNS", "PAGE_HEIGHT", "Fitted", "fit", "layout_size", "smalle
 PAGE_HEIGHT = 9 * 72.0  # a paper's text height, in points: taller figures fold into columns
 MAX_COLUMNS = 8
 _MARGIN = 0.995  # fit a hair inside the width: layouts do not scale exactly with the font
-_WRAPS = (WRAP, 16, 10)  # a box's lines, in characters: shorter before the text gets smaller
+_ROUNDING = 1.005  # Graphviz rounds an SVG's size to whole points: the text may print 0.3% smaller
+# Narrower before the text gets smaller than the minimum: a box's lines (characters), then no
+# frames around the sections.
+_NARROWER = ((WRAP, True), (16, True), (10, True), (10, False))
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def fit(
     bottom, ``height``, by folding into columns) with its smallest text at least ``min_font``."""
     if width is None:
         return Fitted(Fit(base), make_dot(Fit(base))[0], None)
-    smallest = min_font / SMALL
+    smallest = min_font / SMALL * _ROUNDING
     tried: list[tuple[Fitted, int]] = []  # (fitted, columns asked)
     for columns in range(1, MAX_COLUMNS + 1):
         trial = _shrink(make_dot, lay_out, base, smallest, width, columns)
@@ -111,19 +114,20 @@ def _shrink(
     columns: int,
 ) -> Fitted:
     """The largest font size from ``base`` down to ``smallest`` at which the figure, folded
-    into ``columns``, fits ``width``; at ``smallest`` with shorter lines in its boxes when
-    none does; not fitting at the shortest."""
-    size, wraps = base, list(_WRAPS)
+    into ``columns``, fits ``width``; at ``smallest`` with shorter lines in its boxes, then
+    without section frames, when none does; not fitting at the narrowest."""
+    size, narrower = base, list(_NARROWER)
     while True:
-        source, folded = make_dot(Fit(size, columns, wraps[0]))
+        wrap, frames = narrower[0]
+        source, folded = make_dot(Fit(size, columns, wrap, frames))
         layout = lay_out(source)
-        achieved = Fit(size, folded, wraps[0])
+        achieved = Fit(size, folded, wrap, frames)
         drawn, _ = layout_size(layout)
         if drawn <= width:
             return Fitted(achieved, source, layout)
         if size <= smallest:
-            if len(wraps) == 1:
+            if len(narrower) == 1:
                 return Fitted(achieved, source, layout, fits=False)
-            wraps.pop(0)
+            narrower.pop(0)
             continue
         size = max(smallest, round(size * width / drawn * _MARGIN, 2))

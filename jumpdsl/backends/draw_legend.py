@@ -40,30 +40,32 @@ def add_legend(
     rankdir: str,
     columns: Columns,
 ) -> None:
-    """Add the legend below the figure (beside its end, left to right); nothing when there is
-    nothing to explain."""
+    """Add the legend below the figure (beside its end, left to right): a row of the
+    shortcut kinds over a row of the merges, each hung centred under the end of the flow, so
+    it is never wider than a narrow figure needs; nothing when there is nothing to explain."""
     items = legend_items(graph, view)
     if not items:
         return
-    nodes: list[str] = []
+    rows: list[list[str]] = [[], []]
     with dot.subgraph(name="legend") as legend:
         for kind, name in items:
             if kind == "edge":
-                nodes += _edge_sample(legend, name, look, sizer)
+                rows[0] += _edge_sample(legend, name, look, sizer)
             else:
-                nodes += _merge_sample(legend, name, look, sizer)
-    with dot.subgraph() as row:
-        row.attr(rank="same")
-        for node in nodes:
-            row.node(node)
-        for left, right in pairwise(nodes):
-            if not (left.endswith(".a") and right.endswith(".b")):
-                row.edge(left, right, style="invis", minlen="0")  # 0: no gap kept for it
-    middle = nodes[len(nodes) // 2]  # the row hangs centred under the end of the flow
-    for bottom in dict.fromkeys(
-        [*columns.bottoms, *(["output"] if "output" in view.nodes else [])]
-    ):
-        dot.edge(bottom, middle, style="invis", weight="0" if bottom != "output" else "1")
+                rows[1] += _merge_sample(legend, name, look, sizer)
+    above = dict.fromkeys([*columns.bottoms, *(["output"] if "output" in view.nodes else [])])
+    for nodes in (r for r in rows if r):
+        with dot.subgraph() as row:
+            row.attr(rank="same")
+            for node in nodes:
+                row.node(node)
+            for left, right in pairwise(nodes):
+                if not (left.endswith(".a") and right.endswith(".b")):
+                    row.edge(left, right, style="invis", minlen="0")  # 0: no gap kept for it
+        middle = nodes[len(nodes) // 2]
+        for bottom in above:
+            dot.edge(bottom, middle, style="invis", weight="0" if bottom != "output" else "1")
+        above = dict.fromkeys([middle])
     del rankdir
 
 

@@ -81,6 +81,7 @@ class Fit:
     font_size: float
     columns: int = 1
     wrap: int = WRAP  # characters per line of a box's summary
+    frames: bool = True  # the sections' frames (learner, stem, task): left out when too wide
 
 
 def view_of(graph: Graph, options: DrawOptions) -> View:
@@ -120,7 +121,7 @@ def build_dot(
     columns = fold_columns(view, fit.columns, heights, titled=options.rankdir == "TB")
     view = rewire(view, columns)
     dot = _digraph(graph.name, options.rankdir, font, sizer)
-    _emit_clusters(dot, graph, view, options, look, sizer, columns, fit.wrap)
+    _emit_clusters(dot, graph, view, options, look, sizer, columns, fit)
     labelled = _labelled_edges(graph, view, options.shapes)
     for edge in view.edges:
         label = format_shape(_shape(graph, edge.tensor)) if edge in labelled else ""
@@ -173,11 +174,11 @@ def _emit_clusters(
     look: Theme,
     sizer: Sizer,
     columns: Columns,
-    wrap: int,
+    fit: Fit,
 ) -> None:
     """Clusters nested by scope path, nodes inside their innermost open scope, in view order.
     A folded figure has no section frames: a frame cannot span two columns."""
-    shown = framed(view, folded=columns.count > 1)
+    shown = framed(view, folded=columns.count > 1 or not fit.frames)
     children: dict[str, list[str]] = {"": []}
     for cluster in shown:
         parents = [c for c in shown if cluster.startswith(c + ".")]
@@ -191,7 +192,7 @@ def _emit_clusters(
         for child in children[prefix]:
             if child in view.nodes:
                 node = view.nodes[child]
-                label = node_label(graph, view, node, options.params, wrap)
+                label = node_label(graph, view, node, options.params, fit.wrap)
                 attrs = _node_attrs(graph, node, look, sizer, label)
                 target.node(child, label, **attrs, **node_hints(view, child, columns))
                 continue
