@@ -269,7 +269,8 @@ def test_rankdir_lr(jumpnet) -> None:
 
 def _tex_text(tex: str) -> str:
     text = re.findall(r"\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\};\n", tex)
-    return " ".join(text).replace("$\\times$", "×").replace("$\\cdot$", "·")
+    text = " ".join(text).replace("\\texttimes{}", "×")
+    return text.replace("\\textperiodcentered{}", "·")
 
 
 @pytest.mark.parametrize("system", [pytest.param(True, marks=needs_dot), False])

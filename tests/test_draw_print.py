@@ -62,6 +62,7 @@ FITTING = [
     ("jumpnet", 3),
     ("resnet50", 1),
     ("resnet50", 2),
+    ("resnet50", 3),
     ("densenet121", 1),
     ("densenet121", 2),
     ("densenet121", 3),

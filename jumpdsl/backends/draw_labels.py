@@ -101,13 +101,33 @@ def merge_symbol(op: str) -> str:
     return label if len(label) == 1 else op[0].upper()
 
 
-def cluster_label(graph: Graph, view: View, scope: str, params: bool) -> str:
+def cluster_label(graph: Graph, view: View, scope: str, params: bool, wrap: int = WRAP) -> str:
+    """A frame's title; a figure with short lines (``wrap`` under :data:`WRAP`) breaks it
+    after its commas."""
     label = repeated(title(graph, scope), view.counts.get(scope, 1))
     if params:
         inside = [n for n in graph if n.startswith(scope + ".")]
         total = sum(graph.get(Shapes, n).params for n in view.represented(inside))
         label += f"{SEP}{compact_count(total)} params"
-    return _escape(label)
+    if wrap >= WRAP:
+        return _escape(label)
+    return "\\n".join(_escape(line) for line in _break_after_commas(label, wrap))
+
+
+def _break_after_commas(text: str, wrap: int) -> list[str]:
+    """``ResNetStage(Bottleneck, 256, 6, 2)`` → ``['ResNetStage(Bottleneck,', '256, 6, 2)']``
+    at 16 characters: breaks only after a comma, never inside a word.
+
+    >>> _break_after_commas("ResNetStage(Bottleneck, 256, 6, 2)", 16)
+    ['ResNetStage(Bottleneck,', '256, 6, 2)']
+    """
+    lines: list[str] = []
+    for piece in text.replace(", ", ",\n").split("\n"):
+        if lines and len(lines[-1]) + 1 + len(piece) <= wrap:
+            lines[-1] += " " + piece
+        else:
+            lines.append(piece)
+    return lines
 
 
 def title(graph: Graph, part: str) -> str:

@@ -58,6 +58,7 @@ _TAIL_SIDE: dict[str, dict[str, str]] = {
     "LR": {},
 }
 _LABEL_LOC = {"TB": "t", "LR": "t"}
+_NEXT_COLUMN = {"TB": ("s", "w"), "LR": ("s", "n")}
 # Invisible, pulling nothing straight, and leaving from the lower left: the title goes left of
 # the spine, away from the shortcuts (without the port, some titles went right).
 TITLE_EDGE = {"style": "invis", "weight": "0", "tailport": "sw"}
@@ -83,6 +84,9 @@ def cluster_hints(rankdir: str) -> dict[str, str]:
 def edge_hints(edge: ViewEdge, view: View, rankdir: str, columns: Columns) -> dict[str, str]:
     tail, head = view.nodes[edge.tail], view.nodes[edge.head]
     crossing = columns.crossing(edge.tail, edge.head)
+    if head.role == "continue":  # to the next column (row): out below, into its start
+        tailport, headport = _NEXT_COLUMN[rankdir]
+        return {"weight": "0", "tailport": tailport, "headport": headport, **crossing}
     if edge.kind == "flow":
         return {"weight": "8" if tail.spine and head.spine else "1", **crossing}
     hints = {"weight": "1", **crossing}

@@ -42,9 +42,14 @@ def add_legend(
 ) -> None:
     """Add the legend below the figure (beside its end, left to right): a row of the
     shortcut kinds over a row of the merges, each hung centred under the end of the flow, so
-    it is never wider than a narrow figure needs; nothing when there is nothing to explain."""
+    it is never wider than a narrow figure needs; nothing when there is nothing to explain.
+    Left to right, the entries stand in a column after the output, each read left to right
+    across the ranks there."""
     items = legend_items(graph, view)
     if not items:
+        return
+    if rankdir == "LR":
+        _stacked(dot, items, look, sizer, view, columns)
         return
     rows: list[list[str]] = [[], []]
     with dot.subgraph(name="legend") as legend:
@@ -66,7 +71,35 @@ def add_legend(
         for bottom in above:
             dot.edge(bottom, middle, style="invis", weight="0" if bottom != "output" else "1")
         above = dict.fromkeys([middle])
-    del rankdir
+
+
+def _stacked(
+    dot: graphviz.Digraph,
+    items: list[tuple[str, str]],
+    look: Theme,
+    sizer: Sizer,
+    view: View,
+    columns: Columns,
+) -> None:
+    entries = []
+    with dot.subgraph(name="legend") as legend:
+        for kind, name in items:
+            if kind == "edge":
+                start, end, text = _edge_sample(legend, name, look, sizer)
+                legend.edge(end, text, style="invis", minlen="1")
+            else:
+                start, text = _merge_sample(legend, name, look, sizer)
+                legend.edge(start, text, style="invis", minlen="2")
+            entries.append(start)
+    with dot.subgraph() as column:
+        column.attr(rank="same")
+        for start in entries:
+            column.node(start)
+        for above, below in pairwise(entries):
+            column.edge(above, below, style="invis", minlen="0")
+    ends = dict.fromkeys([*columns.bottoms, *(["output"] if "output" in view.nodes else [])])
+    for end in ends:
+        dot.edge(end, entries[len(entries) // 2], style="invis", weight="0")
 
 
 def _edge_sample(legend: graphviz.Digraph, kind: str, look: Theme, sizer: Sizer) -> list[str]:

@@ -196,7 +196,7 @@ def _emit_clusters(
                 attrs = _node_attrs(graph, node, look, sizer, label)
                 target.node(child, label, **attrs, **node_hints(view, child, columns))
                 continue
-            label = cluster_label(graph, view, child, options.params)
+            label = cluster_label(graph, view, child, options.params, fit.wrap)
             with target.subgraph(name=f"cluster_{child}") as sub:
                 sub.attr(
                     label="" if titled else label,

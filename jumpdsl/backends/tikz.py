@@ -32,10 +32,10 @@ _TEX = {
     "_": r"\_",
     "%": r"\%",
     "~": r"\~{}",
-    "×": r"$\times$",
-    "·": r"$\cdot$",
+    "×": r"\texttimes{}",  # the paper font's own signs (LaTeX's kernel has them since 2020)
+    "·": r"\textperiodcentered{}",
     "…": r"\ldots{}",
-    "→": r"$\rightarrow$",
+    "→": r"\textrightarrow{}",
 }
 _MAX_SIDE = 16000.0  # bp: TeX's dimensions end at 16383.99998 pt
 
