@@ -11,8 +11,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ALL_SPECS, ROOT, SPECS, net
 
+from conftest import ALL_SPECS, ROOT, SPECS, net
 from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.draw import DrawError, DrawOptions, draw
 from jumpdsl.backends.draw_fonts import resolve_font

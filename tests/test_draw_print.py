@@ -15,8 +15,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import ALL_SPECS, ROOT, SPECS, net
 
+from conftest import ALL_SPECS, ROOT, SPECS, net
 from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.draw import DrawOptions, draw, draw_figure
 from jumpdsl.backends.draw_3d import cuboid_size

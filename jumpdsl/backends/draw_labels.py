@@ -58,7 +58,7 @@ def paper_call(scope: Scope) -> str:
     >>> from jumpdsl.ir.graph import ScopeArg
     >>> args = (ScopeArg("c", "24", False, False), ScopeArg("stride", "1", True, False),
     ...         ScopeArg("t", "1", False, False))
-    >>> paper_call(Scope("block", "InvertedResidual", "…", None, args))
+    >>> paper_call(Scope("block", "InvertedResidual", "…", None, args=args))
     'InvertedResidual(24, t=1)'
     """
     if scope.label is not None:
