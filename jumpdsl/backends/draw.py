@@ -14,9 +14,9 @@ from functools import partial
 
 from jumpdsl.backends.draw_3d import render_3d
 from jumpdsl.backends.draw_fit import PAGE_HEIGHT, Fitted, fit, layout_size, smallest_text
-from jumpdsl.backends.draw_fonts import resolve_font
+from jumpdsl.backends.draw_fonts import Font, resolve_font
 from jumpdsl.backends.draw_theme import theme
-from jumpdsl.backends.draw_view import FocusError
+from jumpdsl.backends.draw_view import FocusError, View
 from jumpdsl.backends.graphviz_dot import DrawOptions, Fit, build_dot, view_of
 from jumpdsl.backends.graphviz_render import FORMATS, DrawError, layout, render, use_system
 from jumpdsl.backends.tikz import to_tikz
@@ -70,15 +70,16 @@ def draw_figure(
     except FocusError as exc:
         raise DrawError(str(exc)) from None
     system = use_system(system_dot) if fmt != "dot" else True
+    look = theme(options.theme, options.font, options.font_size)
+    font = resolve_font(look.font, system=system)
     if options.style == "3d":
         if fmt not in ("svg", "tex"):
             raise DrawError(f"--style 3d draws .svg and .tex, not .{fmt}")
-        scene = render_3d(graph, view, options, fmt, resolve_font(_look(options), system=system))
+        scene = render_3d(graph, view, options, fmt, font)
         return Figure(scene.data, scene.width, scene.height, scene.smallest)
-    look = theme(options.theme, options.font, options.font_size)
     base = options.font_size or (_WIDTH_FONT if options.width else look.font_size)
     height = options.height if options.height is not None else PAGE_HEIGHT
-    make = partial(_dot, graph, options, view, system)
+    make = partial(_dot, graph, options, view, system, font)
     lay_out = partial(layout, system_dot=system)
     fitted = fit(
         make,
@@ -98,18 +99,14 @@ def draw_figure(
         return _figure(data, Fitted(fitted.fit, fitted.source, placed, fitted.fits))
     data = render(fitted.source, fmt, system_dot=system, dpi=dpi)
     if fmt == "svg":
-        data = _svg_fonts(data, resolve_font(look.font, system=system).css)
+        data = _svg_fonts(data, font.css)
     return _figure(data, fitted)
 
 
-def _look(options: DrawOptions) -> str:
-    return theme(options.theme, options.font, options.font_size).font
-
-
 def _dot(
-    graph: Graph, options: DrawOptions, view: object, system: bool, at: Fit
+    graph: Graph, options: DrawOptions, view: View, system: bool, font: Font, at: Fit
 ) -> tuple[str, int]:
-    return build_dot(graph, options, fit=at, system=system, view=view)  # type: ignore[arg-type]
+    return build_dot(graph, options, fit=at, system=system, view=view, font=font)
 
 
 def _figure(data: bytes, fitted: Fitted) -> Figure:

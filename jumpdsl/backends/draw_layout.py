@@ -85,8 +85,8 @@ def edge_hints(edge: ViewEdge, view: View, rankdir: str, columns: Columns) -> di
     tail, head = view.nodes[edge.tail], view.nodes[edge.head]
     crossing = columns.crossing(edge.tail, edge.head)
     if head.role == "continue":  # to the next column (row): out below, into its start
-        tailport, headport = _NEXT_COLUMN[rankdir]
-        return {"weight": "0", "tailport": tailport, "headport": headport, **crossing}
+        out, into = _NEXT_COLUMN[rankdir]
+        return {"weight": "0", "tailport": out, "headport": into, **crossing}
     if edge.kind == "flow":
         return {"weight": "8" if tail.spine and head.spine else "1", **crossing}
     hints = {"weight": "1", **crossing}

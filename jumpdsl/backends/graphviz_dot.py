@@ -110,11 +110,13 @@ def build_dot(
     fit: Fit | None = None,
     system: bool = True,
     view: View | None = None,
+    font: Font | None = None,
 ) -> tuple[str, int]:
-    """The DOT source and how many columns its main flow was really folded into."""
+    """The DOT source and how many columns its main flow was really folded into. ``font``:
+    the theme's font resolved already (once for all the layouts a fit tries)."""
     look = theme(options.theme, options.font, options.font_size)
     fit = fit or Fit(look.font_size)
-    font = resolve_font(look.font, system=system)
+    font = font or resolve_font(look.font, system=system)
     view = view or view_of(graph, options)
     sizer = Sizer(font, fit.font_size)
     heights = spine_heights(graph, view, sizer, options.params, fit.wrap)
