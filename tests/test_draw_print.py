@@ -337,6 +337,8 @@ def test_two_figures_in_a_two_column_times_article(tmp_path) -> None:
     assert f"COLUMN {column}pt" in log and len(widths) == 2
     assert all(w <= column for w in widths), widths
     assert "Overfull \\hbox" not in log
+    if shutil.which("pdffonts") is None:
+        return
     fonts = subprocess.run(["pdffonts", "paper.pdf"], cwd=tmp_path, capture_output=True, text=True)
     if fonts.returncode == 0:
         assert "NimbusRom" in fonts.stdout or "Times" in fonts.stdout  # the paper's own font
