@@ -129,14 +129,15 @@ def test_a_long_left_to_right_flow_folds_into_rows() -> None:
     graph = _graph("jumpnet")
     options = DrawOptions(depth=1, theme="paper", rankdir="LR", width=PAGE)
     figure = draw_figure(graph, "svg", options)
-    one_row = draw_figure(graph, "svg", DrawOptions(depth=1, theme="paper", rankdir="LR"))
-    assert one_row.width is None or True
+    unfolded = DrawOptions(depth=1, theme="paper", rankdir="LR", width=100 * 72)
+    one_row = draw_figure(graph, "svg", unfolded)
+    assert one_row.columns == 1 and one_row.width is not None and one_row.width > PAGE
     assert figure.columns > 1 and figure.fits
     assert figure.smallest is not None and figure.smallest >= 8 * 0.9 - 0.01  # not shrunk
 
 
 @needs_dot
-def test_no_outer_margin_in_a_pdf(jumpnet_fig=None) -> None:
+def test_no_outer_margin_in_a_pdf() -> None:
     graph = _graph("jumpnet")
     options = DrawOptions(depth=1, theme="paper", width=COLUMN)
     pdf = draw(graph, "pdf", options)
