@@ -10,6 +10,7 @@ a module is built.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +24,21 @@ __all__ = ["__version__", "check", "load"]
 __version__ = "0.1.0"
 
 
-def check(path: str | Path, **params: Any) -> Checked:
-    """Parse, lower and shape-check a spec; the result holds the IR and the diagnostics."""
+def check(
+    path: str | Path,
+    *,
+    plugins: Sequence[str] = (),
+    params: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Checked:
+    """Parse, lower and shape-check a spec; the result holds the IR and the diagnostics.
+
+    Network parameters are keyword arguments (a name that clashes with an option here goes in
+    ``params``); ``plugins`` are modules whose ops the spec may use (see docs/ops.md).
+    """
     from jumpdsl.api import check_file
 
-    return check_file(path, params)
+    return check_file(path, {**(params or {}), **kwargs}, plugins=plugins)
 
 
 def load(
@@ -36,20 +47,22 @@ def load(
     device: str | None = None,
     seed: int | None = None,
     torch_compile: bool = False,
+    plugins: Sequence[str] = (),
     params: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> torch.nn.Module:
     """Compile a spec into a ``torch.nn.Module`` (a ``torch.fx.GraphModule``).
 
     Network parameters are keyword arguments (``load("specs/jumpnet.jnet", classes=100)``);
-    a parameter whose name clashes with an option here goes in ``params``. Raises
+    a parameter whose name clashes with an option here goes in ``params``. ``plugins`` are
+    modules whose ops the spec may use (see docs/ops.md). Raises
     :class:`jumpdsl.diagnostics.JumpdslError` when the spec has errors.
     """
     from jumpdsl.api import check_file
     from jumpdsl.backends.torch_fx import build_module
     from jumpdsl.backends.torch_runtime import pick_device, prepare
 
-    graph = check_file(path, {**(params or {}), **kwargs}).raise_for_errors()
+    graph = check_file(path, {**(params or {}), **kwargs}, plugins=plugins).raise_for_errors()
     module = build_module(graph, seed=seed)
     prepared, _ = prepare(module, pick_device(device), torch_compile=torch_compile)
     return prepared

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from jumpdsl.ir.graph import Graph
 from jumpdsl.ir.values import Value
 from jumpdsl.lower.builder import Limits
 from jumpdsl.lower.network import lower
+from jumpdsl.ops.loading import PluginError, op_table
+from jumpdsl.ops.table import OpTable
 from jumpdsl.passes.shapes import infer_shapes
 from jumpdsl.source import SourceDecodeError, SourceFile, Span, decode_source
 from jumpdsl.syntax import ast
@@ -36,6 +38,7 @@ __all__ = [
     "check_text",
     "lower_text",
     "parse_override",
+    "spec_names",
 ]
 
 MAX_FILE_BYTES = 1 << 20
@@ -110,6 +113,8 @@ def check_text(
     limits: Limits | None = None,
     overlay: Mapping[Path, str] | None = None,
     shapes_despite_errors: bool = False,
+    plugins: Sequence[str] = (),
+    autoload: bool | None = None,
 ) -> Checked:
     """Check a spec given as text; ``params`` override the network's parameters.
 
@@ -117,10 +122,20 @@ def check_text(
     editor: ``overlay`` gives the text of files that are open (by resolved path), read instead
     of the disk when the spec uses them; ``shapes_despite_errors`` runs the shape pass even
     when lowering reported errors, so the graph it made has shapes to show (its findings are
-    not reported: they could follow from the errors).
+    not reported: they could follow from the errors). ``plugins`` are modules whose ops the
+    spec may use; installed plugins (entry points in ``jumpdsl.ops``) load by themselves unless
+    ``autoload`` is False or the environment sets ``JUMPDSL_NO_PLUGINS`` (see
+    :mod:`jumpdsl.ops.loading`).
     """
     return _check_source(
-        SourceFile(path, text), params, limits, Path(path), overlay or {}, shapes_despite_errors
+        SourceFile(path, text),
+        params,
+        limits,
+        Path(path),
+        overlay or {},
+        shapes_despite_errors,
+        tuple(plugins),
+        autoload,
     )
 
 
@@ -137,15 +152,20 @@ def check_file(
     params: Mapping[str, Any] | None = None,
     *,
     limits: Limits | None = None,
+    plugins: Sequence[str] = (),
+    autoload: bool | None = None,
 ) -> Checked:
-    """Check a spec file; unreadable or non-UTF-8 files come back as diagnostics."""
+    """Check a spec file; unreadable or non-UTF-8 files come back as diagnostics. ``plugins``
+    and ``autoload`` as for :func:`check_text`."""
     shown = str(path)
     sink = DiagnosticSink()
     lossy: dict[str, SourceFile] = {}
     source = _read(Path(path), shown, sink, None, lossy)
     if source is None:
         return Checked(shown, None, sink.sorted(), lossy)
-    return _check_source(source, params, limits, Path(path))
+    return _check_source(
+        source, params, limits, Path(path), plugins=tuple(plugins), autoload=autoload
+    )
 
 
 def _read(
@@ -246,6 +266,46 @@ def _load_uses(
             _load_uses(used, target.parent, sink, found, (*stack, target))
 
 
+def spec_names(modules: Iterable[ast.Module]) -> set[str]:
+    """The names parsed specs mention that could name an op (calls, merges, ``defaults``,
+    words that a variable may call), less the templates they define: which installed plugins
+    a check loads.
+
+    >>> from jumpdsl.syntax.parser import parse
+    >>> text = "block cbam() { relu } network T { input [3] stem { cbam() x }  task { eca } }"
+    >>> sorted(spec_names([parse(SourceFile("t", text), DiagnosticSink())]))
+    ['eca', 'relu', 'x']
+    """
+    found: set[str] = set()
+    templates: set[str] = set()
+    for module in modules:
+        for node, _ in ast.walk(module):
+            if isinstance(node, ast.Call):
+                found.add(node.name)
+            elif isinstance(node, (ast.Shortcut, ast.Branch)):
+                found.add(node.merge)
+            elif isinstance(node, ast.Setting):
+                found.add(node.path[0])
+            elif isinstance(node, ast.Var):
+                found.add(node.name)
+            elif isinstance(node, ast.Template):
+                templates.add(node.name)  # the spec's own definition wins over a package's
+    return found - templates
+
+
+def _ops_for(
+    modules: list[ast.Module],
+    plugins: tuple[str, ...],
+    autoload: bool | None,
+    sink: DiagnosticSink,
+) -> OpTable | None:
+    try:
+        return op_table(plugins, names=spec_names(modules), autoload=autoload)
+    except PluginError as exc:
+        sink.report(M.PLUGIN_NOT_LOADED, None, hint=exc.hint, plugin=exc.plugin, reason=exc.reason)
+        return None
+
+
 @paused_gc  # a tenth faster on large specs (see jumpdsl/gcpause.py)
 def _check_source(
     source: SourceFile,
@@ -254,6 +314,8 @@ def _check_source(
     path: Path | None = None,
     overlay: Mapping[Path, str] | None = None,
     shapes_despite_errors: bool = False,
+    plugins: tuple[str, ...] = (),
+    autoload: bool | None = None,
 ) -> Checked:
     sink = DiagnosticSink()
     found = _Loaded({source.path: source}, overlay or {})
@@ -264,8 +326,11 @@ def _check_source(
         here = path.resolve() if path is not None else None
         _load_uses(module, here.parent if here else None, sink, found, (here,) if here else ())
         library = [m for m in reversed(found.modules.values()) if m is not None]
+        ops = _ops_for([module, *library], plugins, autoload, sink)
+        if ops is None:
+            return Checked(source.path, None, sink.sorted(), found.sources)
         overrides = {name: (_to_value(v), None) for name, v in (params or {}).items()}
-        graph = lower(module, sink, overrides=overrides, limits=limits, library=library)
+        graph = lower(module, sink, overrides=overrides, limits=limits, library=library, ops=ops)
         if graph is not None and not sink.has_errors:
             infer_shapes(graph, sink)
         elif graph is not None and shapes_despite_errors:
@@ -276,7 +341,7 @@ def _check_source(
     return Checked(source.path, graph, sink.sorted(), found.sources, modules, found.files)
 
 
-def lower_text(text: str, **params: Any) -> Graph:
+def lower_text(text: str, *, plugins: Sequence[str] = (), **params: Any) -> Graph:
     """The checked IR of a spec given as text; raises :class:`JumpdslError` on errors.
 
     >>> from jumpdsl.passes.shapes import Shapes
@@ -284,4 +349,4 @@ def lower_text(text: str, **params: Any) -> Graph:
     >>> g.get(Shapes, "task.dense1").shape
     (5,)
     """
-    return check_text(text, params=params).raise_for_errors()
+    return check_text(text, params=params, plugins=plugins).raise_for_errors()

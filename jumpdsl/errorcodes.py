@@ -75,10 +75,15 @@ SPATIAL_COLLAPSE = register("JD302", "spatial-collapse", "a map shrunk to nothin
 KERNEL_TOO_LARGE = register("JD303", "kernel-too-large", "a window larger than its input")
 GROUPS_NOT_DIVISIBLE = register("JD304", "groups-not-divisible", "conv groups that do not divide")
 BAD_RANK = register("JD305", "bad-rank", "a map where a vector is needed, or the reverse")
+SHAPE_REFUSED = register("JD306", "shape-refused", "an input an op's own rule refuses")
 
 # The graph as a whole
 CYCLE = register("JD401", "cycle", "a tensor used before it is made")
 LIMIT_EXCEEDED = register("JD402", "limit-exceeded", "a spec that expands past a limit")
+
+# Plugins
+PLUGIN_NOT_LOADED = register("JD601", "plugin-not-loaded", "a plugin that cannot be loaded")
+PLUGIN_FAILED = register("JD602", "plugin-failed", "a plugin's op raised while jumpdsl ran it")
 
 # Warnings
 UNUSED_DEFINITION = register(

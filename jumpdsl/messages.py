@@ -123,6 +123,23 @@ def merges_are(merges: Iterable[str]) -> str:
     return f"merges are {', '.join(merges)}"
 
 
+def plugin_offers(op: str, module: str, dist: str | None, reason: str) -> str:
+    """The hint for an op an installed package offers but that is not loaded."""
+    package = f" (package {dist})" if dist else ""
+    return f"'{op}' comes from the plugin '{module}'{package}, {reason}"
+
+
+def autoload_off(module: str) -> str:
+    return (
+        "which is not loaded because autoloading is off (--no-plugins or JUMPDSL_NO_PLUGINS): "
+        f"load it with --plugin {module}"
+    )
+
+
+def load_failed(reason: str) -> str:
+    return f"which failed to load: {reason}"
+
+
 def value_of(variable: str) -> str:
     """``what`` of an unknown callee reached through a variable."""
     return f"op or template (the value of '{variable}')"
@@ -173,10 +190,9 @@ BRANCH_OF_ONE = Message(
 )
 
 
-def example_call(op: str) -> str | None:
-    """A hint with a call of ``op`` that has its required arguments, where one is kept."""
-    example = {"conv": "conv(64, 3x3)", "dense": "dense(10)"}.get(op)
-    return f"for example {example}" if example else None
+def example_call(usage: str) -> str | None:
+    """A hint with a call that has its required arguments (the op entry's ``usage``)."""
+    return f"for example {usage}" if usage else None
 
 
 RECURSIVE_TEMPLATE = Message(
@@ -274,11 +290,13 @@ GROUPS_NOT_DIVISIBLE = Message(
     "choose groups that divides both {channels} and {filters}",
 )
 BAD_RANK = Message(C.BAD_RANK, "{op} needs {expected} input, got shape {shape}")
+SHAPE_REFUSED = Message(C.SHAPE_REFUSED, "{op} cannot take an input of shape {shape}: {reason}")
 HINT_POOL_TOO_SMALL = (
     "the map is already this small: remove a pooling or strided step before it, "
     "or start from a larger input"
 )
 HINT_LARGER_SCALE = "use a larger scale"
+HINT_GROUPS_DIVIDE = "choose groups that divide the channels, or change the channels before it"
 HINT_MAP_OPS_FIRST = "feature-map ops come before 'gap' or 'flatten'"
 HINT_VECTOR_FIRST = "add 'gap' (global average pooling) or 'flatten' before it"
 HINT_MUL_SHAPES = "mul needs equal shapes, or per-channel weights (C or C×1×1) for a C×H×W map"
@@ -343,6 +361,22 @@ def runs_about(statements: int) -> str:
     return f"would run about {statements:,} statements"
 
 
+# ---------------------------------------------------------------- plugins
+
+PLUGIN_NOT_LOADED = Message(
+    C.PLUGIN_NOT_LOADED,
+    "cannot load plugin '{plugin}': {reason}",
+    "a plugin is a Python module on the search path: pip install its package or add its "
+    "folder to PYTHONPATH (see docs/ops.md)",
+)
+HINT_RENAME_OP = "give the plugin's op a name of its own (the core's ops keep theirs)"
+HINT_PLUGIN_OPS = "a plugin module lists its ops in OPS = (Op(...), ...) (see docs/ops.md)"
+PLUGIN_OP_FAILED = Message(
+    C.PLUGIN_FAILED,
+    "op '{op}' of plugin {plugin} failed in its {stage}: {error}",
+    "this is a bug in the plugin, not in the spec or in jumpdsl: tell the plugin's authors",
+)
+
 # ---------------------------------------------------------------- warnings
 
 UNUSED_DEFINITION = Message(
@@ -355,12 +389,15 @@ DANGLING_TENSOR = Message(
 )
 
 _BUILDERS = (
+    autoload_off,
     concat_hint,
     example_call,
     expands_to_about,
+    load_failed,
     merges_are,
     note_input_shape,
     note_made_in,
+    plugin_offers,
     projection_hint,
     repeats_times,
     runs_about,

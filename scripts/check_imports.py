@@ -34,6 +34,7 @@ TORCH_FREE = (
     "jumpdsl.source",
     "jumpdsl.syntax",
     "jumpdsl.ir",
+    "jumpdsl.ops",
     "jumpdsl.lower",
     "jumpdsl.passes",
     "jumpdsl.backends.draw",

@@ -1,7 +1,9 @@
-"""Shared helpers: paths, and small specs written inline."""
+"""Shared helpers: paths, and small specs written inline. The test plugins (tests/plugins)
+are put on the search path, as a user's plugin would be on PYTHONPATH."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 ALL_SPECS = sorted(SPECS.glob("*.jnet"))
+PLUGINS = ROOT / "tests" / "plugins"
+if str(PLUGINS) not in sys.path:
+    sys.path.insert(0, str(PLUGINS))
 
 
 def net(body: str, *, input: str = "[3, 16, 16]", params: str = "", head: str = "") -> str:

@@ -3,9 +3,9 @@
 Tracing costs dynamo about 20-90 ms a layer on this CPU, too slow to trace all of specs/ (3,500
 layers) in every test run. What dynamo sees is decided by the kinds of calls the generated
 forward makes (which module class, function or method), never by how many or in which order:
-the forward is straight-line code. So the tests trace one network holding every kind of call
-the op table can emit, in train and eval mode, and check that each spec in specs/ makes no
-call outside that set; JumpNet itself is traced whole as well. `python benchmarks/run.py
+the forward is straight-line code. So the tests trace every op's examples (from the op table,
+tests/op_examples.py), in train and eval mode, and check that each spec in specs/ makes no
+call outside the kinds they make; JumpNet itself is traced whole as well. `python benchmarks/run.py
 --graph-breaks` traces every spec whole and prints its graph and break counts.
 """
 
@@ -16,13 +16,12 @@ import functools
 import pytest
 import torch
 import torch._dynamo
-from conftest import ALL_SPECS, SPECS
-from test_export import EVERY_OP
+from op_examples import CASES, IDS, Case, graph_of
 
-from jumpdsl.api import check_file, check_text
+from conftest import ALL_SPECS, SPECS
+from jumpdsl.api import check_file
 from jumpdsl.backends.torch_fx import build_module
 from jumpdsl.backends.torch_runtime import prepare
-from jumpdsl.ir.ops import OPS
 from jumpdsl.options import COMPILE_MODES
 
 
@@ -43,27 +42,26 @@ def _on_meta(graph) -> torch.fx.GraphModule:
         return build_module(graph)
 
 
-def test_the_traced_network_holds_every_op() -> None:
-    graph = check_text(EVERY_OP).raise_for_errors()
-    assert {node.op for node in graph.nodes()} >= set(OPS)
-
-
 @functools.cache
 def _traced_kinds() -> frozenset[tuple[str, str]]:
-    return frozenset(_kinds(_on_meta(check_text(EVERY_OP).raise_for_errors())))
+    kinds: set[tuple[str, str]] = set()
+    for case in CASES:
+        kinds |= _kinds(_on_meta(graph_of(case)))
+    return frozenset(kinds)
 
 
 @pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda p: p.name)
 def test_every_spec_makes_only_traced_kinds_of_call(spec) -> None:
     kinds = _kinds(_on_meta(check_file(spec).raise_for_errors()))
     missing = sorted(kinds - _traced_kinds())
-    assert not missing, f"add {missing} to EVERY_OP in tests/test_export.py"
+    assert not missing, f"give the ops that make {missing} an example in their entry"
 
 
 @pytest.mark.parametrize("training", [False, True], ids=["eval", "train"])
-def test_every_kind_of_call_compiles_whole(training) -> None:
-    module = build_module(check_text(EVERY_OP).raise_for_errors(), seed=0).train(training)
-    x = torch.randn(2, 3, 20, 20)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_every_op_compiles_whole(case: Case, training: bool) -> None:
+    module = build_module(graph_of(case), seed=0).train(training)
+    x = torch.randn(2, *case.example.input)
     torch._dynamo.reset()
     compiled = torch.compile(module, backend="eager", fullgraph=True)  # a break would raise
     torch.manual_seed(1)  # dropout draws the same mask in both runs
@@ -96,7 +94,7 @@ def test_inductor_on_cpu_computes_what_eager_does() -> None:
 
 
 def test_prepare_compiles_on_request_only_and_checks_the_mode() -> None:
-    model = build_module(check_text(EVERY_OP).raise_for_errors())
+    model = build_module(check_file(SPECS / "jumpnet.jnet").raise_for_errors())
     cpu = torch.device("cpu")
     assert prepare(model, cpu) == (model, False)  # eager on the CPU unless asked
     compiled, used = prepare(model, cpu, torch_compile=True, mode=COMPILE_MODES[-1])

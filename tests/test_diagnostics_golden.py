@@ -3,7 +3,8 @@ equal its .out file, and each diagnostic must be announced by a marker on its li
 
 Markers, mypy-style: ``# error: JD301`` or ``# warning: JD502`` on the offending line;
 ``# expect-elsewhere: error JD207`` in the header for a diagnostic located in another file or on
-the command line; ``# args: --set NAME=VALUE`` passes parameters. Files that cannot hold a
+the command line; ``# args: --set NAME=VALUE`` passes parameters; ``# plugins: MODULE …`` loads
+plugins (from tests/plugins). Files that cannot hold a
 comment (empty, not UTF-8) list theirs in NAME.markers as ``LINE SEVERITY CODE``.
 
 Regenerate the .out files after an intended change, then review every diff before committing:
@@ -18,8 +19,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
+from conftest import PLUGINS as PLUGIN_FOLDER  # noqa: F401  (the test plugins' folder)
+from conftest import ROOT
 from jumpdsl.api import check_file, parse_override
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.errorcodes import CODES
@@ -31,6 +33,7 @@ UPDATE = os.environ.get("JUMPDSL_UPDATE_GOLDEN") == "1"
 MARKER = re.compile(r"#\s*(error|warning):\s*(JD\d{3}(?:\s*,\s*JD\d{3})*)")
 ELSEWHERE = re.compile(r"#\s*expect-elsewhere:\s*(error|warning)\s+(JD\d{3})")
 ARGS = re.compile(r"#\s*args:\s*(.*)")
+PLUGINS = re.compile(r"#\s*plugins:\s*(.*)")
 
 Marker = tuple[int | None, str, str]
 
@@ -59,9 +62,14 @@ def _params(path: Path) -> dict[str, object]:
     return params
 
 
+def _plugins(path: Path) -> list[str]:
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return [name for line in PLUGINS.findall(text) for name in line.split()]
+
+
 def _run(path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(CORPUS)  # paths in the output stay short and machine-independent
-    return check_file(path.name, _params(path))
+    return check_file(path.name, _params(path), plugins=_plugins(path), autoload=False)
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)

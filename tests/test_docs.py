@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from jumpdsl.api import check_text
 
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
@@ -42,7 +42,7 @@ def test_op_table_in_docs_is_current() -> None:
 
 
 def test_every_op_documents_its_shape_rule() -> None:
-    from jumpdsl.ir.ops import OPS
+    from jumpdsl.ops import CORE
 
-    missing = [name for name, spec in OPS.items() if not (spec.doc and spec.shape_doc)]
-    assert not missing, f"give these ops doc= and shape_doc= in jumpdsl/ir/ops.py: {missing}"
+    missing = [name for name, spec in CORE.items() if not (spec.doc and spec.shape_doc)]
+    assert not missing, f"give these ops doc= and shape_doc= in jumpdsl/ops/: {missing}"

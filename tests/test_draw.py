@@ -22,7 +22,8 @@ from jumpdsl.backends.draw_theme import THEMES
 from jumpdsl.backends.draw_view import AUTO_DEPTH_LIMIT, build_view
 from jumpdsl.backends.graphviz_dot import to_dot
 from jumpdsl.cli import main
-from jumpdsl.ir.ops import OPS, format_shape
+from jumpdsl.ops import CORE as OPS
+from jumpdsl.ops.core import format_shape
 from jumpdsl.passes.shapes import Shapes
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")

@@ -28,7 +28,7 @@ from jumpdsl.backends.graphviz_dot import Fit, build_dot
 from jumpdsl.backends.graphviz_render import layout
 from jumpdsl.cli import main
 from jumpdsl.formatting import format_source
-from jumpdsl.ir.ops import format_shape
+from jumpdsl.ops.core import format_shape
 from jumpdsl.passes.shapes import Shapes
 from jumpdsl.source import SourceFile
 

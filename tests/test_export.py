@@ -12,27 +12,19 @@ from types import ModuleType
 
 import pytest
 import torch
-from conftest import SPECS, net
+from op_examples import CASES, IDS, Case, graph_of
 
+from conftest import SPECS, net
 from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.export import export_bytes
 from jumpdsl.backends.export_py import python_source
 from jumpdsl.backends.torch_fx import build_module
 from jumpdsl.cli import main
-from jumpdsl.ir.ops import INIT_SCHEMES
+from jumpdsl.ops.init import ALIASES, SCHEMES
 
-# Every op and every variant of a builder (BatchNorm1d, LayerNorm on maps, mul by a vector, …).
-EVERY_OP = net(
-    "stem { conv(8, 3x3, stride=2, dilation=2) bn relu relu6 gelu silu hardswish tanh "
-    "layernorm upsample(2, mode=bilinear) conv(8, 3x3, groups=8, bias=false) softmax "
-    "avgpool(2) maxpool(3, stride=1, padding=same) dropout(0.1) identity } "
-    "learner { branch mul { { sigmoid } { gap(keepdims=true) } } "
-    "branch mul { { relu } { gap } } "
-    "branch concat { { gmp(keepdims=true) } { gap(keepdims=true) } } "
-    "branch add { { gmp } { gap } } } "
-    "task { bn dense(4) layernorm relu flatten }",
-    input="[3, 20, 20]",
-)
+# Every scheme as a spec writes it, and jumpdsl's first names for some.
+WRITTEN_INITS = [s.written() for s in SCHEMES.values()] + list(ALIASES)
+
 SMALL = net(
     "stem { conv(4, 3x3) bn relu } learner { skip add { conv(4, 1x1) } } task { gap dense(3) }"
 )
@@ -71,16 +63,46 @@ def test_python_export_imports_only_torch_and_matches_the_compiled_module(tmp_pa
     assert torch.equal(model.eval()(x), compiled.eval()(x))
 
 
-def test_every_op_exports_to_python(tmp_path) -> None:
-    graph = check_text(EVERY_OP).raise_for_errors()
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_every_op_exports_to_python(case: Case, tmp_path) -> None:
+    # Core and plugin ops: the file holds the same tensors, in the same order, with the same
+    # seeded values, and computes the same (a plugin's classes and functions imported by name).
+    graph = graph_of(case)
     model = _exported(graph, tmp_path).Model().eval()
     compiled = build_module(graph, seed=0).eval()
     assert _same_state(model, compiled)
-    x = torch.randn(2, 3, 20, 20)
+    x = torch.randn(2, *graph.input_shape)
     torch.testing.assert_close(model(x), compiled(x), rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("scheme", INIT_SCHEMES)
+def _first_of_each_op() -> list[Case]:
+    return [c for c in CASES if c.index == 0]
+
+
+@pytest.mark.parametrize("case", _first_of_each_op(), ids=lambda c: c.op.name)
+def test_every_op_exports_to_pt2(case: Case) -> None:
+    graph = graph_of(case)
+    program = torch.export.load(io.BytesIO(export_bytes(graph, ".pt2", seed=1)))
+    x = torch.randn(3, *graph.input_shape)
+    torch.testing.assert_close(program.module()(x), build_module(graph, seed=1).eval()(x))
+
+
+@pytest.mark.parametrize("case", _first_of_each_op(), ids=lambda c: c.op.name)
+def test_every_op_exports_to_onnx(case: Case) -> None:
+    pytest.importorskip("onnxscript")
+    onnx = pytest.importorskip("onnx")
+    from onnx.reference import ReferenceEvaluator
+
+    graph = graph_of(case)
+    proto = onnx.load_from_string(export_bytes(graph, ".onnx", seed=2))
+    x = torch.randn(3, *graph.input_shape)
+    (got,) = ReferenceEvaluator(proto).run(None, {proto.graph.input[0].name: x.numpy()})
+    expected = build_module(graph, seed=2).eval()(x).detach().numpy()
+    assert got.shape == expected.shape
+    assert abs(got - expected).max() < 1e-4
+
+
+@pytest.mark.parametrize("scheme", WRITTEN_INITS)
 def test_exported_initialisation_is_the_backends(scheme, tmp_path) -> None:
     text = net(
         "stem { conv(4, 3x3) bn relu } task { gap dense(3) }",

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 import jumpdsl.formatting as formatting
+from conftest import ROOT
 from jumpdsl.api import check_text
 from jumpdsl.backends.summary import summarize
 from jumpdsl.cli import main

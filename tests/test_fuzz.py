@@ -22,11 +22,11 @@ import unicodedata
 from pathlib import Path
 
 import hypothesis.strategies as st
-from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
+from conftest import ROOT
 from jumpdsl.api import check_text
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.formatting import format_source

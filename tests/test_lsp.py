@@ -19,7 +19,7 @@ from lsprotocol import types as T
 
 from jumpdsl.api import STDLIB, check_file
 from jumpdsl.formatting import format_source
-from jumpdsl.ir.ops import format_shape
+from jumpdsl.ops.core import format_shape
 from jumpdsl.passes.shapes import Shapes
 from jumpdsl.source import SourceFile
 
@@ -28,7 +28,8 @@ STD = STDLIB / "jumpnet.jnet"
 DIAGNOSTICS = ROOT / "tests" / "diagnostics"
 TASK = "    task { gap dense(2) }\n}\n"
 CONV = (
-    "conv(filters, kernel, stride=1x1, padding=same, dilation=1x1, groups=1, bias=true, init=torch)"
+    "conv(filters, kernel, stride=1x1, padding=same, dilation=1x1, groups=1, bias=true, "
+    "init=torch, bias_init=auto)"
 )
 
 

@@ -8,15 +8,19 @@ import math
 import numpy as np
 import pytest
 import torch
+from op_examples import CASES, IDS, Case, graph_of
 from torch import nn
 
+from conftest import SPECS
+from jumpdsl.api import check_file
+from jumpdsl.backends.torch_fx import build_module
 from jumpdsl.train.accel import SMALL_NETWORK_MACS, make_runtime, threads_kept
 from jumpdsl.train.augment import augment_batch
 from jumpdsl.train.batches import Feeder, Normalization
 from jumpdsl.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from jumpdsl.train.dataset import Split
 from jumpdsl.train.distributed import Group
-from jumpdsl.train.optim import build_optimizer, kernel_parameters, lr_at
+from jumpdsl.train.optim import build_optimizer, decayed_parameters, lr_at
 from jumpdsl.train.settings import Settings, resolve
 
 
@@ -55,13 +59,30 @@ def test_cosine_and_warmup_and_onecycle() -> None:
 
 
 def test_weight_decay_only_on_kernels() -> None:
-    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4, 2))
-    optimizer = build_optimizer(net, Settings(weight_decay=0.01))
+    graph = check_file(SPECS / "jumpnet.jnet").raise_for_errors()
+    net = build_module(graph)
+    optimizer = build_optimizer(graph, net, Settings(weight_decay=0.01))
     decayed, plain = optimizer.param_groups
-    assert {id(p) for p in decayed["params"]} == kernel_parameters(net)
-    assert {id(p) for p in decayed["params"]} == {id(net[0].weight), id(net[3].weight)}
+    kernels = {id(m.weight) for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
+    assert {id(p) for p in decayed["params"]} == kernels
     assert (decayed["weight_decay"], plain["weight_decay"]) == (0.01, 0.0)
-    assert len(plain["params"]) == 4  # two biases, BN weight and bias
+    assert len(plain["params"]) == len(list(net.parameters())) - len(kernels)  # biases, BN
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_weight_decay_follows_each_entry(case: Case) -> None:
+    # The tensors named in the op's `decay` get it, in core and plugin ops alike; no other.
+    graph = graph_of(case)
+    net = build_module(graph)
+    named = {
+        f"{node}.{name}"
+        for node in graph
+        if not graph[node].is_input
+        for name in graph.ops[graph[node].op].decay
+    }
+    expected = {id(p) for key, p in net.named_parameters() if key in named}
+    assert decayed_parameters(graph, net) == expected
+    assert bool(expected) == bool(case.op.decay) or not list(net.parameters())
 
 
 def test_crop_moves_the_image_and_flip_mirrors_it() -> None:

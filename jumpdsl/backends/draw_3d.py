@@ -28,7 +28,7 @@ from jumpdsl.backends.draw_view import View, ViewNode
 from jumpdsl.backends.graphviz_dot import DrawOptions
 from jumpdsl.backends.tikz import Palette, picture, tex_text
 from jumpdsl.ir.graph import Graph
-from jumpdsl.ir.ops import Shape, format_shape
+from jumpdsl.ops.core import Shape, format_shape
 from jumpdsl.passes.shapes import Shapes
 
 __all__ = ["Scene", "cuboid_size", "render_3d"]
@@ -307,7 +307,7 @@ def _cuboid(item: _Item, look: Theme, graph: Graph) -> list[_Op]:
 def _merge(item: _Item, graph: Graph, style: _Style) -> list[_Op]:
     r = 0.85 * style.size
     look = style.look
-    symbol = merge_symbol(graph[item.node.id].op)
+    symbol = merge_symbol(graph.ops[graph[item.node.id].op])
     return [
         _Circle(item.x + r, item.y, r, look.fill("merge"), look.line, look.penwidth),
         _Text(item.x + r, item.y, symbol, False, "center", 0),

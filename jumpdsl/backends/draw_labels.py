@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from jumpdsl.backends.draw_view import View, ViewNode
 from jumpdsl.ir.graph import Graph, Node, Scope
-from jumpdsl.ir.ops import OPS
+from jumpdsl.ops.core import Op
 from jumpdsl.passes.shapes import Shapes
 
 __all__ = [
@@ -73,15 +73,15 @@ def paper_call(scope: Scope) -> str:
     return f"{scope.template}({', '.join(shown)})" if shown else scope.template
 
 
-def layer_label(node: Node) -> str:
-    """A layer as the spec labels it, else as the op table does (``conv 3×3, 64, /2``)."""
-    return node.label if node.label is not None else OPS[node.op].label(node.attrs)
+def layer_label(graph: Graph, node: Node) -> str:
+    """A layer as the spec labels it, else as its graph's op table does (``conv 3×3, 64, /2``)."""
+    return node.label if node.label is not None else graph.ops[node.op].label(node.attrs)
 
 
 def node_label(graph: Graph, view: View, node: ViewNode, params: bool, wrap: int = WRAP) -> str:
     """The label of a view node, lines joined by DOT's ``\\n``."""
     if node.role == "merge":
-        return merge_symbol(graph[node.id].op)
+        return merge_symbol(graph.ops[graph[node.id].op])
     if node.role in ("input", "output"):
         return node.role
     if node.role == "continue":
@@ -95,10 +95,10 @@ def node_label(graph: Graph, view: View, node: ViewNode, params: bool, wrap: int
     return "\\n".join(_escape(line) for line in lines)
 
 
-def merge_symbol(op: str) -> str:
+def merge_symbol(op: Op) -> str:
     """A merge as one character in a small circle: ``+``, ``×``, ``C`` (concat)."""
-    label = OPS[op].label({})
-    return label if len(label) == 1 else op[0].upper()
+    label = op.label(op.defaults())
+    return label if len(label) == 1 else op.name[0].upper()
 
 
 def cluster_label(graph: Graph, view: View, scope: str, params: bool, wrap: int = WRAP) -> str:
@@ -138,7 +138,7 @@ def title(graph: Graph, part: str) -> str:
 
 def _lines(graph: Graph, view: View, node: ViewNode, wrap: int) -> list[str]:
     if node.role == "layer":
-        return [layer_label(graph[node.id])]
+        return [layer_label(graph, graph[node.id])]
     items = _items(graph, view, node)
     if node.role in ("path", "run"):
         return _wrap(items, wrap)
@@ -157,7 +157,7 @@ def _items(graph: Graph, view: View, node: ViewNode) -> list[tuple[str | None, s
     for member in node.members:
         nested = _nested_scope(member, node.id, scopes)
         if nested is None:
-            items.append((None, layer_label(graph[member]), 1))
+            items.append((None, layer_label(graph, graph[member]), 1))
             continue
         if nested in seen:
             continue

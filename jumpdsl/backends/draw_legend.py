@@ -17,6 +17,7 @@ from jumpdsl.backends.draw_sizes import Sizer
 from jumpdsl.backends.draw_theme import Theme
 from jumpdsl.backends.draw_view import View
 from jumpdsl.ir.graph import EDGE_KINDS, Graph
+from jumpdsl.ops.core import Op
 
 __all__ = ["LEGEND_TEXT", "add_legend", "legend_items"]
 
@@ -49,7 +50,7 @@ def add_legend(
     if not items:
         return
     if rankdir == "LR":
-        _stacked(dot, items, look, sizer, view, columns)
+        _stacked(dot, graph, items, look, sizer, view, columns)
         return
     rows: list[list[str]] = [[], []]
     with dot.subgraph(name="legend") as legend:
@@ -57,7 +58,7 @@ def add_legend(
             if kind == "edge":
                 rows[0] += _edge_sample(legend, name, look, sizer)
             else:
-                rows[1] += _merge_sample(legend, name, look, sizer)
+                rows[1] += _merge_sample(legend, graph.ops[name], look, sizer)
     above = dict.fromkeys([*columns.bottoms, *(["output"] if "output" in view.nodes else [])])
     for nodes in (r for r in rows if r):
         with dot.subgraph() as row:
@@ -75,6 +76,7 @@ def add_legend(
 
 def _stacked(
     dot: graphviz.Digraph,
+    graph: Graph,
     items: list[tuple[str, str]],
     look: Theme,
     sizer: Sizer,
@@ -88,7 +90,7 @@ def _stacked(
                 start, end, text = _edge_sample(legend, name, look, sizer)
                 legend.edge(end, text, style="invis", minlen="1")
             else:
-                start, text = _merge_sample(legend, name, look, sizer)
+                start, text = _merge_sample(legend, graph.ops[name], look, sizer)
                 legend.edge(start, text, style="invis", minlen="2")
             entries.append(start)
     with dot.subgraph() as column:
@@ -112,9 +114,9 @@ def _edge_sample(legend: graphviz.Digraph, kind: str, look: Theme, sizer: Sizer)
     return [start, end, text]
 
 
-def _merge_sample(legend: graphviz.Digraph, op: str, look: Theme, sizer: Sizer) -> list[str]:
-    symbol, text = f"legend.{op}", f"legend.{op}.text"
+def _merge_sample(legend: graphviz.Digraph, op: Op, look: Theme, sizer: Sizer) -> list[str]:
+    symbol, text = f"legend.{op.name}", f"legend.{op.name}.text"
     legend.node(symbol, merge_symbol(op), **look.merge_node(), **sizer.circle())
-    word = _MERGE_TEXT.get(op, op)
+    word = _MERGE_TEXT.get(op.name, op.name)
     legend.node(text, word, **sizer.text(word, size=sizer.small))
     return [symbol, text]

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from jumpdsl.backends.draw_collapse import Runs, find_runs
 from jumpdsl.ir.graph import SECTIONS, Graph
-from jumpdsl.ir.ops import OPS
 
 __all__ = [
     "AUTO_DEPTH_LIMIT",
@@ -259,7 +258,7 @@ class _View:
 
     def runnable(self, node: str) -> bool:
         data = self.graph[node]
-        if data.is_input or OPS[data.op].merge:
+        if data.is_input or self.graph.ops[data.op].merge:
             return False
         if self.level < LAYER_LEVEL:
             return all(level < 2 for _, level in _chain(self.graph, node))
@@ -295,7 +294,8 @@ class _View:
     def role(self, owner: str, nodes: list[str]) -> str:
         if owner in self.graph and nodes == [owner]:
             node = self.graph[owner]
-            return "input" if node.is_input else "merge" if OPS[node.op].merge else "layer"
+            merge = not node.is_input and self.graph.ops[node.op].merge
+            return "input" if node.is_input else "merge" if merge else "layer"
         if owner.endswith(".run"):
             return "path" if _off_spine(self.relative(owner)) else "run"
         return "box" if owner in self.graph.scopes or owner in SECTIONS else "path"
@@ -425,7 +425,7 @@ def _tail_merge(graph: Graph, scope: str) -> tuple[str | None, list[str]]:
 
 def _is_shortcut_merge(graph: Graph, node: str) -> bool:
     data = graph[node]
-    if data.is_input or not OPS[data.op].merge:
+    if data.is_input or not graph.ops[data.op].merge:
         return False
     return any(graph.edge(p, node).kind != "flow" for p in graph.inputs(node))
 

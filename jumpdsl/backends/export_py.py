@@ -1,24 +1,36 @@
 """Standalone PyTorch source for a checked network: ``class Model(torch.nn.Module)``.
 
-The file imports torch and nothing else. ``__init__`` builds the same modules at the same scope
-paths as :func:`jumpdsl.backends.torch_fx.build_module`, in the same order and with the same
-initialisation, so ``Model()`` has the same ``state_dict`` keys (and, with a seed, the same
-weights); ``forward`` is the GraphModule's generated code. Constructor calls are read off each
-module's ``__init__`` signature and checked by rebuilding the module, so a new op's module is
-exported without a table here.
+The file imports torch and, where the network holds plugin ops, the plugin modules that define
+their module classes and functions, by name. ``__init__`` builds the same modules and tensors
+at the same scope paths as :func:`jumpdsl.backends.torch_fx.build_module`, in the same order
+and with the same initialisation (from the build's log), so ``Model()`` has the same
+``state_dict`` keys (and, with a seed, the same weights); ``forward`` is the GraphModule's
+generated code. A torch.nn module's constructor call is read off its ``__init__`` signature and
+checked by rebuilding it, so a new op's module is exported without a table here. The source is
+run once (on the meta device) before it is returned: a file that would fail is refused with
+:class:`ExportError` instead.
 """
 
 from __future__ import annotations
 
+import ast
 import inspect
+from collections.abc import Iterator
 from typing import Any
 
+import torch
 from torch import fx, nn
 
-from jumpdsl.backends.torch_fx import INITIALISERS, build_module
+from jumpdsl.backends.torch_fx import BuildLog, Built, Tensor, build
 from jumpdsl.ir.graph import Graph
+from jumpdsl.ir.values import Init
+from jumpdsl.ops.init import torch_call
+from jumpdsl.passes.shapes import Shapes
 
-__all__ = ["ExportError", "python_source"]
+__all__ = ["ExportError", "constructor_call", "python_source"]
+
+# Names the generated forward may use that torch.fx provides and a plain `import torch` covers.
+_FX_GLOBALS = {"inf", "nan", "NoneType", "torch", "device", "fx_pytree", "pytree"}
 
 
 class ExportError(Exception):
@@ -62,14 +74,17 @@ def _rebuilt(cls: type[nn.Module], kwargs: dict[str, Any]) -> nn.Module:
 
 
 def constructor_call(module: nn.Module) -> str:
-    """Source that rebuilds ``module`` (its weights aside); checked by rebuilding it.
+    """Source that rebuilds a torch.nn ``module`` (its weights aside); checked by rebuilding it.
 
     >>> constructor_call(nn.Conv2d(3, 16, 3, padding=1, bias=False))
     'torch.nn.Conv2d(3, 16, kernel_size=3, padding=1, bias=False)'
     """
     cls = type(module)
     if getattr(nn, cls.__name__, None) is not cls:
-        raise ExportError(f"cannot export {cls.__name__}: not a torch.nn module")
+        raise ExportError(
+            f"cannot export {cls.__name__}: not a torch.nn module; a plugin builds its own "
+            "classes with em.make('package.module:Class', ...) so the file can import them"
+        )
     kwargs = _constructor_args(module)
     if repr(_rebuilt(cls, kwargs)) != repr(module):
         raise ExportError(f"cannot rebuild {module!r} from its constructor's parameters")
@@ -81,32 +96,125 @@ def constructor_call(module: nn.Module) -> str:
     return f"torch.nn.{cls.__name__}({', '.join(parts)})"
 
 
-def _init_call(scheme: str | None, target: str) -> str:
-    entry = INITIALISERS.get(scheme or "torch")
-    if entry is None:
-        return target
-    fn, kwargs = entry
+def _literal(value: Any, what: str) -> str:
+    """``repr(value)`` when it reads back as the same value, else ExportError."""
+    text = repr(value)
+    try:
+        same = ast.literal_eval(text) == value
+    except (ValueError, SyntaxError):
+        same = False
+    if not same:
+        raise ExportError(f"cannot export {what}: {text} is not a literal a file can hold")
+    return text
+
+
+class _Source:
+    """The parts of the file beyond torch: the plugin modules it imports."""
+
+    def __init__(self, log: BuildLog) -> None:
+        self.log = log
+        self.imports: dict[str, None] = {}  # `import x.y` lines, in first-use order
+        self.aliases: dict[str, str] = {}  # forward's global name → `from m import n as g`
+
+    def module_call(self, node: str, module: nn.Module) -> str:
+        made = self.log.made.get(id(module))
+        if made is None:
+            return constructor_call(module)
+        module_name, sep, name = made.path.partition(":")
+        if not sep:
+            module_name, _, name = made.path.rpartition(".")
+        self.imports[module_name] = None
+        what = f"{node} ({made.path})"
+        parts = [_literal(v, what) for v in made.args]
+        parts += [f"{k}={_literal(v, what)}" for k, v in made.kwargs.items()]
+        return f"{module_name}.{name}({', '.join(parts)})"
+
+    def forward_globals(self, code: fx.graph.PythonCode) -> None:
+        """Import each function the forward calls that torch does not provide, by name."""
+        for alias, target in sorted(code.globals.items()):
+            if alias in _FX_GLOBALS or alias not in code.src:
+                continue
+            module_name = getattr(target, "__module__", None)
+            qualname = getattr(target, "__qualname__", "")
+            if not module_name or module_name == "__main__" or "." in qualname or "<" in qualname:
+                raise ExportError(
+                    f"cannot export a call of {target!r}: define it at the top level of an "
+                    "importable module, so the file can import it"
+                )
+            self.aliases[alias] = f"from {module_name} import {qualname} as {alias}"
+
+
+def _init_line(target: str, init: Init) -> str:
+    call = torch_call(init)
+    assert call is not None
+    name, kwargs = call
     options = "".join(f", {k}={v!r}" for k, v in kwargs.items())
-    return f"_init({target}, torch.nn.init.{fn.__name__}{options})"
+    return f"torch.nn.init.{name}({target}{options})"
 
 
-def _layer_lines(graph: Graph, module: fx.GraphModule) -> list[str]:
-    """One assignment per module, in build order (the order random weights are drawn in)."""
+def _set(inits: list[tuple[str, Init]]) -> list[tuple[str, Init]]:
+    return [(name, init) for name, init in inits if torch_call(init) is not None]
+
+
+def _legacy(inits: list[tuple[str, Init]]) -> Init | None:
+    """The weight's scheme when the node's initialisation is "weight by a scheme, bias zero"
+    (jumpdsl's first form, written with the ``_init`` helper); None otherwise."""
+    chosen = _set(inits)
+    if not chosen or chosen[0][0] != "weight":
+        return None
+    if [n for n, _ in inits] not in (["weight"], ["weight", "bias"]):
+        return None
+    if len(chosen) == 2 and chosen[1][1] != Init("zeros"):
+        return None
+    if len(inits) == 2 and len(chosen) == 1:
+        return None  # a bias kept at torch's own initialisation
+    return chosen[0][1]
+
+
+def _module_lines(node: str, call: str, inits: list[tuple[str, Init]]) -> list[str]:
+    legacy = _legacy(inits)
+    if legacy is not None:
+        torch_name, kwargs = torch_call(legacy) or ("", {})
+        options = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+        return [f"self.{node} = _init({call}, torch.nn.init.{torch_name}{options})"]
+    lines = [f"self.{node} = {call}"]
+    return lines + [_init_line(f"self.{node}.{name}", init) for name, init in _set(inits)]
+
+
+def _tensor_line(tensor: Tensor) -> str:
+    zeros = f"torch.zeros({tensor.shape!r})"
+    if tensor.kind == "parameter":
+        return f"self.{tensor.node}.{tensor.name} = torch.nn.Parameter({zeros})"
+    persistent = "" if tensor.persistent else ", persistent=False"
+    return f"self.{tensor.node}.register_buffer({tensor.name!r}, {zeros}{persistent})"
+
+
+def _scopes(node: str, made: set[str]) -> Iterator[str]:
+    *scopes, _ = node.split(".")
+    for depth in range(1, len(scopes) + 1):
+        scope = ".".join(scopes[:depth])
+        if scope not in made:
+            made.add(scope)
+            yield f"self.{scope} = torch.nn.Module()"
+
+
+def _layer_lines(graph: Graph, log: BuildLog, source: _Source) -> list[str]:
+    """The assignments of each node's modules and tensors, in build order (the order random
+    weights are drawn in)."""
     lines: list[str] = []
     made: set[str] = set()
     for node in graph:
-        try:
-            layer = module.get_submodule(node)
-        except AttributeError:
-            continue  # an op without a module (relu, add, …)
-        *scopes, _ = node.split(".")
-        for depth in range(1, len(scopes) + 1):
-            scope = ".".join(scopes[:depth])
-            if scope not in made:
-                made.add(scope)
-                lines.append(f"self.{scope} = torch.nn.Module()")
-        call = _init_call(graph[node].attrs.get("init"), constructor_call(layer))
-        lines.append(f"self.{node} = {call}")
+        module, tensors = log.modules.get(node), log.tensors.get(node, [])
+        if module is None and not tensors:
+            continue  # an op without state (relu, add, …)
+        lines += _scopes(node, made)
+        inits = log.inits.get(node, [])
+        if module is not None:
+            lines += _module_lines(node, source.module_call(node, module), inits)
+            continue
+        lines.append(f"self.{node} = torch.nn.Module()")
+        lines += [_tensor_line(t) for t in tensors]
+        lines += [_init_line(f"self.{node}.{name}", init) for name, init in _set(inits)]
     return lines
 
 
@@ -120,17 +228,19 @@ def _init(module, initialiser, **options):
     return module'''
 
 
-def _header(graph: Graph, origin: str, seed: int | None) -> str:
+def _header(graph: Graph, origin: str, seed: int | None, imports: list[str]) -> str:
     weights = (
         f"Model() draws its weights from seed {seed}, as jumpdsl does with --seed {seed}."
         if seed is not None
         else "Model() draws fresh random weights, initialised as the spec says."
     )
     shape = "×".join(map(str, graph.input_shape))
+    roots = sorted({name.split(".")[0] for name in imports})
+    needs = "torch and nothing else" if not roots else "torch and " + ", ".join(roots)
     return (
         f'"""{graph.name}: standalone PyTorch source written by `jumpdsl export`.\n\n'
-        f"From: {origin}\nInput: N×{shape}. Needs torch and nothing else.\n{weights}\n"
-        '"""\n\nimport torch\n'
+        f"From: {origin}\nInput: N×{shape}. Needs {needs}.\n{weights}\n"
+        '"""\n\nimport torch\n' + "".join(f"{line}\n" for line in imports)
     )
 
 
@@ -156,12 +266,16 @@ def python_source(graph: Graph, *, seed: int | None = None, origin: str = "a spe
     >>> "class Model(torch.nn.Module):" in text, "self.task.dense1 = torch.nn.Linear(3, 2)" in text
     (True, True)
     """
-    module = build_module(graph, seed=seed)
-    layers = _layer_lines(graph, module)
-    forward = module.graph.python_code(root_module="self").src.strip()
+    built = build(graph, seed=seed)
+    source = _Source(built.log)
+    layers = _layer_lines(graph, built.log, source)
+    code = built.module.graph.python_code(root_module="self")
+    source.forward_globals(code)
+    forward = code.src.strip()
     uses_init = any("_init(" in line for line in layers)
+    imports = [f"import {name}" for name in source.imports] + list(source.aliases.values())
     parts = [
-        _header(graph, origin, seed),
+        _header(graph, origin, seed, imports),
         *([_INIT_HELPER, ""] if uses_init else []),
         "\nclass Model(torch.nn.Module):",
         f'    """{graph.name}, as its spec says (see the top of the file)."""\n',
@@ -170,4 +284,27 @@ def python_source(graph: Graph, *, seed: int | None = None, origin: str = "a spe
         "",
         *(f"    {line}" if line else "" for line in forward.splitlines()),
     ]
-    return "\n".join(parts).rstrip() + "\n"
+    text = "\n".join(parts).rstrip() + "\n"
+    _verify(text, graph, built)
+    return text
+
+
+def _verify(text: str, graph: Graph, built: Built) -> None:
+    """Run the file on the meta device: ``Model()`` must have the network's tensors and a
+    forward pass its output shape; else the file would fail, and is refused."""
+    namespace: dict[str, Any] = {"__name__": "jumpdsl_export_check"}
+    try:
+        with torch.device("meta"):
+            exec(compile(text, "<jumpdsl export>", "exec"), namespace)
+            model = namespace["Model"]()
+            out = model(torch.empty(2, *graph.input_shape))
+    except Exception as exc:
+        raise ExportError(
+            f"the written file would fail when run: {type(exc).__name__}: {exc}"
+        ) from None
+    expected = [(k, tuple(v.shape)) for k, v in built.module.state_dict().items()]
+    got = [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
+    if got != expected:
+        raise ExportError("the written file would not hold the network's tensors")
+    if tuple(out.shape) != (2, *(graph.get(Shapes, graph.output).shape or ())):
+        raise ExportError("the written file's forward would not give the network's output")

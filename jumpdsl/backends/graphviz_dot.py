@@ -35,7 +35,7 @@ from jumpdsl.backends.draw_sizes import Sizer, inches
 from jumpdsl.backends.draw_theme import Theme, theme
 from jumpdsl.backends.draw_view import View, ViewEdge, ViewNode, build_view
 from jumpdsl.ir.graph import Graph
-from jumpdsl.ir.ops import Shape, format_shape
+from jumpdsl.ops.core import Shape, format_shape
 from jumpdsl.options import DRAW_STYLES, RANKDIRS
 from jumpdsl.passes.shapes import Shapes
 

@@ -14,15 +14,15 @@ from typing import Any
 
 from jumpdsl.backends.memory import activation_memory, layer_bytes
 from jumpdsl.ir.graph import Graph, Node
-from jumpdsl.ir.ops import OPS, format_shape
+from jumpdsl.ops.core import format_shape
 from jumpdsl.passes.shapes import Shapes
 
 __all__ = ["format_bytes", "format_summary", "layer_label", "summarize"]
 
 
-def layer_label(node: Node) -> str:
-    """The op's short description from the op table ('conv 3×3, 64, /2')."""
-    return OPS[node.op].label(node.attrs)
+def layer_label(graph: Graph, node: Node) -> str:
+    """The op's short description from the graph's op table ('conv 3×3, 64, /2')."""
+    return graph.ops[node.op].label(node.attrs)
 
 
 def summarize(graph: Graph, *, batch_size: int = 1) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def summarize(graph: Graph, *, batch_size: int = 1) -> dict[str, Any]:
             {
                 "name": node.id,
                 "op": node.op,
-                "label": layer_label(node),
+                "label": layer_label(graph, node),
                 "output_shape": list(shapes.shape or ()),
                 "params": shapes.params,
                 "macs": shapes.macs,

@@ -1,48 +1,130 @@
 """IR → ``torch.fx.Graph`` → ``GraphModule``: straight-line forward code, modules named by scope.
 
 Imports torch, like the rest of the torch side (``torch_*.py``, ``export*.py``); nothing on the
-check and draw path imports them. Each IR node is emitted by its op table entry's torch builder
-(see :mod:`jumpdsl.ir.ops`), in the IR's deterministic order, so ``state_dict`` keys read
-``learner.group2.block3.conv1.weight`` and come in source order. ReLU then works in place where
-that is safe (:mod:`jumpdsl.backends.torch_inplace`).
+check and draw path imports them. Each IR node is emitted by its entry in the graph's op table
+(``graph.ops``, see :mod:`jumpdsl.ops.core`), in the IR's deterministic order: its modules and
+tensors are installed at the node's path, so ``state_dict`` keys read
+``learner.group2.block3.conv1.weight`` and come in source order. The entry's ``inits`` are
+applied after its builder; ops that can work in place do where that is safe
+(:mod:`jumpdsl.backends.torch_inplace`). What each node made is kept in a :class:`BuildLog`,
+from which the standalone export writes the same construction.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from jumpdsl.backends.torch_inplace import relu_in_place
+from jumpdsl.backends.torch_inplace import work_in_place
 from jumpdsl.ir.graph import Graph
-from jumpdsl.ir.ops import OPS
+from jumpdsl.ir.values import Init
+from jumpdsl.ops.core import OpFailed
+from jumpdsl.ops.init import tensor_inits, torch_call
+from jumpdsl.ops.table import OpTable
 from jumpdsl.passes.shapes import Shapes
 
-__all__ = ["INITIALISERS", "build_module", "init_weights"]
+__all__ = [
+    "BuildError",
+    "BuildLog",
+    "Built",
+    "Made",
+    "Tensor",
+    "apply_init",
+    "build",
+    "build_module",
+    "import_object",
+]
+
+
+class BuildError(Exception):
+    """A builder did something the backend cannot keep (two modules on one node, a class that
+    cannot be imported by its name); the message says what."""
+
+
+@dataclass(frozen=True)
+class Made:
+    """A module built by ``em.make``: the import path of its class and the arguments."""
+
+    path: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A parameter or buffer a builder gave its node (``em.parameter``, ``em.buffer``)."""
+
+    node: str
+    name: str
+    kind: str  # "parameter" or "buffer"
+    shape: tuple[int, ...]
+    persistent: bool = True
+
+
+@dataclass
+class BuildLog:
+    """What each node made, in build order (the order random weights are drawn in): modules
+    (``node → module``), tensors of its own, and the initialisations applied."""
+
+    modules: dict[str, nn.Module] = field(default_factory=dict)
+    made: dict[int, Made] = field(default_factory=dict)  # id(module) → how it was made
+    tensors: dict[str, list[Tensor]] = field(default_factory=dict)
+    inits: dict[str, list[tuple[str, Init]]] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)  # IR node → its fx node's name
+
+
+@dataclass(frozen=True)
+class Built:
+    module: fx.GraphModule
+    log: BuildLog
+
+
+def import_object(path: str) -> Any:
+    """The object at ``"package.module:Name"`` (or ``"package.module.Name"``)."""
+    module_name, sep, name = path.partition(":")
+    if not sep:
+        module_name, _, name = path.rpartition(".")
+    if not module_name or not name:
+        raise BuildError(f"'{path}' is not an import path such as 'package.module:Class'")
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in name.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as exc:
+        raise BuildError(f"cannot import '{path}': {exc}") from None
+    return target
 
 
 class _Emitter:
-    """Implements :class:`jumpdsl.ir.ops.Emitter` for one IR node at a time."""
+    """Implements :class:`jumpdsl.ops.core.Emitter` for one IR node at a time."""
 
     torch = torch
     nn = nn
     F = F
 
-    def __init__(self, root: nn.Module, graph: fx.Graph) -> None:
+    def __init__(self, root: nn.Module, graph: fx.Graph, log: BuildLog) -> None:
         self.root = root
         self.graph = graph
+        self.log = log
         self.node = ""  # the IR node being emitted: module path and fx node name
-        self.installed: nn.Module | None = None  # the module the current node registered
 
     def _name(self) -> str:
         return self.node.replace(".", "_")
 
     def module(self, module: nn.Module, *inputs: Any) -> fx.Node:
+        if self.node in self.log.modules or self.node in self.log.tensors:
+            raise BuildError(
+                f"{self.node}: a node holds one module, or tensors of its own; "
+                "give the module sub-modules instead"
+            )
         _install(self.root, self.node, module)
-        self.installed = module
+        self.log.modules[self.node] = module
         return self.graph.create_node("call_module", self.node, tuple(inputs), {}, self._name())
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> fx.Node:
@@ -50,6 +132,38 @@ class _Emitter:
 
     def method(self, name: str, *args: Any) -> fx.Node:
         return self.graph.create_node("call_method", name, args, {}, self._name())
+
+    def _own(self, tensor: Tensor, value: torch.Tensor) -> fx.Node:
+        if self.node in self.log.modules:
+            raise BuildError(f"{self.node}: a node holds one module, or tensors of its own")
+        if self.node not in self.log.tensors:
+            _install(self.root, self.node, nn.Module())
+            self.log.tensors[self.node] = []
+        owner = self.root.get_submodule(self.node)
+        if tensor.kind == "parameter":
+            owner.register_parameter(tensor.name, nn.Parameter(value))
+        else:
+            owner.register_buffer(tensor.name, value, persistent=tensor.persistent)
+        self.log.tensors[self.node].append(tensor)
+        return self.graph.get_attr(f"{self.node}.{tensor.name}")
+
+    # A node's own tensors start at zero (the same in the export); its entry's inits set them.
+    def parameter(self, name: str, shape: tuple[int, ...]) -> fx.Node:
+        shape = tuple(shape)
+        return self._own(Tensor(self.node, name, "parameter", shape), torch.zeros(shape))
+
+    def buffer(self, name: str, shape: tuple[int, ...], *, persistent: bool = True) -> fx.Node:
+        shape = tuple(shape)
+        tensor = Tensor(self.node, name, "buffer", shape, persistent)
+        return self._own(tensor, torch.zeros(shape))
+
+    def make(self, path: str, *args: Any, **kwargs: Any) -> nn.Module:
+        cls = import_object(path)
+        module = cls(*args, **kwargs)
+        if not isinstance(module, nn.Module):
+            raise BuildError(f"'{path}' made a {type(module).__name__}, not a torch.nn.Module")
+        self.log.made[id(module)] = Made(path, args, dict(kwargs))
+        return module
 
 
 def _install(root: nn.Module, path: str, module: nn.Module) -> None:
@@ -63,29 +177,14 @@ def _install(root: nn.Module, path: str, module: nn.Module) -> None:
     owner.add_module(leaf, module)
 
 
-# scheme → (initialiser of the weight, its keyword arguments); the bias becomes zeros. One
-# table for the backend and for exported source (jumpdsl.backends.export_py writes the same call).
-INITIALISERS: dict[str, tuple[Callable[..., Any], dict[str, Any]] | None] = {
-    "torch": None,  # keep PyTorch's own initialisation
-    "he_normal": (nn.init.kaiming_normal_, {"mode": "fan_in", "nonlinearity": "relu"}),
-    "he_uniform": (nn.init.kaiming_uniform_, {"mode": "fan_in", "nonlinearity": "relu"}),
-    "glorot_normal": (nn.init.xavier_normal_, {}),
-    "glorot_uniform": (nn.init.xavier_uniform_, {}),
-}
-
-
-def init_weights(module: nn.Module, scheme: str) -> None:
-    """Initialise a conv or dense module by the scheme named in the spec (bias → zeros)."""
-    entry = INITIALISERS[scheme]
-    if entry is None:
+def apply_init(tensor: torch.Tensor, init: Init) -> None:
+    """Initialise ``tensor`` by a checked scheme (:mod:`jumpdsl.ops.init`); ``torch`` keeps it."""
+    call = torch_call(init)
+    if call is None:
         return
-    initialiser, kwargs = entry
-    weight: Any = module.weight
-    bias: Any = getattr(module, "bias", None)
+    name, kwargs = call
     with torch.no_grad():
-        initialiser(weight, **kwargs)
-        if bias is not None:
-            bias.zero_()
+        getattr(nn.init, name)(tensor, **kwargs)
 
 
 def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
@@ -94,6 +193,11 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     With ``seed``, the weights are the same on every run; the caller's random state is left
     as it was.
     """
+    return build(graph, seed=seed).module
+
+
+def build(graph: Graph, *, seed: int | None = None) -> Built:
+    """The module and the log of what each node made (for :mod:`jumpdsl.backends.export_py`)."""
     if seed is None:
         return _build(graph)
     with torch.random.fork_rng(devices=[]):
@@ -101,33 +205,61 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
         return _build(graph)
 
 
-def _build(graph: Graph) -> fx.GraphModule:
+def _build(graph: Graph) -> Built:
     root = nn.Module()
     fx_graph = fx.Graph()
-    emitter = _Emitter(root, fx_graph)
+    log = BuildLog()
+    emitter = _Emitter(root, fx_graph, log)
     values: dict[str, Any] = {}
     for node in graph.order():
         values[node] = _emit(graph, node, emitter, values)
+        log.outputs[node] = values[node].name
     fx_graph.output(values[graph.output])
-    relu_in_place(fx_graph, root)
-    return fx.GraphModule(root, fx_graph, class_name=graph.name)
+    work_in_place(fx_graph, _fresh(graph), _in_place(graph.ops))
+    return Built(fx.GraphModule(root, fx_graph, class_name=graph.name), log)
+
+
+def _fresh(graph: Graph) -> set[str]:
+    """The nodes whose output an in-place op may overwrite (their entry says so)."""
+    return {n.id for n in graph.nodes() if not n.is_input and graph.ops[n.op].fresh}
+
+
+def _in_place(ops: OpTable) -> dict[str, Callable[..., Any]]:
+    """node op → the torch function doing it in place, for the ops whose entry names one."""
+    return {name: getattr(torch, op.in_place) for name, op in ops.items() if op.in_place}
 
 
 def _emit(graph: Graph, node: str, emitter: _Emitter, values: dict[str, Any]) -> Any:
-    """The fx value of one IR node, made by its op table entry; its module initialised."""
+    """The fx value of one IR node, made by its op table entry; its tensors initialised."""
     data = graph[node]
     if data.is_input:
         value = emitter.graph.placeholder("x")
     else:
-        emitter.node, emitter.installed = node, None
+        emitter.node = node
         inputs = [values[p] for p in graph.inputs(node)]
         shapes = graph.get(Shapes, node)
         assert shapes.shape is not None, f"{node}: build only a checked graph"
-        attrs = data.attrs
-        value = OPS[data.op].torch(emitter, inputs, attrs, list(shapes.in_shapes), shapes.shape)
-        scheme = attrs.get("init")
-        if scheme is not None and emitter.installed is not None:
-            init_weights(emitter.installed, scheme)
-    # Which IR node each value belongs to: lets tests hold shape rules against torch.
+        op = graph.ops[data.op]
+        try:
+            value = op.build(emitter, inputs, data.attrs, list(shapes.in_shapes), shapes.shape)
+        except OpFailed as exc:  # a plugin's builder: its diagnostic points at the statement
+            exc.span = data.span
+            raise
+        _initialise(emitter, node, tensor_inits(op.inits, data.attrs))
+    # Which IR node (and op) each value belongs to: for in-place work and for the tests.
     value.meta.setdefault("jumpdsl_node", node)
+    value.meta.setdefault("jumpdsl_op", data.op)
     return value
+
+
+def _initialise(emitter: _Emitter, node: str, inits: list[tuple[str, Init]]) -> None:
+    if not inits or not (node in emitter.log.modules or node in emitter.log.tensors):
+        return
+    owner = emitter.root.get_submodule(node)
+    done = []
+    for name, init in inits:
+        tensor = getattr(owner, name, None)
+        if isinstance(tensor, torch.Tensor):  # absent: a conv without bias
+            apply_init(tensor, init)
+            done.append((name, init))
+    emitter.log.inits[node] = done

@@ -1,40 +1,39 @@
-"""In-place ReLU where it is safe, as careful hand-written models have it (``inplace=True``).
+"""In-place ops where it is safe, as careful hand-written models have them (``inplace=True``).
 
-Overwriting a ReLU's input saves one activation-sized allocation per ReLU. It is safe when the
-input is a fresh tensor (not a view, not the caller's input) that nothing else reads, made by an
-op whose backward does not need its own output: conv, batch norm, dense, add and concat.
+Overwriting an op's input saves one activation-sized allocation per op. The op table says
+which ops can (``in_place``: ReLU's ``relu_``) and which outputs may be overwritten
+(``fresh``: a new tensor, not a view, whose op's backward does not need it: conv, batch norm,
+dense, add and concat). An op works in place where its input is fresh and read by nothing else.
 """
 
 from __future__ import annotations
 
-import operator
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
-import torch
-from torch import fx, nn
+from torch import fx
 
-__all__ = ["relu_in_place"]
-
-_FRESH_MODULES = (nn.modules.conv._ConvNd, nn.modules.batchnorm._BatchNorm, nn.Linear)
-_FRESH_FUNCTIONS = (operator.add, torch.add, torch.cat)
+__all__ = ["work_in_place"]
 
 
-def _fresh_and_private(node: fx.Node, root: nn.Module) -> bool:
-    """True when ``node``'s value is a new tensor read by one node only."""
-    if len(node.users) != 1:
-        return False
-    if node.op == "call_module":
-        return isinstance(root.get_submodule(str(node.target)), _FRESH_MODULES)
-    return node.op == "call_function" and node.target in _FRESH_FUNCTIONS
+def _fresh_and_private(node: fx.Node, fresh: Collection[str]) -> bool:
+    """True when ``node``'s value is a fresh op's output read by one node only."""
+    return len(node.users) == 1 and node.meta.get("jumpdsl_node") in fresh
 
 
-def relu_in_place(graph: fx.Graph, root: nn.Module) -> int:
-    """Turn ``torch.relu(x)`` into ``torch.relu_(x)`` where that is safe; how many were."""
+def work_in_place(
+    graph: fx.Graph, fresh: Collection[str], in_place: Mapping[str, Callable[..., Any]]
+) -> int:
+    """Turn each call of an op that ``in_place`` maps (op name → in-place function) into the
+    in-place call where its input comes from a ``fresh`` node and only it reads that; how many
+    were turned."""
     changed = 0
     for node in graph.nodes:
-        if node.op != "call_function" or node.target is not torch.relu:
+        function = in_place.get(node.meta.get("jumpdsl_op", ""))
+        if node.op != "call_function" or function is None or not node.args:
             continue
         source = node.args[0]
-        if isinstance(source, fx.Node) and _fresh_and_private(source, root):
-            node.target = torch.relu_
+        if isinstance(source, fx.Node) and _fresh_and_private(source, fresh):
+            node.target = function
             changed += 1
     return changed

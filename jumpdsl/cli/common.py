@@ -22,9 +22,11 @@ __all__ = [
     "EXIT_SPEC",
     "EXIT_USAGE",
     "UsageError",
+    "add_plugin_options",
     "add_spec_options",
     "check_spec",
     "overrides",
+    "plugins",
     "report",
     "write_output",
 ]
@@ -55,9 +57,40 @@ def overrides(pairs: Sequence[str]) -> dict[str, Any]:
 def check_spec(
     path: str, args: argparse.Namespace, params: dict[str, Any] | None = None
 ) -> Checked:
-    """Check the spec at ``path`` with the verb's ``--set`` (or ``params``) and limits."""
+    """Check the spec at ``path`` with the verb's ``--set`` (or ``params``) and limits, and
+    the plugins of the command line (``--plugin``, ``--no-plugins``)."""
     limits = Limits(max_nodes=args.max_nodes)
-    return check_file(path, overrides(args.set) if params is None else params, limits=limits)
+    return check_file(
+        path,
+        overrides(args.set) if params is None else params,
+        limits=limits,
+        plugins=plugins(args),
+        autoload=False if getattr(args, "no_plugins", False) else None,
+    )
+
+
+def plugins(args: argparse.Namespace) -> list[str]:
+    """The ``--plugin`` modules, given before the verb and after it, in order."""
+    return [*getattr(args, "plugins_before", []), *getattr(args, "plugins_after", [])]
+
+
+def add_plugin_options(parser: argparse.ArgumentParser, where: str) -> None:
+    """``--plugin`` and ``--no-plugins``, accepted before the verb (``where="before"``) and
+    after it (``"after"``): argparse keeps the two apart, :func:`plugins` joins them."""
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        dest=f"plugins_{where}",
+        default=[] if where == "before" else argparse.SUPPRESS,
+        metavar="MODULE",
+        help="load the ops a Python module defines (repeatable; see docs/ops.md)",
+    )
+    parser.add_argument(
+        "--no-plugins",
+        action="store_true",
+        default=False if where == "before" else argparse.SUPPRESS,
+        help="do not load installed plugins (entry points in jumpdsl.ops) by themselves",
+    )
 
 
 def report(result: Checked, err: TextIO) -> int:
@@ -76,8 +109,10 @@ def report(result: Checked, err: TextIO) -> int:
 
 
 def unreadable(result: Checked) -> bool:
-    """Whether the spec itself could not be read (an I/O problem, not one in the spec)."""
-    return any(d.code == C.CANNOT_READ.code for d in result.diagnostics)
+    """Whether the spec itself could not be read, or a plugin asked for could not be loaded
+    (an I/O or command-line problem, not one in the spec)."""
+    codes = (C.CANNOT_READ.code, C.PLUGIN_NOT_LOADED.code)
+    return any(d.code in codes for d in result.diagnostics)
 
 
 def write_output(

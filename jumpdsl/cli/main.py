@@ -4,8 +4,12 @@
 each with ``register(subparsers)`` and ``run(args, out, err)``; what they share is in
 :mod:`jumpdsl.cli.common`.
 
-Exit codes: 0 success; 1 errors in a spec; 2 usage or I/O errors; 101 an internal error (a bug:
-one line on stderr and a report file); 130 interrupted.
+``--plugin MODULE`` (repeatable) and ``--no-plugins`` are global: they may come before the
+verb or after it (see docs/ops.md).
+
+Exit codes: 0 success; 1 errors in a spec (or in a plugin's op); 2 usage or I/O errors, and a
+plugin that cannot be loaded; 101 an internal error (a bug: one line on stderr and a report
+file); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -22,7 +26,18 @@ from jumpdsl import __version__
 from jumpdsl.cli import check, draw, export, fmt, lsp, train
 from jumpdsl.cli import compile as compile_verb
 from jumpdsl.cli import eval as eval_verb
-from jumpdsl.cli.common import EXIT_BUG, EXIT_INTERRUPT, EXIT_OK, EXIT_USAGE, UsageError
+from jumpdsl.cli.common import (
+    EXIT_BUG,
+    EXIT_INTERRUPT,
+    EXIT_OK,
+    EXIT_SPEC,
+    EXIT_USAGE,
+    UsageError,
+    add_plugin_options,
+)
+from jumpdsl.diagnostics import DiagnosticSink
+from jumpdsl.ops.core import OpFailed
+from jumpdsl.report import render_text
 
 __all__ = ["VERBS", "build_parser", "main"]
 
@@ -36,9 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"jumpdsl {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    add_plugin_options(parser, "before")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for verb in VERBS:
         verb.register(sub)
+    for verb_parser in dict.fromkeys(sub.choices.values()):
+        add_plugin_options(verb_parser, "after")
     return parser
 
 
@@ -60,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"jumpdsl: {exc}", file=err)
         return EXIT_USAGE
+    except OpFailed as exc:  # a plugin's builder or label raised: its diagnostic
+        failure = DiagnosticSink().report(exc.message, exc.span, **exc.fields)
+        print(render_text([failure], {}), file=err)
+        return EXIT_SPEC
     except KeyboardInterrupt:
         return EXIT_INTERRUPT
     except BrokenPipeError:

@@ -1,8 +1,10 @@
 """Evaluation of .jnet expressions: pure, total, no code execution.
 
-A name that is not bound evaluates to a :class:`Symbol` (``same``, ``he_normal``); whoever uses
-the value decides whether a word is acceptable there. An expression without a value is
-reported to the sink, and evaluation unwinds with :class:`jumpdsl.diagnostics.Reported`.
+A name that is not bound evaluates to a :class:`Symbol` (``same``, ``he_normal``), and a call
+of an initialisation scheme to an :class:`~jumpdsl.ir.values.Init` (``normal(0.01)``, see
+:mod:`jumpdsl.ops.init`); whoever uses the value decides whether it is acceptable there. An
+expression without a value is reported to the sink, and evaluation unwinds with
+:class:`jumpdsl.diagnostics.Reported`.
 
 >>> from jumpdsl.diagnostics import DiagnosticSink
 >>> from jumpdsl.source import Span
@@ -21,8 +23,9 @@ from typing import Any, NoReturn
 
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink
-from jumpdsl.ir.values import Symbol, Value, show_typed, show_value, type_name
+from jumpdsl.ir.values import Init, Symbol, Value, show_typed, show_value, type_name
 from jumpdsl.messages import Message, did_you_mean
+from jumpdsl.ops.init import ALIASES, SCHEMES
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
@@ -204,8 +207,11 @@ def _value(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
         )
     if isinstance(expr, ast.Func):
         fn = FUNCTIONS.get(expr.name)
+        if fn is None and (expr.name in SCHEMES or expr.name in ALIASES):
+            # An initialisation: the attribute that receives it checks its arguments.
+            return Init(expr.name, tuple(_value(arg, env) for arg in expr.args))
         if fn is None:
-            hint = did_you_mean(expr.name, FUNCTIONS)
+            hint = did_you_mean(expr.name, [*FUNCTIONS, *SCHEMES])
             raise _Failed(M.UNKNOWN_NAME, expr.span, hint, what="function", name=expr.name)
         return fn(expr.span, *(_value(arg, env) for arg in expr.args))
     raise TypeError(f"not an expression: {expr!r}")

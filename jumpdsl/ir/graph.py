@@ -38,12 +38,15 @@ from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 import networkx as nx
 
-from jumpdsl.ir.ops import INPUT_OP, OPS, Shape
+from jumpdsl.ops import CORE
+from jumpdsl.ops.core import Shape
+from jumpdsl.ops.table import OpTable
 from jumpdsl.source import Span
 
 __all__ = [
     "EDGE_KINDS",
     "INPUT_NODE",
+    "INPUT_OP",
     "INPUT_SECTION",
     "SECTIONS",
     "Edge",
@@ -63,13 +66,14 @@ SECTIONS = ("stem", "learner", "task")
 EDGE_KINDS = ("flow", "skip", "jump")
 INPUT_NODE = "input"
 INPUT_SECTION = "input"  # the section of the input node
+INPUT_OP = "input"  # the pseudo-op of the input node; its shape comes from `input [...]`
 
 
 class Node(NamedTuple):
     """One layer or merge, as lowering made it.
 
-    ``op`` names an entry of :data:`jumpdsl.ir.ops.OPS` (or is ``input``); ``attrs`` are its
-    attributes with defaults filled and values checked; ``section`` is ``input``, ``stem``,
+    ``op`` names an entry of the graph's op table, ``Graph.ops`` (or is ``input``); ``attrs`` are
+    its attributes with defaults filled and values checked; ``section`` is ``input``, ``stem``,
     ``learner`` or ``task``; ``span`` the statement that made it; ``trace`` the template calls
     that led here, outermost first; ``order`` its creation order.
     """
@@ -156,8 +160,11 @@ class IRLintError(Exception):
 class Graph:
     """A lowered network; see the module's doc for the invariants."""
 
-    def __init__(self, name: str, source: str, input_shape: Shape) -> None:
+    def __init__(
+        self, name: str, source: str, input_shape: Shape, ops: OpTable | None = None
+    ) -> None:
         self.name = name
+        self.ops = CORE if ops is None else ops  # the op table it was lowered with
         self.source = source  # path of the spec, as diagnostics show it
         self.input_shape = input_shape
         self.input = INPUT_NODE
@@ -323,11 +330,13 @@ def lint(graph: Graph) -> None:
 
 
 def _lint_ports(graph: Graph, node: Node) -> None:
-    op = node.op
-    if op != INPUT_OP and op not in OPS:
-        raise IRLintError(f"node '{node.id}' has unknown op '{op}'; add it to ir/ops.py OPS")
+    op, ops = node.op, graph.ops
+    if op != INPUT_OP and op not in ops:
+        raise IRLintError(
+            f"node '{node.id}' has unknown op '{op}'; add it to the graph's op table (graph.ops)"
+        )
     ports = sorted(graph.edge(source, node.id).port for source in graph.inputs(node.id))
-    merge = op in OPS and OPS[op].merge
+    merge = op in ops and ops[op].merge
     expected = 0 if op == INPUT_OP else (len(ports) if merge else 1)
     if ports != list(range(expected)) or (merge and expected < 2):
         raise IRLintError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Symbol", "Value", "show_typed", "show_value", "type_name"]
+__all__ = ["Init", "Symbol", "Value", "show_typed", "show_value", "type_name"]
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,26 @@ class Symbol:
         return self.name
 
 
-Value = int | float | bool | str | Symbol | list | tuple
+@dataclass(frozen=True)
+class Init:
+    """An initialisation: a scheme and its arguments, as a call writes it
+    (``kaiming_normal(fan_out)``) or as an op's checker completes it (see
+    :mod:`jumpdsl.ops.init`).
+
+    >>> str(Init("normal", (0.01,))), str(Init("zeros"))
+    ('normal(0.01)', 'zeros')
+    """
+
+    scheme: str
+    args: tuple[Value, ...] = ()
+
+    def __str__(self) -> str:
+        if not self.args:
+            return self.scheme
+        return f"{self.scheme}({', '.join(show_value(a) for a in self.args)})"
+
+
+Value = int | float | bool | str | Symbol | Init | list | tuple
 
 
 def type_name(value: object) -> str:
@@ -36,6 +55,8 @@ def type_name(value: object) -> str:
         return "str"
     if isinstance(value, Symbol):
         return "word"
+    if isinstance(value, Init):
+        return "init"
     if isinstance(value, list):
         return "list"
     if isinstance(value, tuple):

@@ -16,10 +16,10 @@ from typing import NamedTuple, NoReturn
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink, Reported
 from jumpdsl.ir.evaluate import evaluate
-from jumpdsl.ir.ops import REQUIRED, Attr, AttrError, OpSpec
 from jumpdsl.ir.types import conforms, infer_conforms
 from jumpdsl.ir.values import Symbol, Value, show_typed, show_value, type_name
 from jumpdsl.messages import did_you_mean
+from jumpdsl.ops.core import REQUIRED, Attr, AttrError, Op
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 from jumpdsl.syntax.printer import type_text
@@ -130,14 +130,15 @@ def match(
 
 
 def bind_op(
-    spec: OpSpec,
+    spec: Op,
     args: CallArgs,
     defaults: Mapping[str, Value],
-    call: ast.Call,
+    span: Span,
     env: Mapping[str, Value],
     sink: DiagnosticSink,
 ) -> BoundArgs:
-    """The op's attributes: given, else the spec's ``defaults``, else the table's; checked."""
+    """The op's attributes: given, else the spec's ``defaults``, else the table's; checked.
+    ``span`` is the statement's (where a missing argument, or a bad default, is reported)."""
     given = match([a.name for a in spec.attrs], args, spec.name, env, sink) if args else {}
     values: dict[str, Value] = {}
     for attr in spec.attrs:
@@ -149,8 +150,8 @@ def bind_op(
         elif attr.default is REQUIRED:
             sink.fail(
                 M.MISSING_ARGUMENT,
-                call.span,
-                hint=M.example_call(spec.name),
+                span,
+                hint=M.example_call(spec.usage),
                 callee=spec.name,
                 name=attr.name,
             )
@@ -160,23 +161,23 @@ def bind_op(
             try:
                 value = attr.coerce(value)
             except AttrError as err:
-                _refused(spec, attr, err, value, argument, call, env, sink)
+                _refused(spec, attr, err, value, argument, span, env, sink)
         values[attr.name] = value
     return BoundArgs(spec.name, values, given)
 
 
 def _refused(
-    spec: OpSpec,
+    spec: Op,
     attr: Attr,
     err: AttrError,
     value: Value,
     argument: Argument | None,
-    call: ast.Call,
+    span: Span,
     env: Mapping[str, Value],
     sink: DiagnosticSink,
 ) -> NoReturn:
     # A value from `defaults` was checked where it was set: blame the call.
-    where = argument.value_span if argument is not None else call.span
+    where = argument.value_span if argument is not None else span
     if isinstance(value, Symbol) and not err.choices:
         hint = did_you_mean(value.name, env)
         sink.fail(M.UNKNOWN_NAME, where, hint=hint, what="name", name=value.name)

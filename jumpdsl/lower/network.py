@@ -12,14 +12,15 @@ from collections.abc import Mapping, Sequence
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
-from jumpdsl.ir.graph import INPUT_NODE, INPUT_SECTION, SECTIONS, Graph
-from jumpdsl.ir.ops import INPUT_OP
+from jumpdsl.ir.graph import INPUT_NODE, INPUT_OP, INPUT_SECTION, SECTIONS, Graph
 from jumpdsl.ir.values import Value, show_value
 from jumpdsl.lower.binding import bind_network
 from jumpdsl.lower.builder import Builder, Limits
 from jumpdsl.lower.defaults import OpDefaults, read_defaults
 from jumpdsl.lower.templates import Templates
 from jumpdsl.lower.visitor import Frame, Visitor
+from jumpdsl.ops import CORE
+from jumpdsl.ops.table import OpTable
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
@@ -33,10 +34,12 @@ def lower(
     overrides: Mapping[str, tuple[Value, Span | None]] | None = None,
     limits: Limits | None = None,
     library: Sequence[ast.Module] = (),
+    ops: OpTable = CORE,
 ) -> Graph | None:
     """Lower the file's network to the IR; None when there is no network or lowering stopped.
 
-    ``overrides`` maps parameter names to (value, span of where it was set, or None).
+    ``ops`` is the op table the spec may call (recorded as ``graph.ops``). ``overrides`` maps
+    parameter names to (value, span of where it was set, or None).
     ``library`` holds the files brought in by ``use``: their templates (each seeing its own
     file's ``let`` values) can be called here.
 
@@ -50,7 +53,7 @@ def lower(
     networks = [i for i in module.items if isinstance(i, ast.Network)]
     for extra in networks[1:]:
         sink.report(M.DUPLICATE_NETWORK, extra.name_span, name=extra.name)
-    templates = Templates()
+    templates = Templates(ops)
     for used in library:
         templates.collect(_templates_of(used.items), _file_env(used, sink), sink)
     file_env = _file_env(module, sink)
@@ -115,13 +118,13 @@ def _lower_network(
         if isinstance(item, ast.Let):
             _read_lets([item], env, sink)
         elif isinstance(item, ast.Defaults):
-            read_defaults(item, env, defaults, sink)
+            read_defaults(item, env, templates.ops, defaults, sink)
     templates.collect(_templates_of(network.items), env, sink)
     decl = next((i for i in network.items if isinstance(i, ast.InputDecl)), None)
     shape = _input_shape(network, decl, env, sink)
     if shape is None:
         return None
-    graph = Graph(network.name, network.span.path, shape)
+    graph = Graph(network.name, network.span.path, shape, templates.ops)
     graph.params = dict(env)
     builder = Builder(graph, sink, limits)
     builder.add_node(

@@ -10,8 +10,8 @@ from functools import cached_property
 
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink, Label
-from jumpdsl.ir.ops import OPS
 from jumpdsl.ir.values import Value
+from jumpdsl.ops.table import OpTable
 from jumpdsl.syntax import ast
 
 __all__ = ["IN_CHANNELS", "TemplateDef", "Templates"]
@@ -39,8 +39,10 @@ class TemplateDef:
 
 @dataclass
 class Templates:
-    """The templates by name, and which were called."""
+    """The templates by name, and which were called; ``ops`` the op table (a template may not
+    take an op's name)."""
 
+    ops: OpTable
     defined: dict[str, TemplateDef] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
 
@@ -55,7 +57,7 @@ class Templates:
     ) -> None:
         """Add templates seeing ``env``; a name taken (by an op or a template) is an error."""
         for tpl in items:
-            if tpl.name in OPS:
+            if tpl.name in self.ops:
                 sink.report(M.TEMPLATE_NAMED_LIKE_OP, tpl.name_span, kind=tpl.kind, name=tpl.name)
                 continue
             if tpl.name in self.defined:

@@ -16,13 +16,14 @@ from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
 from jumpdsl.ir.graph import Scope, ScopeArg
-from jumpdsl.ir.ops import OPS, OpSpec
 from jumpdsl.ir.values import Symbol, Value, show_typed, show_value
 from jumpdsl.lower.binding import BoundArgs, CallArgs, bind_op, bind_template, evaluate_arguments
 from jumpdsl.lower.builder import Builder
 from jumpdsl.lower.defaults import OpDefaults
 from jumpdsl.lower.templates import IN_CHANNELS, TemplateDef, Templates
 from jumpdsl.messages import did_you_mean
+from jumpdsl.ops.core import Op
+from jumpdsl.ops.table import OpTable
 from jumpdsl.passes.shapes import ShapeEngine
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
@@ -57,10 +58,12 @@ class Visitor:
     used_tensors: set[str] = field(default_factory=set)
     engine: ShapeEngine = field(init=False)
     sink: DiagnosticSink = field(init=False)
+    ops: OpTable = field(init=False)
 
     def __post_init__(self) -> None:
         self.engine = ShapeEngine(self.builder.graph)
         self.sink = self.builder.sink
+        self.ops = self.builder.graph.ops
 
     def eval(self, expr: ast.Expr, frame: Frame) -> Value:
         return evaluate(expr, frame.env, self.sink)
@@ -121,12 +124,12 @@ class Visitor:
         bound = frame.env.get(stmt.name)
         name = bound.name if isinstance(bound, Symbol) else stmt.name
         template = self.templates.get(name)
-        spec = OPS.get(name)
+        spec = self.ops.get(name)
         if template is None and spec is None:
             self.sink.fail(
                 M.UNKNOWN_NAME,
                 stmt.name_span,
-                hint=did_you_mean(name, [*OPS, *self.templates.names()]),
+                hint=self.ops.unknown_hint(name, self.templates.names()),
                 what="op or template" if name == stmt.name else M.value_of(stmt.name),
                 name=name,
             )
@@ -141,8 +144,9 @@ class Visitor:
 
         return self.builder.repeated(times, stmt.span, once, cur)
 
-    def layer(self, spec: OpSpec, args: CallArgs, stmt: ast.Call, frame: Frame, cur: str) -> str:
-        bound = bind_op(spec, args, self.defaults.get(spec.name, {}), stmt, frame.env, self.sink)
+    def layer(self, spec: Op, args: CallArgs, stmt: ast.Call, frame: Frame, cur: str) -> str:
+        defaults = self.defaults.get(spec.name, {})
+        bound = bind_op(spec, args, defaults, stmt.span, frame.env, self.sink)
         name = self.builder.next_name(frame.path, spec.name)
         node = self.add(name, spec.name, bound.values, frame, stmt.span, stmt.label)
         self.builder.connect([(cur, frame.edge_kind)], node)
@@ -249,7 +253,7 @@ class Visitor:
             ends.append((self.stmts(arm, inner, cur), frame.edge_kind))
         return self.merge(spec, ends, frame.child(path=scope), stmt.span)
 
-    def merge(self, spec: OpSpec, inputs: list[tuple[str, str]], frame: Frame, span: Span) -> str:
+    def merge(self, spec: Op, inputs: list[tuple[str, str]], frame: Frame, span: Span) -> str:
         # A DiGraph holds one edge per pair: a tensor merged with itself goes through identity.
         seen: set[str] = set()
         unique = []
@@ -262,14 +266,18 @@ class Visitor:
                 source = ident
             seen.add(source)
             unique.append((source, kind))
-        node = self.add(self.builder.next_name(frame.path, spec.name), spec.name, {}, frame, span)
+        # A merge takes no arguments: its attributes are the defaults (the spec's, the table's).
+        none = CallArgs((), {})
+        attrs = bind_op(spec, none, self.defaults.get(spec.name, {}), span, frame.env, self.sink)
+        name = self.builder.next_name(frame.path, spec.name)
+        node = self.add(name, spec.name, attrs.values, frame, span)
         self.builder.connect(unique, node)
         return node
 
-    def merge_spec(self, name: str, span: Span) -> OpSpec:
-        spec = OPS.get(name)
+    def merge_spec(self, name: str, span: Span) -> Op:
+        spec = self.ops.get(name)
         if spec is None or not spec.merge:
-            merges = [n for n, s in OPS.items() if s.merge]
+            merges = self.ops.merges
             hint = did_you_mean(name, merges) or M.merges_are(merges)
             self.sink.fail(M.UNKNOWN_NAME, span, hint=hint, what="merge", name=name)
         return spec

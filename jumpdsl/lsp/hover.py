@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jumpdsl.ir.ops import Shape, format_shape
 from jumpdsl.ir.values import show_value
 from jumpdsl.lower.templates import IN_CHANNELS
 from jumpdsl.lsp.analysis import Analysis, Workspace
@@ -27,6 +26,7 @@ from jumpdsl.lsp.signatures import (
     template_doc,
     template_signature,
 )
+from jumpdsl.ops.core import Shape, format_shape
 from jumpdsl.source import Span
 from jumpdsl.syntax.printer import expr_text, type_text
 

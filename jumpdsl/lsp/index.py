@@ -23,7 +23,7 @@ from typing import Any
 
 from jumpdsl.api import Checked
 from jumpdsl.ir.graph import Graph
-from jumpdsl.ir.ops import Shape
+from jumpdsl.ops.core import Shape
 from jumpdsl.passes.shapes import Shapes
 from jumpdsl.source import Span
 

@@ -2,11 +2,12 @@
 template's parameters (with the comment above its definition as its doc), as a signature; and
 signature help, the call the cursor is in and which argument it is at.
 
-This is the one module of the server that reads the op table.
+This is the one module of the server that reads the op table: the core's by default, or the
+table a checked graph was lowered with (``graph.ops``, with its plugins' ops) where given.
 
 >>> sig = op_signature("dense")
 >>> sig.label, sig.names
-('dense(units, bias=true, init=torch)', ('units', 'bias', 'init'))
+('dense(units, bias=true, init=torch, bias_init=auto)', ('units', 'bias', 'init', 'bias_init'))
 >>> call_at("conv(64, 3x3, stri", 19)
 ('conv', 2, 'stri')
 """
@@ -15,8 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from jumpdsl.ir.ops import OPS, REQUIRED, OpSpec, describe_attr_value
 from jumpdsl.lsp.names import Definition
+from jumpdsl.ops import CORE
+from jumpdsl.ops.attrs import describe
+from jumpdsl.ops.core import REQUIRED, Op
+from jumpdsl.ops.table import OpTable
 from jumpdsl.source import SourceFile
 from jumpdsl.syntax import ast
 from jumpdsl.syntax.printer import expr_text, type_text
@@ -64,20 +68,20 @@ def _build(name: str, params: list[tuple[str, str]], docs: list[str], doc: str) 
     return Signature(label + ")", tuple(offsets), tuple(p for p, _ in params), tuple(docs), doc)
 
 
-def is_op(name: str) -> bool:
-    return name in OPS
+def is_op(name: str, ops: OpTable = CORE) -> bool:
+    return name in ops
 
 
-def op_names() -> list[str]:
+def op_names(ops: OpTable = CORE) -> list[str]:
     """The ops that stand in a sequence (not the merges)."""
-    return [name for name, spec in OPS.items() if not spec.merge]
+    return [name for name, spec in ops.items() if not spec.merge]
 
 
-def merge_names() -> list[str]:
-    return [name for name, spec in OPS.items() if spec.merge]
+def merge_names(ops: OpTable = CORE) -> list[str]:
+    return list(ops.merges)
 
 
-def _attr_text(spec: OpSpec, index: int) -> str:
+def _attr_text(spec: Op, index: int) -> str:
     """An attribute as a call writes it: ``stride=1x1``, or a bare name when required."""
     attr = spec.attrs[index]
     if attr.default is REQUIRED:
@@ -85,7 +89,7 @@ def _attr_text(spec: OpSpec, index: int) -> str:
     return f"{attr.name}={_default_text(attr.default)}"
 
 
-def _attr_line(spec: OpSpec, index: int) -> str:
+def _attr_line(spec: Op, index: int) -> str:
     attr = spec.attrs[index]
     kind = f" ({attr.type_doc})" if attr.type_doc else ""
     return f"`{_attr_text(spec, index)}`{kind}: {attr.doc}"
@@ -96,19 +100,19 @@ def _default_text(value: object) -> str:
         return "none"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return describe_attr_value(value)
+    return describe(value)
 
 
-def op_signature(name: str) -> Signature:
-    spec = OPS[name]
+def op_signature(name: str, ops: OpTable = CORE) -> Signature:
+    spec = ops[name]
     params = [(a.name, _attr_text(spec, i)) for i, a in enumerate(spec.attrs)]
     docs = [_attr_line(spec, i) for i in range(len(spec.attrs))]
-    return _build(name, params, docs, op_doc(name))
+    return _build(name, params, docs, op_doc(name, ops))
 
 
-def op_doc(name: str) -> str:
+def op_doc(name: str, ops: OpTable = CORE) -> str:
     """An op's documentation: what it does, its shape rule, its attributes."""
-    spec = OPS[name]
+    spec = ops[name]
     lines = [spec.doc]
     if spec.shape_doc:
         lines += ["", f"Shape: {spec.shape_doc}"]
@@ -118,9 +122,9 @@ def op_doc(name: str) -> str:
     return "\n".join(lines)
 
 
-def attr_doc(op: str, attr: str) -> str | None:
+def attr_doc(op: str, attr: str, ops: OpTable = CORE) -> str | None:
     """One attribute of an op, for a hover on ``stride=`` or ``conv.bias``."""
-    spec = OPS.get(op)
+    spec = ops.get(op)
     if spec is None or attr not in spec.attr_index:
         return None
     index = [a.name for a in spec.attrs].index(attr)

@@ -1,5 +1,5 @@
 """The shape engine and the shape pass: every node's output shape, parameters and MACs, from
-the op table.
+the graph's op table (``graph.ops``).
 
 One engine (:class:`ShapeEngine`) applies the op table's rules, node by node in creation order,
 and writes a :class:`Shapes` record per node. Lowering runs it silently on the nodes made so
@@ -21,7 +21,7 @@ from typing import ClassVar, NamedTuple
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink, Label
 from jumpdsl.ir.graph import Graph
-from jumpdsl.ir.ops import OPS, Shape, ShapeError, format_shape
+from jumpdsl.ops.core import Shape, ShapeError, format_shape
 
 __all__ = ["ShapeEngine", "Shapes", "infer_shapes"]
 
@@ -74,13 +74,13 @@ class ShapeEngine:
             if shape is None:
                 return Shapes(tuple(ins), None)
             ins.append(shape)
-        spec = OPS[data.op]
+        spec = self.graph.ops[data.op]
+        attrs = data.attrs
         try:
-            out = spec.shape(ins, data.attrs)
+            out = spec.shape(ins, attrs)
+            return Shapes(tuple(ins), out, spec.params(ins, out, attrs), spec.macs(ins, out, attrs))
         except ShapeError as err:
             return Shapes(tuple(ins), None, failure=err.with_traceback(None))
-        attrs = data.attrs
-        return Shapes(tuple(ins), out, spec.params(ins, out, attrs), spec.macs(ins, out, attrs))
 
 
 def infer_shapes(graph: Graph, sink: DiagnosticSink) -> bool:
@@ -101,7 +101,7 @@ def infer_shapes(graph: Graph, sink: DiagnosticSink) -> bool:
 
 def _report(graph: Graph, node: str, record: Shapes, err: ShapeError, sink: DiagnosticSink) -> None:
     data = graph[node]
-    spec = OPS[data.op]
+    spec = graph.ops[data.op]
     labels: tuple[Label, ...] = ()
     if spec.merge:
         for source, shape in zip(graph.inputs(node), record.in_shapes, strict=False):

@@ -43,7 +43,7 @@ def draw_lottery(
     for candidate in range(settings.lottery):
         seed = settings.seed + candidate
         model = place(graph, seed, runtime, group, compile=False)  # too short to pay a compile
-        optimizer = build_optimizer(model.raw, settings)
+        optimizer = build_optimizer(graph, model.raw, settings)
         for group_ in optimizer.param_groups:
             group_["lr"] = settings.lottery_lr
         model.train.train()

@@ -66,6 +66,7 @@ def network_io(graph: Graph) -> tuple[tuple[int, ...], int]:
             f"the network's output is {'×'.join(map(str, shape))}; training needs one "
             "score per class (end the task with dense(classes))"
         )
-    if graph[graph.output].op == "softmax":
-        raise DataError("the network ends in softmax; training wants logits: remove the softmax")
+    last = graph[graph.output].op
+    if graph.ops[last].probabilities:
+        raise DataError(f"the network ends in {last}; training wants logits: remove the {last}")
     return tuple(graph.input_shape), shape[0]

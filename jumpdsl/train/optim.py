@@ -1,4 +1,5 @@
-"""The optimizer, with weight decay on kernels only, and the learning rate at any moment.
+"""The optimizer, with weight decay on the tensors each op's entry names (``decay``: conv and
+dense kernels, not biases or norms), and the learning rate at any moment.
 
 >>> s = Settings(lr=1.0, schedule="step", step_at=(10, 20), epochs=30)
 >>> [lr_at(s, e) for e in (0, 9.9, 10, 25)]
@@ -12,24 +13,33 @@ import math
 import torch
 from torch import nn
 
+from jumpdsl.ir.graph import Graph
 from jumpdsl.train.settings import Settings
 
-__all__ = ["build_optimizer", "kernel_parameters", "lr_at", "set_lr"]
+__all__ = ["build_optimizer", "decayed_parameters", "lr_at", "set_lr"]
 
 ONECYCLE_WARMUP = 0.3  # torch.optim.lr_scheduler.OneCycleLR's defaults
 ONECYCLE_START_DIV = 25.0
 ONECYCLE_END_DIV = 1e4
 
 
-def kernel_parameters(module: nn.Module) -> set[int]:
-    """ids of the conv and dense weights: the seed's L2 is on kernels, not on biases or BN."""
-    return {
-        id(m.weight) for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Conv1d, nn.Linear))
-    }
+def decayed_parameters(graph: Graph, module: nn.Module) -> set[int]:
+    """ids of the tensors that get weight decay: for each node, those its op's entry lists in
+    ``decay`` (the seed's L2 is on kernels, not on biases or BN), found at the node's path."""
+    found: set[int] = set()
+    for node in graph.nodes():
+        names = () if node.is_input else graph.ops[node.op].decay
+        for name in names:
+            try:
+                found.add(id(module.get_parameter(f"{node.id}.{name}")))
+            except AttributeError:
+                continue  # not made for this node (a plugin's optional tensor)
+    return found
 
 
-def build_optimizer(module: nn.Module, settings: Settings) -> torch.optim.Optimizer:
-    kernels = kernel_parameters(module)
+def build_optimizer(graph: Graph, module: nn.Module, settings: Settings) -> torch.optim.Optimizer:
+    """The optimizer over ``module``, built from ``graph``: decay on the entries' ``decay``."""
+    kernels = decayed_parameters(graph, module)
     params = [p for p in module.parameters() if p.requires_grad]
     groups = [
         {"params": [p for p in params if id(p) in kernels], "weight_decay": settings.weight_decay},

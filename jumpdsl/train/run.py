@@ -133,7 +133,7 @@ class _Run:
                 self.reporter.note,
             )
         self.model = place(self.job.graph, self.s.seed, self.rt, self.group, weights=weights)
-        self.optimizer = build_optimizer(self.model.raw, self.s)
+        self.optimizer = build_optimizer(self.job.graph, self.model.raw, self.s)
         if state is not None:
             self.optimizer.load_state_dict(state["optimizer"])
             self.history, self.lottery = list(state["history"]), list(state["lottery"])

@@ -1,0 +1,58 @@
+"""Channel ops: rearranging channels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jumpdsl import messages as M
+from jumpdsl.ops.attrs import positive_int
+from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, ShapeError, format_shape
+from jumpdsl.ops.rules import need_map
+
+__all__ = ["OPS"]
+
+
+def _shuffle_shape(ins: list[Shape], a: Attrs) -> Shape:
+    need_map("channel_shuffle", ins[0])
+    channels, groups = ins[0][0], a["groups"]
+    if channels % groups:
+        raise ShapeError(
+            M.SHAPE_REFUSED,
+            M.HINT_GROUPS_DIVIDE,
+            op="channel_shuffle",
+            shape=format_shape(ins[0]),
+            reason=f"{channels} channels do not split into {groups} groups",
+        )
+    return ins[0]
+
+
+def _shuffle(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    # ShuffleNet's: split the channels into groups, swap the two axes, join them again.
+    channels, height, width = ins[0]
+    groups = a["groups"]
+    split = em.method("view", xs[0], -1, groups, channels // groups, height, width)
+    swapped = em.method("transpose", split, 1, 2)
+    return em.method("reshape", swapped, -1, channels, height, width)
+
+
+def _shuffle_reference(t: Any, x: Any, w: Any) -> Any:
+    # Output channel j·g + i is input channel i·(C/g) + j: a permutation of the channels.
+    channels = x.shape[1]
+    order = t.torch.arange(channels).view(3, channels // 3).t().reshape(-1)
+    return x[:, order]
+
+
+OPS = (
+    Op(
+        "channel_shuffle",
+        "Interleaves the channels of its groups (ShuffleNet): after a grouped conv, each group "
+        "of the next sees channels from every group.",
+        _shuffle_shape,
+        _shuffle,
+        (Attr("groups", positive_int, doc="channel groups (must divide C)", type_doc="int"),),
+        shape_doc="C×H×W → same (C divisible by groups)",
+        label=lambda a: f"channel shuffle, groups {a['groups']}",
+        usage="channel_shuffle(4)",
+        examples=(Example("channel_shuffle(3)", (6, 2, 3), _shuffle_reference),),
+    ),
+)

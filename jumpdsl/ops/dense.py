@@ -1,0 +1,96 @@
+"""Vectors: the fully connected layer and flatten; and dropout, which any tensor may take."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from jumpdsl.ops.attrs import boolean, positive_int, probability
+from jumpdsl.ops.conv import BIAS_INIT, WEIGHT_INIT
+from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, same_shape
+from jumpdsl.ops.rules import need_vector
+
+__all__ = ["OPS"]
+
+
+def _dense_shape(ins: list[Shape], a: Attrs) -> Shape:
+    need_vector("dense", ins[0])
+    return (a["units"],)
+
+
+def _dense_params(ins: list[Shape], out: Shape, a: Attrs) -> int:
+    return int(ins[0][0] * a["units"] + (a["units"] if a["bias"] else 0))
+
+
+def _dense_macs(ins: list[Shape], out: Shape, a: Attrs) -> int:
+    return int(ins[0][0] * a["units"])
+
+
+def _dense(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    return em.module(em.nn.Linear(ins[0][0], a["units"], bias=a["bias"]), xs[0])
+
+
+def _dropout(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    return em.module(em.nn.Dropout(a["p"]), xs[0])
+
+
+def _flatten_shape(ins: list[Shape], a: Attrs) -> Shape:
+    return (math.prod(ins[0]),)
+
+
+def _flatten(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    return em.call(em.torch.flatten, xs[0], 1)
+
+
+def _dropout_reference(t: Any, x: Any, w: Any) -> Any:
+    # Drawn from the same seed as the network's dropout: the same mask.
+    return t.F.dropout(x, 0.25, training=True)
+
+
+OPS = (
+    Op(
+        "dropout",
+        "Zeroes elements with probability p while training.",
+        same_shape,
+        _dropout,
+        (Attr("p", probability, 0.5, "drop probability", "float in [0, 1)"),),
+        shape_doc="any → same",
+        label=lambda a: f"dropout {a['p']:g}",
+        examples=(
+            Example("dropout(0.25)", (3, 4, 4), _dropout_reference, train=True),
+            Example("dropout(0.25)", (3, 4, 4), lambda t, x, w: x),
+        ),
+    ),
+    Op(
+        "dense",
+        "Fully connected layer on a vector (PyTorch Linear).",
+        _dense_shape,
+        _dense,
+        (
+            Attr("units", positive_int, doc="output features", type_doc="int"),
+            Attr("bias", boolean, True, "learn a bias", "bool"),
+            WEIGHT_INIT,
+            BIAS_INIT,
+        ),
+        shape_doc="F → units (needs a vector)",
+        params=_dense_params,
+        macs=_dense_macs,
+        inits={"init": "weight", "bias_init": "bias"},
+        decay=("weight",),
+        fresh=True,
+        label=lambda a: f"dense {a['units']}",
+        usage="dense(10)",
+        examples=(
+            Example("dense(4)", (6,), lambda t, x, w: x @ w["weight"].T + w["bias"]),
+            Example("dense(4, bias=false)", (6,), lambda t, x, w: x @ w["weight"].T),
+        ),
+    ),
+    Op(
+        "flatten",
+        "C×H×W → C·H·W.",
+        _flatten_shape,
+        _flatten,
+        shape_doc="C×H×W → C·H·W",
+        examples=(Example("flatten", (2, 3, 4), lambda t, x, w: x.reshape(len(x), -1)),),
+    ),
+)

@@ -1,0 +1,87 @@
+"""Normalisation over channels: batch norm and layer norm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jumpdsl.ops.attrs import number
+from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, same_shape
+
+__all__ = ["OPS"]
+
+_EPS = Attr("eps", number, 1e-5, "added to the variance", "float")
+
+
+def _affine(ins: list[Shape], out: Shape, a: Attrs) -> int:
+    return 2 * ins[0][0]
+
+
+def _bn(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    cls = em.nn.BatchNorm2d if len(ins[0]) == 3 else em.nn.BatchNorm1d
+    return em.module(cls(ins[0][0], eps=a["eps"], momentum=a["momentum"]), xs[0])
+
+
+def _layernorm(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    norm = em.nn.LayerNorm(ins[0][0], eps=a["eps"])
+    if len(ins[0]) == 1:
+        return em.module(norm, xs[0])
+    # Over channels of a C×H×W map: move C last, normalise, move it back.
+    moved = em.method("permute", xs[0], 0, 2, 3, 1)
+    return em.method("permute", em.module(norm, moved), 0, 3, 1, 2)
+
+
+def _per_channel(v: Any, x: Any) -> Any:
+    """A per-channel vector shaped to scale ``x`` (N×C or N×C×H×W)."""
+    return v.view(1, -1, *([1] * (x.dim() - 2)))
+
+
+def _bn_reference(t: Any, x: Any, w: Any) -> Any:
+    # Training mode: the batch's own statistics, over every axis but the channels.
+    axes = [0, *range(2, x.dim())]
+    mean = x.mean(axes, keepdim=True)
+    var = x.var(axes, unbiased=False, keepdim=True)
+    scale, shift = _per_channel(w["weight"], x), _per_channel(w["bias"], x)
+    return (x - mean) / t.torch.sqrt(var + 1e-3) * scale + shift
+
+
+def _ln_reference(t: Any, x: Any, w: Any) -> Any:
+    mean = x.mean(1, keepdim=True)
+    var = x.var(1, unbiased=False, keepdim=True)
+    scale, shift = _per_channel(w["weight"], x), _per_channel(w["bias"], x)
+    return (x - mean) / t.torch.sqrt(var + 1e-5) * scale + shift
+
+
+OPS = (
+    Op(
+        "bn",
+        "Batch normalisation over channels (BatchNorm2d on maps, BatchNorm1d on vectors).",
+        same_shape,
+        _bn,
+        (
+            _EPS,
+            Attr("momentum", number, 0.1, "running-stat momentum (PyTorch convention)", "float"),
+        ),
+        shape_doc="any → same",
+        params=_affine,
+        fresh=True,
+        label=lambda a: "bn",
+        examples=(
+            Example("bn(eps=1e-3)", (3, 5, 5), _bn_reference, train=True),
+            Example("bn(eps=1e-3)", (6,), _bn_reference, train=True),
+        ),
+    ),
+    Op(
+        "layernorm",
+        "Layer normalisation over channels (per position on maps).",
+        same_shape,
+        _layernorm,
+        (_EPS,),
+        shape_doc="any → same",
+        params=_affine,
+        label=lambda a: "layernorm",
+        examples=(
+            Example("layernorm", (4, 3, 5), _ln_reference),
+            Example("layernorm", (6,), _ln_reference),
+        ),
+    ),
+)

@@ -1,0 +1,99 @@
+"""Helpers for shape rules and labels that several ops share (and plugins may use): the rank
+checks, the sliding-window formula, ``padding=same``, window labels.
+
+>>> window_out("conv", (3, 32, 32), {"kernel": (3, 3), "stride": (2, 2), "padding": "same"})
+(16, 16)
+"""
+
+from __future__ import annotations
+
+from jumpdsl import messages as M
+from jumpdsl.ops.core import Attrs, Shape, ShapeError, format_shape
+
+__all__ = [
+    "label_size",
+    "need_map",
+    "need_vector",
+    "padding_pair",
+    "window_label",
+    "window_out",
+]
+
+
+def need_map(op: str, shape: Shape) -> None:
+    """Refuse anything but a C×H×W feature map."""
+    if len(shape) != 3:
+        hint = M.HINT_MAP_OPS_FIRST if len(shape) == 1 else None
+        raise ShapeError(
+            M.BAD_RANK, hint, op=op, expected="a C×H×W feature-map", shape=format_shape(shape)
+        )
+
+
+def need_vector(op: str, shape: Shape) -> None:
+    """Refuse anything but a vector."""
+    if len(shape) != 1:
+        raise ShapeError(
+            M.BAD_RANK,
+            M.HINT_VECTOR_FIRST,
+            op=op,
+            expected="a vector",
+            shape=format_shape(shape),
+        )
+
+
+def padding_pair(a: Attrs) -> tuple[int, int]:
+    """The (h, w) padding of a window: ``valid`` 0, ``same`` ⌊d·(k−1)/2⌋, else as given."""
+    padding = a["padding"]
+    if padding == "valid":
+        return (0, 0)
+    if padding == "same":
+        kh, kw = a["kernel"]
+        dh, dw = a.get("dilation") or (1, 1)
+        return ((kh - 1) * dh // 2, (kw - 1) * dw // 2)
+    return padding  # type: ignore[no-any-return]
+
+
+def window_out(op: str, shape: Shape, a: Attrs) -> tuple[int, int]:
+    """Output H, W of a sliding window (conv or pool) with the usual floor formula."""
+    need_map(op, shape)
+    _, height, width = shape
+    kh, kw = a["kernel"]
+    sh, sw = a["stride"] or a["kernel"]
+    dh, dw = a.get("dilation") or (1, 1)
+    ph, pw = padding_pair(a)
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    if op != "conv" and (span_h > height + 2 * ph or span_w > width + 2 * pw):
+        # A pool finds nothing left to pool: the map has shrunk away earlier.
+        raise ShapeError(
+            M.SPATIAL_COLLAPSE,
+            M.HINT_POOL_TOO_SMALL,
+            op=op,
+            size=f"{height}×{width}",
+            out=f"{max(height + 2 * ph - span_h, -1) // sh + 1}×"
+            f"{max(width + 2 * pw - span_w, -1) // sw + 1}",
+        )
+    if span_h > height + 2 * ph or span_w > width + 2 * pw:
+        raise ShapeError(
+            M.KERNEL_TOO_LARGE,
+            op=op,
+            kernel=f"{span_h}×{span_w}",
+            size=f"{height}×{width}"
+            if not (ph or pw)
+            else f"{height}×{width} (padded by {ph}, {pw})",
+        )
+    return ((height + 2 * ph - span_h) // sh + 1, (width + 2 * pw - span_w) // sw + 1)
+
+
+def label_size(size: tuple[int, int]) -> str:
+    return f"{size[0]}×{size[1]}"
+
+
+def window_label(name: str, a: Attrs, extra: str = "") -> str:
+    """``conv 3×3, 64, /2``: the window, what else matters, the stride when not 1."""
+    parts = [f"{name} {label_size(a['kernel'])}"]
+    if extra:
+        parts.append(extra)
+    stride = a["stride"] or a["kernel"]
+    if stride != (1, 1):
+        parts.append("/" + (str(stride[0]) if stride[0] == stride[1] else label_size(stride)))
+    return ", ".join(parts)

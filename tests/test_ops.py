@@ -1,0 +1,94 @@
+"""Every op in the table (the core's and a test plugin's) against plain torch: its examples
+computed through jumpdsl equal their references in value, the shape pass equals torch's shapes
+node by node, the parameter counts equal torch's, and the tests are shown to catch a builder
+that does nothing. The cases come from the table (tests/op_examples.py), not from a list."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+from op_examples import CASES, IDS, TABLE, Case, cases, graph_of, run
+from torch.fx.passes.shape_prop import ShapeProp
+
+from jumpdsl.backends.torch_fx import build
+from jumpdsl.ops import CORE
+from jumpdsl.ops.table import OpTable
+from jumpdsl.passes.shapes import Shapes
+
+
+def test_every_op_has_examples_that_use_it() -> None:
+    assert set(CORE) < set(TABLE) and TABLE.plugins()  # the core and the test plugin
+    missing = [name for name, op in TABLE.items() if not op.examples]
+    assert not missing, f"give these ops examples= in their entries: {missing}"
+    for case in CASES:
+        graph = graph_of(case)
+        assert any(graph[n].op == case.op.name for n in graph), case.id
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_example_equals_its_plain_torch_reference(case: Case) -> None:
+    done = run(case)
+    assert done.got.shape == done.expected.shape
+    torch.testing.assert_close(done.got, done.expected)
+    graph = graph_of(case)
+    assert sum(p.numel() for p in done.module.parameters()) == sum(
+        graph.get(Shapes, n).params for n in graph
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_shape_pass_equals_torch_at_every_node(case: Case) -> None:
+    graph = graph_of(case)
+    with torch.device("meta"):  # shapes only
+        built = build(graph)
+    ShapeProp(built.module).propagate(torch.empty(2, *graph.input_shape, device="meta"))
+    fx_nodes = {n.name: n for n in built.module.graph.nodes}
+    for ir_node in graph:
+        fx_node = fx_nodes[built.log.outputs[ir_node]]  # the value the IR node gives
+        torch_shape = tuple(fx_node.meta["tensor_meta"].shape)
+        assert torch_shape == (2, *graph.get(Shapes, ir_node).shape), ir_node
+
+
+def _doing_nothing(table: OpTable, name: str) -> OpTable:
+    """``table`` with the builder of ``name`` replaced by one that passes its input on."""
+
+    def nothing(em, xs, a, ins, out):  # type: ignore[no-untyped-def]
+        return xs[0]
+
+    return OpTable(
+        dataclasses.replace(op, build=nothing) if op.name == name else op for op in table.values()
+    )
+
+
+def _caught(case: Case, broken: OpTable) -> bool:
+    try:
+        done = run(case, broken)
+    except (KeyError, RuntimeError):  # no weights for the reference, or torch refuses
+        return True
+    return done.got.shape != done.expected.shape or not torch.allclose(done.got, done.expected)
+
+
+def _changes_its_input(case: Case) -> bool:
+    done = run(case)
+    return done.expected.shape != done.x.shape or not torch.allclose(done.expected, done.x)
+
+
+def test_a_channel_shuffle_that_does_nothing_fails_its_value_test() -> None:
+    broken = _doing_nothing(TABLE, "channel_shuffle")
+    shuffles = [c for c in cases(broken) if c.op.name == "channel_shuffle"]
+    assert shuffles and all(_caught(case, broken) for case in shuffles)
+
+
+_ACTIVE = [c for c in CASES if c.op.name != "identity"]
+
+
+@pytest.mark.parametrize("case", _ACTIVE, ids=[c.id for c in _ACTIVE])
+def test_any_builder_that_does_nothing_is_caught(case: Case) -> None:
+    # For every example whose op changes its input, a do-nothing builder is a failure.
+    if not _changes_its_input(case):
+        pytest.skip("this example leaves its input as it is (dropout in eval mode)")
+    broken = _doing_nothing(TABLE, case.op.name)
+    broken_case = next(c for c in cases(broken) if c.id == case.id)
+    assert _caught(broken_case, broken)
