@@ -1,12 +1,24 @@
-"""Channel ops: rearranging channels."""
+"""Channel ops: rearranging channels, scaling each one."""
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from jumpdsl import messages as M
 from jumpdsl.ops.attrs import positive_int
-from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, ShapeError, format_shape
+from jumpdsl.ops.core import (
+    Attr,
+    Attrs,
+    Emitter,
+    Example,
+    Op,
+    Shape,
+    ShapeError,
+    format_shape,
+    same_shape,
+)
+from jumpdsl.ops.init import init_checker
 from jumpdsl.ops.rules import need_map
 
 __all__ = ["OPS"]
@@ -42,6 +54,19 @@ def _shuffle_reference(t: Any, x: Any, w: Any) -> Any:
     return x[:, order]
 
 
+def _layerscale(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    # One learnable factor per channel, kept at the node (stem.layerscale1.gamma), as in
+    # CaiT and ConvNeXt; a map is scaled through a C×1×1 view of it.
+    gamma = em.parameter("gamma", (ins[0][0],))
+    if len(ins[0]) == 3:
+        gamma = em.method("view", gamma, -1, 1, 1)
+    return em.call(operator.mul, xs[0], gamma)
+
+
+def _layerscale_reference(t: Any, x: Any, w: Any) -> Any:
+    return t.torch.einsum("nc...,c->nc...", x, w["gamma"])
+
+
 OPS = (
     Op(
         "channel_shuffle",
@@ -54,5 +79,28 @@ OPS = (
         label=lambda a: f"channel shuffle, groups {a['groups']}",
         usage="channel_shuffle(4)",
         examples=(Example("channel_shuffle(3)", (6, 2, 3), _shuffle_reference),),
+    ),
+    Op(
+        "layerscale",
+        "A learnable scale per channel, initially small (Touvron et al. 2021, CaiT): "
+        "residual branches start near the identity.",
+        same_shape,
+        _layerscale,
+        (
+            Attr(
+                "init",
+                init_checker(vector=True),
+                1e-6,
+                "the scales' initialisation: a number, or a scheme",
+                "number or a scheme",
+            ),
+        ),
+        shape_doc="any → same",
+        params=lambda ins, out, a: ins[0][0],
+        inits={"init": "gamma"},
+        examples=(
+            Example("layerscale", (4, 3, 3), _layerscale_reference),
+            Example("layerscale(init=0.1)", (5,), _layerscale_reference),
+        ),
     ),
 )
