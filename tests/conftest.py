@@ -1,5 +1,6 @@
-"""Shared helpers: paths, and small specs written inline. The test plugins (tests/plugins)
-are put on the search path, as a user's plugin would be on PYTHONPATH."""
+"""Shared helpers: paths, and small specs written inline. The test plugins (tests/plugins) and
+the worked plugin (examples/plugins/jumpdsl-cbam/src) are put on the search path, as a user's
+plugin would be on PYTHONPATH."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 ALL_SPECS = sorted(SPECS.glob("*.jnet"))
 PLUGINS = ROOT / "tests" / "plugins"
-if str(PLUGINS) not in sys.path:
-    sys.path.insert(0, str(PLUGINS))
+CBAM = ROOT / "examples" / "plugins" / "jumpdsl-cbam"  # the worked plugin of docs/ops.md
+for folder in (PLUGINS, CBAM / "src"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 
 def net(body: str, *, input: str = "[3, 16, 16]", params: str = "", head: str = "") -> str:

@@ -1,6 +1,7 @@
-"""Every op's examples, from the op table itself: the core's and the test plugin's
-(tests/plugins/jumpdsl_testops.py). No list of ops is kept here: a new entry is tested as soon
-as it is in the table, and an entry without an example fails test_ops.py."""
+"""Every op's examples, from the op table itself: the core's, the test plugin's
+(tests/plugins/jumpdsl_testops.py) and the worked plugin's (examples/plugins/jumpdsl-cbam).
+No list of ops is kept here: a new entry is tested as soon as it is in the table, and an entry
+without an example fails test_ops.py."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ from jumpdsl.passes.shapes import infer_shapes
 from jumpdsl.source import SourceFile
 from jumpdsl.syntax.parser import parse
 
-TEST_PLUGIN = "jumpdsl_testops"
-TABLE = op_table([TEST_PLUGIN], autoload=False)
+TEST_PLUGINS = ("jumpdsl_testops", "jumpdsl_cbam.ops")
+TABLE = op_table(TEST_PLUGINS, autoload=False)
 KIT = SimpleNamespace(torch=torch, nn=nn, F=F)  # what a reference may use
 BATCH = 3
 
@@ -46,7 +47,8 @@ class Case:
         return f"network Example {{\n    input [{shape}]\n    stem {{ {self.example.body} }}\n}}\n"
 
     def plugins(self) -> list[str]:
-        return [] if TABLE.origin(self.op.name) is None else [TEST_PLUGIN]
+        origin = TABLE.origin(self.op.name)
+        return [] if origin is None else [origin.module]
 
 
 def cases(table: OpTable = TABLE) -> list[Case]:
@@ -75,11 +77,14 @@ def op_node(graph: Graph, op: str) -> str:
 
 
 def randomise(module: nn.Module, seed: int = 0) -> None:
-    """Every float tensor drawn anew in [0.5, 1.5]: a builder that ignores a weight, or a
-    reference that reads the wrong one, shows (the defaults are often 0 and 1)."""
+    """Every float tensor drawn anew: parameters in [-1, 1], buffers (running statistics, a
+    blur's kernel) in [0.5, 1.5]. A builder that ignores a weight, or a reference that reads
+    the wrong one, shows (the defaults are often 0 and 1)."""
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
-        for tensor in [*module.parameters(), *module.buffers()]:
+        for tensor in module.parameters():
+            tensor.copy_(torch.rand(tensor.shape, generator=generator) * 2 - 1)
+        for tensor in module.buffers():
             if tensor.is_floating_point():
                 tensor.copy_(torch.rand(tensor.shape, generator=generator) + 0.5)
 

@@ -21,6 +21,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from jumpdsl import __version__
 from jumpdsl.cli import check, draw, export, fmt, lsp, train
@@ -38,6 +39,7 @@ from jumpdsl.cli.common import (
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.ops.core import OpFailed
 from jumpdsl.report import render_text
+from jumpdsl.source import SourceFile, Span
 
 __all__ = ["VERBS", "build_parser", "main"]
 
@@ -69,6 +71,16 @@ def _crash_report(exc: BaseException) -> str:
     return path
 
 
+def _source_of(span: Span | None) -> dict[str, SourceFile]:
+    """The spec a diagnostic points into, read again to show the line (empty if it can't be)."""
+    if span is None:
+        return {}
+    try:
+        return {span.path: SourceFile(span.path, Path(span.path).read_text(encoding="utf-8"))}
+    except (OSError, UnicodeError):
+        return {}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -80,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except OpFailed as exc:  # a plugin's builder or label raised: its diagnostic
         failure = DiagnosticSink().report(exc.message, exc.span, **exc.fields)
-        print(render_text([failure], {}), file=err)
+        print(render_text([failure], _source_of(exc.span)), file=err)
         return EXIT_SPEC
     except KeyboardInterrupt:
         return EXIT_INTERRUPT

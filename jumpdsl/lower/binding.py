@@ -189,7 +189,11 @@ def report_attr_error(
     err: AttrError, what: str, value: Value, span: Span, sink: DiagnosticSink
 ) -> None:
     """A value an attribute refuses, as a diagnostic with the accepted words suggested."""
-    hint = _type_hint(err.got, err.expected) or did_you_mean(str(value), err.choices)
+    hint = (
+        _type_hint(err.got, err.expected)
+        or did_you_mean(str(value), err.choices)
+        or did_you_mean(err.got, err.choices)  # a word inside the value: kaiming_normal(fan_ot)
+    )
     sink.report(M.BAD_TYPE, span, hint=hint, what=what, expected=err.expected, got=err.got)
 
 

@@ -181,9 +181,15 @@ def _complete(scheme: Scheme, args: tuple[Any, ...]) -> Init:
     done: list[Any] = []
     for index, (name, check, default) in enumerate(scheme.params):
         if index < len(args):
-            done.append(check(args[index]))
+            try:
+                done.append(check(args[index]))
+            except AttrError as err:
+                expected = f"{scheme.name}'s {name}: {err.expected}"
+                raise AttrError(expected, err.got, err.choices) from None
         elif default is REQUIRED:
-            raise AttrError(f"{scheme.usage()} (its {name} is needed)", scheme.name)
+            # Not an unknown word: offer the call with its arguments.
+            usage = scheme.usage()
+            raise AttrError(f"{usage} (its {name} is needed)", scheme.name, (usage,))
         else:
             done.append(default)
     return Init(scheme.name, tuple(done))
