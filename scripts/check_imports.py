@@ -35,6 +35,8 @@ TORCH_FREE = (
     "jumpdsl.syntax",
     "jumpdsl.ir",
     "jumpdsl.ops",
+    "jumpdsl.plugin",
+    "jumpdsl.cli.ops",
     "jumpdsl.lower",
     "jumpdsl.passes",
     "jumpdsl.backends.draw",

@@ -30,6 +30,7 @@ from conftest import ROOT
 from jumpdsl.api import check_text
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.formatting import format_source
+from jumpdsl.ops import CORE
 from jumpdsl.report import render_text
 from jumpdsl.source import SourceFile, Span
 from jumpdsl.syntax import ast
@@ -195,8 +196,8 @@ def test_random_text(text: str) -> None:
 
 _S = Span("<gen>", 1, 1, 1, 2)
 _NAMES = st.sampled_from(["a", "b", "f", "n", "width", "depth"])
-_OPS = st.sampled_from(["conv", "bn", "relu", "dense", "gap", "maxpool", "dropout", "B", "G"])
-_KW = st.sampled_from(["stride", "padding", "bias", "kernel", "p", "units"])
+_OPS = st.sampled_from([*CORE, "B", "G"])  # every core op, and the templates B and G
+_KW = st.sampled_from(sorted({a.name for op in CORE.values() for a in op.attrs}))
 
 
 def _leaf() -> st.SearchStrategy[ast.Expr]:

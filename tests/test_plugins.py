@@ -192,6 +192,27 @@ def test_a_label_that_raises_is_a_diagnostic_not_a_crash(tmp_spec, tmp_path, cap
     assert not target.exists()
 
 
+def test_a_wrong_parameter_count_is_the_plugins_diagnostic(tmp_spec, capsys) -> None:
+    spec = tmp_spec(net("stem { conv(4, 3x3) miscounted }"))
+    assert main(["--plugin", "jumpdsl_broken", "compile", str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "error[JD602]: op 'miscounted' of plugin 'jumpdsl_broken' failed in its parameter " in err
+    )
+    assert "count: it counts 0 parameters, its torch module holds 4" in err
+
+
+def test_an_export_torch_cannot_trace_is_refused_naming_the_plugin_op(
+    tmp_spec, tmp_path, capsys
+) -> None:
+    spec = tmp_spec(net("stem { conv(4, 3x3) untraceable }"))
+    target = tmp_path / "t.pt2"
+    assert main(["--plugin", "jumpdsl_broken", "export", str(spec), "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "torch.export cannot trace the network, which holds the plugin ops untraceable" in err
+    assert not target.exists()
+
+
 # ---------------------------------------------------------------- every backend
 
 
@@ -249,3 +270,20 @@ def test_training_a_network_with_plugin_ops(tmp_spec, tmp_path, capsys) -> None:
     args = ["eval", str(spec), "--checkpoint", str(tmp_path / "run" / "best.pt"), "--json"]
     assert main(["--plugin", PLUGIN, *args]) == 0
     assert 0 <= json.loads(capsys.readouterr().out)["acc"] <= 1
+
+
+# ---------------------------------------------------------------- jumpdsl ops
+
+
+def test_ops_lists_the_core_and_the_plugins(capsys) -> None:
+    assert main(["--plugin", PLUGIN, "ops", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["ops"]
+    names = [entry["name"] for entry in listed]
+    assert names[: len(op_table(autoload=False))] == list(op_table(autoload=False))
+    blur = next(entry for entry in listed if entry["name"] == "blur")
+    assert blur["plugin"] == PLUGIN and not blur["merge"]
+    conv = next(entry for entry in listed if entry["name"] == "conv")
+    assert conv["plugin"] is None and "init=torch" in conv["attrs"] and "filters" in conv["attrs"]
+    assert main(["ops", "layerscale"]) == 0
+    assert capsys.readouterr().out.startswith("layerscale  core: A learnable scale")
+    assert main(["ops", "no_such_op"]) == 2

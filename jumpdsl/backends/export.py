@@ -50,13 +50,32 @@ def _quiet() -> Iterator[None]:
         logger.setLevel(level)
 
 
+@contextlib.contextmanager
+def _tracing(graph: Graph, exporter: str) -> Iterator[None]:
+    """A traced export of a network with plugin ops may fail on those ops: then it is the
+    plugin's limit, said in an ExportError (a core op that fails is a bug in jumpdsl)."""
+    plugin_ops = sorted({n.op for n in graph.nodes() if graph.ops.origin(n.op) is not None})
+    try:
+        yield
+    except (ExportError, ImportError):
+        raise
+    except Exception as exc:
+        if not plugin_ops:
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise ExportError(
+            f"{exporter} cannot trace the network, which holds the plugin ops "
+            f"{', '.join(plugin_ops)}: {type(exc).__name__}: {first}"
+        ) from None
+
+
 def _python(graph: Graph, seed: int | None, origin: str) -> bytes:
     return python_source(graph, seed=seed, origin=origin).encode("utf-8")
 
 
 def _pt2(graph: Graph, seed: int | None, origin: str) -> bytes:
     module, example = _example(graph, seed)
-    with _quiet():
+    with _quiet(), _tracing(graph, "torch.export"):
         program = torch.export.export(module, example, dynamic_shapes=_dynamic_batch())
     buffer = io.BytesIO()
     torch.export.save(program, buffer)
@@ -66,7 +85,7 @@ def _pt2(graph: Graph, seed: int | None, origin: str) -> bytes:
 def _onnx(graph: Graph, seed: int | None, origin: str) -> bytes:
     module, example = _example(graph, seed)
     try:
-        with _quiet():
+        with _quiet(), _tracing(graph, "torch.onnx.export"):
             program = torch.onnx.export(
                 module, example, dynamo=True, dynamic_shapes=_dynamic_batch(), verbose=False
             )

@@ -6,8 +6,20 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from jumpdsl.cli.common import EXIT_BUG, EXIT_OK, UsageError, add_spec_options, check_spec, report
+from jumpdsl import messages as M
+from jumpdsl.cli.common import (
+    EXIT_BUG,
+    EXIT_OK,
+    EXIT_SPEC,
+    UsageError,
+    add_spec_options,
+    check_spec,
+    report,
+)
+from jumpdsl.diagnostics import Diagnostic, DiagnosticSink
+from jumpdsl.ir.graph import Graph
 from jumpdsl.options import COMPILE_MODES
+from jumpdsl.report import render_text
 
 __all__ = ["register", "run"]
 
@@ -79,6 +91,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{tuple(forward['output_shape'])} in {forward['seconds'] * 1000:.1f} ms",
             file=out,
         )
+    if forward["ok"] and summary["torch_params"] != summary["params"]:
+        wrong = _plugin_counts_wrong(graph, module)
+        if wrong:  # a plugin's parameter count disagrees with its own module: its bug
+            print(render_text(wrong, result.sources), file=err)
+            return EXIT_SPEC
     if not forward["ok"] or summary["torch_params"] != summary["params"]:
         print(
             f"internal error: torch gives {forward['output_shape']} and "
@@ -87,3 +104,32 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         return EXIT_BUG
     return EXIT_OK
+
+
+def _plugin_counts_wrong(graph: Graph, module: Any) -> list[Diagnostic]:
+    """A diagnostic for each plugin op whose parameter count is not its module's; empty when
+    a core op disagrees too (then it is jumpdsl's bug)."""
+    from jumpdsl.passes.shapes import Shapes
+
+    sink = DiagnosticSink()
+    for node in graph.nodes():
+        if node.is_input:
+            continue
+        counted = graph.get(Shapes, node.id).params
+        made = sum(p.numel() for k, p in module.named_parameters() if k.startswith(node.id + "."))
+        if counted == made:
+            continue
+        plugin = graph.ops.origin(node.op)
+        if plugin is None:
+            return []
+        error = f"it counts {counted:,} parameters, its torch module holds {made:,}"
+        stage = "parameter count"
+        sink.report(
+            M.PLUGIN_OP_FAILED,
+            node.span,
+            op=node.op,
+            plugin=plugin.describe(),
+            stage=stage,
+            error=error,
+        )
+    return sink.sorted()

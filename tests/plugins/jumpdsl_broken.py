@@ -20,6 +20,16 @@ def _picky(ins: Any, a: Any) -> Any:
     raise refused("picky", ins[0], "it takes nothing", "remove it")
 
 
+def _miscounted(em: Any, xs: Any, a: Any, ins: Any, out: Any) -> Any:
+    return em.call(
+        em.torch.mul, xs[0], em.method("view", em.parameter("w", (ins[0][0],)), -1, 1, 1)
+    )
+
+
+def _untraceable(em: Any, xs: Any, a: Any, ins: Any, out: Any) -> Any:
+    return em.module(em.make("jumpdsl_broken_torch:Branchy"), xs[0])
+
+
 def _bad_label(a: Any) -> str:
     return a["missing"]  # type: ignore[no-any-return]
 
@@ -36,4 +46,6 @@ OPS = (
         params=lambda ins, out, a: 1 // 0,
     ),
     Op("picky", "Refuses every input.", _picky, lambda em, xs, *r: xs[0]),
+    Op("miscounted", "Holds C parameters and says it holds none.", same_shape, _miscounted),
+    Op("untraceable", "Decides by its data: torch.export cannot follow.", same_shape, _untraceable),
 )
