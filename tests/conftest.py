@@ -4,6 +4,7 @@ plugin would be on PYTHONPATH."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -17,6 +18,11 @@ CBAM = ROOT / "examples" / "plugins" / "jumpdsl-cbam"  # the worked plugin of do
 for folder in (PLUGINS, CBAM / "src"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
+
+
+def plugins_named(text: str) -> list[str]:
+    """The plugins a spec's ``# plugins: MODULE …`` comments name (docs and corpus examples)."""
+    return [m for line in re.findall(r"#\s*plugins:\s*(.*)", text) for m in line.split()]
 
 
 def net(body: str, *, input: str = "[3, 16, 16]", params: str = "", head: str = "") -> str:

@@ -90,11 +90,13 @@ def randomise(module: nn.Module, seed: int = 0) -> None:
 
 
 def node_tensors(module: nn.Module, node: str) -> dict[str, torch.Tensor]:
-    """The op node's parameters and buffers by their local names, copied."""
+    """The op node's parameters and buffers (those kept out of the state_dict too) by their
+    local names, copied."""
     prefix = node + "."
+    tensors = [*module.named_parameters(), *module.named_buffers()]
     return {
         key[len(prefix) :]: value.detach().clone()
-        for key, value in module.state_dict().items()
+        for key, value in tensors
         if key.startswith(prefix)
     }
 

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PLUGINS as PLUGIN_FOLDER  # noqa: F401  (the test plugins' folder)
-from conftest import ROOT
+from conftest import ROOT, plugins_named
 from jumpdsl.api import check_file, parse_override
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.errorcodes import CODES
@@ -33,7 +32,6 @@ UPDATE = os.environ.get("JUMPDSL_UPDATE_GOLDEN") == "1"
 MARKER = re.compile(r"#\s*(error|warning):\s*(JD\d{3}(?:\s*,\s*JD\d{3})*)")
 ELSEWHERE = re.compile(r"#\s*expect-elsewhere:\s*(error|warning)\s+(JD\d{3})")
 ARGS = re.compile(r"#\s*args:\s*(.*)")
-PLUGINS = re.compile(r"#\s*plugins:\s*(.*)")
 
 Marker = tuple[int | None, str, str]
 
@@ -63,8 +61,7 @@ def _params(path: Path) -> dict[str, object]:
 
 
 def _plugins(path: Path) -> list[str]:
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    return [name for line in PLUGINS.findall(text) for name in line.split()]
+    return plugins_named(path.read_bytes().decode("utf-8", errors="replace"))
 
 
 def _run(path: Path, monkeypatch: pytest.MonkeyPatch):

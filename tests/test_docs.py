@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import PLUGINS, ROOT  # noqa: F401  (PLUGINS: the examples' plugins on the path)
+from conftest import ROOT, plugins_named
 from jumpdsl.api import check_text
 
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
@@ -26,8 +26,7 @@ def _blocks() -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize(("where", "kind", "text"), _blocks(), ids=[b[0] for b in _blocks()])
 def test_jnet_examples_in_docs(where: str, kind: str, text: str) -> None:
     # A `# plugins: MODULE …` line loads plugins (tests/plugins, the worked CBAM plugin).
-    plugins = [m for line in re.findall(r"#\s*plugins:\s*(.*)", text) for m in line.split()]
-    result = check_text(text, path=where, plugins=plugins, autoload=False)
+    result = check_text(text, path=where, plugins=plugins_named(text), autoload=False)
     errors = [d for d in result.diagnostics if d.severity.value == "error"]
     if kind == "jnet":
         assert result.ok, [d.message for d in errors]

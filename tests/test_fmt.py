@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import jumpdsl.formatting as formatting
-from conftest import ROOT
+from conftest import ROOT, plugins_named
 from jumpdsl.api import check_text
 from jumpdsl.backends.summary import summarize
 from jumpdsl.cli import main
@@ -37,8 +37,9 @@ def _fmt(text: str, path: str = "t.jnet") -> str:
 
 def _same_program(before: str, after: str, path: Path | None = None) -> None:
     base = str(path) if path else "<string>"
-    a = check_text(before, path=base)
-    b = check_text(after, path=base)
+    plugins = plugins_named(before)
+    a = check_text(before, path=base, plugins=plugins)
+    b = check_text(after, path=base, plugins=plugins)
     assert a.ok == b.ok
     if a.graph is not None:
         assert summarize(a.graph) == summarize(b.graph)

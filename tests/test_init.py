@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import net
 from torch import nn
 
+from conftest import net
 from jumpdsl.api import check_text
 from jumpdsl.backends.torch_fx import build_module
 from jumpdsl.ops.init import ALIASES, SCHEMES

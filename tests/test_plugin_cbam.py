@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import CBAM, ROOT
 from torch import nn
 
+from conftest import CBAM, ROOT
 from jumpdsl.api import check_file
 from jumpdsl.backends.summary import summarize
 from jumpdsl.backends.torch_fx import build_module
@@ -225,6 +225,7 @@ def test_exported_source_imports_the_plugins_module_and_runs_without_jumpdsl(
     assert done.returncode == 0, done.stderr
     text = target.read_text(encoding="utf-8")
     assert "import jumpdsl_cbam.modules" in text and "jumpdsl_cbam.modules.CBAM(16, 8, 7)" in text
+    assert "Needs torch and jumpdsl_cbam." in text
     code = (
         "import sys, torch, resnet_cbam; m = resnet_cbam.Model().eval(); "
         "print(tuple(m(torch.randn(2, 3, 32, 32)).shape)); "

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import net
 
 import jumpdsl
+from conftest import net
 from jumpdsl.api import check_text
 from jumpdsl.backends.draw import DrawOptions, draw
 from jumpdsl.backends.summary import summarize

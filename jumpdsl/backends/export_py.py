@@ -115,6 +115,7 @@ class _Source:
         self.log = log
         self.imports: dict[str, None] = {}  # `import x.y` lines, in first-use order
         self.aliases: dict[str, str] = {}  # forward's global name → `from m import n as g`
+        self.packages: dict[str, None] = {}  # the top-level packages the file needs
 
     def module_call(self, node: str, module: nn.Module) -> str:
         made = self.log.made.get(id(module))
@@ -124,6 +125,7 @@ class _Source:
         if not sep:
             module_name, _, name = made.path.rpartition(".")
         self.imports[module_name] = None
+        self.packages[module_name.split(".")[0]] = None
         what = f"{node} ({made.path})"
         parts = [_literal(v, what) for v in made.args]
         parts += [f"{k}={_literal(v, what)}" for k, v in made.kwargs.items()]
@@ -142,6 +144,7 @@ class _Source:
                     "importable module, so the file can import it"
                 )
             self.aliases[alias] = f"from {module_name} import {qualname} as {alias}"
+            self.packages[module_name.split(".")[0]] = None
 
 
 def _init_line(target: str, init: Init) -> str:
@@ -228,15 +231,16 @@ def _init(module, initialiser, **options):
     return module'''
 
 
-def _header(graph: Graph, origin: str, seed: int | None, imports: list[str]) -> str:
+def _header(
+    graph: Graph, origin: str, seed: int | None, imports: list[str], packages: list[str]
+) -> str:
     weights = (
         f"Model() draws its weights from seed {seed}, as jumpdsl does with --seed {seed}."
         if seed is not None
         else "Model() draws fresh random weights, initialised as the spec says."
     )
     shape = "×".join(map(str, graph.input_shape))
-    roots = sorted({name.split(".")[0] for name in imports})
-    needs = "torch and nothing else" if not roots else "torch and " + ", ".join(roots)
+    needs = "torch and nothing else" if not packages else "torch and " + ", ".join(packages)
     return (
         f'"""{graph.name}: standalone PyTorch source written by `jumpdsl export`.\n\n'
         f"From: {origin}\nInput: N×{shape}. Needs {needs}.\n{weights}\n"
@@ -275,7 +279,7 @@ def python_source(graph: Graph, *, seed: int | None = None, origin: str = "a spe
     uses_init = any("_init(" in line for line in layers)
     imports = [f"import {name}" for name in source.imports] + list(source.aliases.values())
     parts = [
-        _header(graph, origin, seed, imports),
+        _header(graph, origin, seed, imports, sorted(source.packages)),
         *([_INIT_HELPER, ""] if uses_init else []),
         "\nclass Model(torch.nn.Module):",
         f'    """{graph.name}, as its spec says (see the top of the file)."""\n',

@@ -216,7 +216,19 @@ def _build(graph: Graph) -> Built:
         log.outputs[node] = values[node].name
     fx_graph.output(values[graph.output])
     work_in_place(fx_graph, _fresh(graph), _in_place(graph.ops))
-    return Built(fx.GraphModule(root, fx_graph, class_name=graph.name), log)
+    module = fx.GraphModule(root, fx_graph, class_name=graph.name)
+    _keep_buffers_out_of_state(module, log)
+    return Built(module, log)
+
+
+def _keep_buffers_out_of_state(module: fx.GraphModule, log: BuildLog) -> None:
+    """GraphModule copies the tensors its code reads as plain buffers: a buffer its builder
+    asked to keep out of ``state_dict`` is registered so again."""
+    for tensors in log.tensors.values():
+        for tensor in tensors:
+            if tensor.kind == "buffer" and not tensor.persistent:
+                owner = module.get_submodule(tensor.node)
+                owner.register_buffer(tensor.name, getattr(owner, tensor.name), persistent=False)
 
 
 def _fresh(graph: Graph) -> set[str]:

@@ -4,7 +4,8 @@
 - ``blur``: a module class of the plugin (``em.make``) holding a buffer;
 - ``pixelnorm``: a function of the plugin called in forward (``em.call``);
 - ``chanaffine``: tensors of its own (``em.parameter``) with initialisation attributes;
-- ``wsum``: a merge with a learnable weight per input.
+- ``wsum``: a merge with a learnable weight per input;
+- ``offset``: buffers of its own (one kept in the state_dict, one not), set by its inits.
 """
 
 from __future__ import annotations
@@ -78,6 +79,14 @@ def _wsum(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) ->
     return em.call(em.torch.matmul, stacked, weights)
 
 
+def _offset(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    shift = em.buffer("shift", (ins[0][0],))
+    scale = em.buffer("scale", (ins[0][0],), persistent=False)
+    if len(ins[0]) == 3:
+        shift, scale = em.method("view", shift, -1, 1, 1), em.method("view", scale, -1, 1, 1)
+    return em.call(em.torch.addcmul, shift, xs[0], scale)
+
+
 OPS = (
     Op(
         "blur",
@@ -138,6 +147,26 @@ OPS = (
                 (2, 3, 3),
                 lambda t, x, w: w["weights"][0] * x + w["weights"][1] * x.clamp(min=0),
             ),
+        ),
+    ),
+    Op(
+        "offset",
+        "Adds a fixed shift per channel and scales by a fixed factor (buffers, not learnt).",
+        same_shape,
+        _offset,
+        (
+            Attr("init", init_checker(vector=True), 0.5, "the shift"),
+            Attr("scale", init_checker(vector=True), 2.0, "the factor (not in the state_dict)"),
+        ),
+        shape_doc="any → same",
+        inits={"init": "shift", "scale": "scale"},
+        examples=(
+            Example(
+                "offset",
+                (3, 2, 2),
+                lambda t, x, w: x * w["scale"].view(1, -1, 1, 1) + w["shift"].view(1, -1, 1, 1),
+            ),
+            Example("offset(scale=ones)", (4,), lambda t, x, w: x * w["scale"] + w["shift"]),
         ),
     ),
 )
