@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from jumpdsl import messages as M
 from jumpdsl.ops.core import Op
@@ -61,6 +62,12 @@ class OpTable(Mapping[str, Op]):
 
     def __getitem__(self, name: str) -> Op:
         return self._ops[name]
+
+    def get(self, name: str, default: Any = None) -> Any:  # a dict's speed: lowering asks often
+        return self._ops.get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._ops
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ops)
