@@ -2,6 +2,11 @@
 
 Cases: eval forward at batch 1 and 128, one training step (forward, cross-entropy, backward,
 SGD with momentum) at batch 128. With ``compiled=True`` both models go through torch.compile.
+
+The inference form (``jumpdsl.load(..., inference=True)``) against the hand-written eager
+model in eval mode, for JumpNet and ResNet-50 at batch 1 and 32: the speedup is hand-written
+time over jumpdsl's (above 1: jumpdsl is faster), and the same for the inference form under
+torch.compile (inductor).
 """
 
 from __future__ import annotations
@@ -14,13 +19,17 @@ import torch
 import torch.nn.functional as F
 from bench_timing import interleaved
 from jumpnet_torch import JumpNet
+from resnet_torch import ResNet50
 from torch import nn
 
 import jumpdsl
+from jumpdsl.api import check_file
+from jumpdsl.backends.inference import inference_module
 
-__all__ = ["CASES", "Row", "compare"]
+__all__ = ["CASES", "INFERENCE_CASES", "InferenceRow", "Row", "compare", "compare_inference"]
 
-SPEC = Path(__file__).resolve().parent.parent / "specs" / "jumpnet.jnet"
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+SPEC = SPECS / "jumpnet.jnet"
 
 # (case, batch, target ratio)
 CASES = [("eval forward", 1, 1.05), ("eval forward", 128, 1.02), ("train step", 128, 1.02)]
@@ -50,6 +59,85 @@ def models(device: torch.device) -> tuple[nn.Module, nn.Module]:
     hand = JumpNet()
     hand.load_state_dict(dict(zip(hand.state_dict(), generated.state_dict().values(), strict=True)))
     return hand.to(device), generated.to(device)
+
+
+# (network, hand-written model, spec, input shape, batches); target: hand ÷ jumpdsl ≥ 1.3
+INFERENCE_CASES = [
+    ("JumpNet", JumpNet, SPEC, (3, 32, 32), (1, 32)),
+    ("ResNet-50", ResNet50, SPECS / "resnet50.jnet", (3, 224, 224), (1, 32)),
+]
+INFERENCE_TARGET = 1.3
+
+
+@dataclass
+class InferenceRow:
+    network: str
+    batch: int
+    hand_s: float
+    inference_s: float
+    compiled_s: float | None
+
+    @property
+    def speedup(self) -> float:
+        return self.hand_s / self.inference_s
+
+    @property
+    def compiled_speedup(self) -> float | None:
+        return None if self.compiled_s is None else self.hand_s / self.compiled_s
+
+
+def _with_statistics(module: nn.Module) -> nn.Module:
+    """Batch-norm statistics as after training (fresh ones are the identity, which would make
+    folding look free of error)."""
+    generator = torch.Generator().manual_seed(0)
+    for norm in module.modules():
+        if isinstance(norm, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            with torch.no_grad():
+                norm.running_mean.copy_(torch.rand(norm.num_features, generator=generator) - 0.5)
+                norm.running_var.copy_(torch.rand(norm.num_features, generator=generator) + 0.5)
+    return module
+
+
+def inference_models(
+    hand_cls: type[nn.Module], spec: Path, device: torch.device
+) -> tuple[nn.Module, nn.Module, nn.Module]:
+    """The hand-written model (eval) and jumpdsl's inference form, with the same weights, as
+    run eagerly and in its portable form (for torch.compile)."""
+    trained = _with_statistics(jumpdsl.load(spec, seed=0))
+    hand = hand_cls()
+    hand.load_state_dict(dict(zip(hand.state_dict(), trained.state_dict().values(), strict=True)))
+    graph = check_file(spec).raise_for_errors()
+    inference = inference_module(graph, weights=trained.state_dict(), device=device)
+    portable = inference_module(graph, weights=trained.state_dict(), device=device, portable=True)
+    return hand.eval().to(device), inference, portable
+
+
+def compare_inference(
+    device: torch.device, rounds: int, *, compiled: bool = True, quick: bool = False
+) -> list[InferenceRow]:
+    """One row per network and batch: hand-written eager, jumpdsl's inference form, and the
+    inference form under torch.compile (``compiled``)."""
+    rows = []
+    for network, hand_cls, spec, shape, batches in INFERENCE_CASES:
+        hand, inference, portable = inference_models(hand_cls, spec, device)
+        fast = torch.compile(portable) if compiled else None
+        for batch in batches[:1] if quick else batches:
+            x = torch.randn(batch, *shape, device=device)
+            calls = max(1, 32 // batch) if shape[1] <= 64 else 1
+            fns = {
+                "hand": _eval_forward(hand, x, calls),
+                "jumpdsl": _eval_forward(inference, x, calls),
+            }
+            if fast is not None:
+                fns["compiled"] = _eval_forward(fast, x, calls)
+            medians = interleaved(fns, rounds, warmup=2)
+            compiled_s = medians["compiled"] / calls if fast is not None else None
+            rows.append(
+                InferenceRow(
+                    network, batch, medians["hand"] / calls, medians["jumpdsl"] / calls, compiled_s
+                )
+            )
+    return rows
 
 
 def _sync(device: torch.device) -> None:

@@ -30,7 +30,7 @@ from bench_frontend import (
     scaling_series,
 )
 from bench_graph_breaks import trace_specs
-from bench_models import CASES, Row, compare
+from bench_models import CASES, INFERENCE_TARGET, InferenceRow, Row, compare, compare_inference
 
 SIZES = [1_000, 2_000, 5_000, 10_000]
 
@@ -54,6 +54,21 @@ def print_models(rows: list[Row]) -> None:
         print(
             f"{r.case:<13} {r.batch:>5}  {r.mode:<13} {_ms(r.hand_s):>13} {_ms(r.jumpdsl_s):>13} "
             f"{r.ratio:>6.3f}  {'≤ ' + format(r.target, '.2f'):>6}  {r.images_per_s:>16,.0f}"
+        )
+
+
+def print_inference(rows: list[InferenceRow]) -> None:
+    print(
+        f"{'network':<10} {'batch':>5}  {'hand-written':>13} {'inference':>13} {'speedup':>7} "
+        f"{'target':>6}  {'+ inductor':>13} {'speedup':>7}"
+    )
+    for r in rows:
+        compiled = "" if r.compiled_s is None else _ms(r.compiled_s)
+        compiled_speedup = "" if r.compiled_speedup is None else f"{r.compiled_speedup:.2f}"
+        print(
+            f"{r.network:<10} {r.batch:>5}  {_ms(r.hand_s):>13} {_ms(r.inference_s):>13} "
+            f"{r.speedup:>7.2f} {'≥ ' + format(INFERENCE_TARGET, '.1f'):>6}  {compiled:>13} "
+            f"{compiled_speedup:>7}"
         )
 
 
@@ -98,6 +113,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--front-end", action="store_true", help="only the front end: check and scaling rows"
     )
+    parser.add_argument(
+        "--no-inductor", action="store_true", help="leave torch.compile out of the inference rows"
+    )
     return parser.parse_args()
 
 
@@ -119,6 +137,14 @@ def main() -> None:
         if args.compile:
             rows += compare(device, rounds, cases=cases, compiled=True)
         print_models(rows)
+        print(
+            f"\ninference form (eval; batch norms folded, channels-last) against the hand-written "
+            f"model in eval mode, medians of {rounds} interleaved rounds; speedup = hand-written "
+            "÷ jumpdsl:"
+        )
+        print_inference(
+            compare_inference(device, rounds, compiled=not args.no_inductor, quick=args.quick)
+        )
     print(f"\nfront end, medians of {max(rounds, 9)} interleaved runs (bytecode cached):")
     print_frontend(max(rounds, 9))
     print(

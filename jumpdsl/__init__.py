@@ -47,6 +47,7 @@ def load(
     device: str | None = None,
     seed: int | None = None,
     torch_compile: bool = False,
+    inference: bool = False,
     plugins: Sequence[str] = (),
     params: dict[str, Any] | None = None,
     **kwargs: Any,
@@ -54,15 +55,23 @@ def load(
     """Compile a spec into a ``torch.nn.Module`` (a ``torch.fx.GraphModule``).
 
     Network parameters are keyword arguments (``load("specs/jumpnet.jnet", classes=100)``);
-    a parameter whose name clashes with an option here goes in ``params``. ``plugins`` are
-    modules whose ops the spec may use (see docs/ops.md). Raises
+    a parameter whose name clashes with an option here goes in ``params``. With
+    ``inference=True`` the module is the eval-only inference form (batch norms folded into
+    their convs, no dropout, channels-last; see :mod:`jumpdsl.backends.inference`).
+    ``plugins`` are modules whose ops the spec may use (see docs/ops.md). Raises
     :class:`jumpdsl.diagnostics.JumpdslError` when the spec has errors.
     """
     from jumpdsl.api import check_file
+    from jumpdsl.backends.inference import inference_module
     from jumpdsl.backends.torch_fx import build_module
     from jumpdsl.backends.torch_runtime import pick_device, prepare
 
     graph = check_file(path, {**(params or {}), **kwargs}, plugins=plugins).raise_for_errors()
-    module = build_module(graph, seed=seed)
-    prepared, _ = prepare(module, pick_device(device), torch_compile=torch_compile)
+    where = pick_device(device)
+    if inference:
+        # torch.compile makes its own fused kernels from the portable form
+        module = inference_module(graph, seed=seed, device=where, portable=torch_compile)
+    else:
+        module = build_module(graph, seed=seed)
+    prepared, _ = prepare(module, where, torch_compile=torch_compile)
     return prepared

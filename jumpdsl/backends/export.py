@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from jumpdsl.backends.export_py import ExportError, python_source
+from jumpdsl.backends.inference import inference_module
 from jumpdsl.backends.torch_fx import build_module
 from jumpdsl.ir.graph import Graph
 
@@ -27,8 +28,13 @@ __all__ = ["FORMATS", "ExportError", "export_bytes"]
 _EXAMPLE_BATCH = 2  # a batch of 1 would be specialised into the traced program
 
 
-def _example(graph: Graph, seed: int | None) -> tuple[torch.nn.Module, tuple[Any, ...]]:
-    module = build_module(graph, seed=seed).eval()
+def _example(
+    graph: Graph, seed: int | None, inference: bool
+) -> tuple[torch.nn.Module, tuple[Any, ...]]:
+    if inference:
+        module = inference_module(graph, seed=seed, portable=True)
+    else:
+        module = build_module(graph, seed=seed).eval()
     return module, (torch.randn(_EXAMPLE_BATCH, *graph.input_shape),)
 
 
@@ -69,12 +75,12 @@ def _tracing(graph: Graph, exporter: str) -> Iterator[None]:
         ) from None
 
 
-def _python(graph: Graph, seed: int | None, origin: str) -> bytes:
-    return python_source(graph, seed=seed, origin=origin).encode("utf-8")
+def _python(graph: Graph, seed: int | None, origin: str, inference: bool) -> bytes:
+    return python_source(graph, seed=seed, origin=origin, inference=inference).encode("utf-8")
 
 
-def _pt2(graph: Graph, seed: int | None, origin: str) -> bytes:
-    module, example = _example(graph, seed)
+def _pt2(graph: Graph, seed: int | None, origin: str, inference: bool) -> bytes:
+    module, example = _example(graph, seed, inference)
     with _quiet(), _tracing(graph, "torch.export"):
         program = torch.export.export(module, example, dynamic_shapes=_dynamic_batch())
     buffer = io.BytesIO()
@@ -82,8 +88,8 @@ def _pt2(graph: Graph, seed: int | None, origin: str) -> bytes:
     return buffer.getvalue()
 
 
-def _onnx(graph: Graph, seed: int | None, origin: str) -> bytes:
-    module, example = _example(graph, seed)
+def _onnx(graph: Graph, seed: int | None, origin: str, inference: bool) -> bytes:
+    module, example = _example(graph, seed, inference)
     try:
         with _quiet(), _tracing(graph, "torch.onnx.export"):
             program = torch.onnx.export(
@@ -112,7 +118,7 @@ def _check_onnx(proto: Any) -> None:
         raise ExportError(f"the ONNX checker rejects the exported model: {exc}") from None
 
 
-FORMATS: dict[str, Callable[[Graph, int | None, str], bytes]] = {
+FORMATS: dict[str, Callable[[Graph, int | None, str, bool], bytes]] = {
     ".py": _python,
     ".onnx": _onnx,
     ".pt2": _pt2,
@@ -120,10 +126,16 @@ FORMATS: dict[str, Callable[[Graph, int | None, str], bytes]] = {
 
 
 def export_bytes(
-    graph: Graph, suffix: str, *, seed: int | None = None, origin: str = "a spec"
+    graph: Graph,
+    suffix: str,
+    *,
+    seed: int | None = None,
+    origin: str = "a spec",
+    inference: bool = False,
 ) -> bytes:
     """The checked IR ``graph`` exported in the format of ``suffix`` (``.py``, ``.onnx``,
-    ``.pt2``); ``origin`` names the spec in the exported file's header (``.py``).
+    ``.pt2``); ``origin`` names the spec in the exported file's header (``.py``);
+    ``inference`` exports the inference form (:mod:`jumpdsl.backends.inference`, portable).
 
     >>> from jumpdsl.api import lower_text
     >>> g = lower_text("network T { input [3, 8, 8] task { gap dense(2) } }")
@@ -136,4 +148,4 @@ def export_bytes(
         raise ExportError(
             f"unknown export format '{suffix}': end the name in " + ", ".join(FORMATS)
         ) from None
-    return writer(graph, seed, origin)
+    return writer(graph, seed, origin, inference)

@@ -14,6 +14,7 @@ run once (on the meta device) before it is returned: a file that would fail is r
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import torch
 from torch import fx, nn
 
+from jumpdsl.backends.inference import channels_last_for, to_inference
 from jumpdsl.backends.torch_fx import BuildLog, Built, Tensor, build
 from jumpdsl.ir.graph import Graph
 from jumpdsl.ir.values import Init
@@ -232,13 +234,24 @@ def _init(module, initialiser, **options):
 
 
 def _header(
-    graph: Graph, origin: str, seed: int | None, imports: list[str], packages: list[str]
+    graph: Graph,
+    origin: str,
+    seed: int | None,
+    imports: list[str],
+    packages: list[str],
+    inference: bool = False,
 ) -> str:
     weights = (
         f"Model() draws its weights from seed {seed}, as jumpdsl does with --seed {seed}."
         if seed is not None
         else "Model() draws fresh random weights, initialised as the spec says."
     )
+    if inference:
+        weights = (
+            "The inference form (eval only): batch norms folded into their convolutions,\n"
+            "no dropout, channels-last. Model() draws fresh weights; trained ones come from\n"
+            "jumpdsl.load(spec, inference=True).state_dict() (the same keys)."
+        )
     shape = "×".join(map(str, graph.input_shape))
     needs = "torch and nothing else" if not packages else "torch and " + ", ".join(packages)
     return (
@@ -262,7 +275,9 @@ def _init_method(layers: list[str], seed: int | None) -> list[str]:
     ]
 
 
-def python_source(graph: Graph, *, seed: int | None = None, origin: str = "a spec") -> str:
+def python_source(
+    graph: Graph, *, seed: int | None = None, origin: str = "a spec", inference: bool = False
+) -> str:
     """The source of a module ``Model`` computing the checked IR ``graph``.
 
     >>> from jumpdsl.api import lower_text
@@ -271,6 +286,8 @@ def python_source(graph: Graph, *, seed: int | None = None, origin: str = "a spe
     (True, True)
     """
     built = build(graph, seed=seed)
+    if inference:
+        built = _inference_form(graph, built)
     source = _Source(built.log)
     layers = _layer_lines(graph, built.log, source)
     code = built.module.graph.python_code(root_module="self")
@@ -279,7 +296,7 @@ def python_source(graph: Graph, *, seed: int | None = None, origin: str = "a spe
     uses_init = any("_init(" in line for line in layers)
     imports = [f"import {name}" for name in source.imports] + list(source.aliases.values())
     parts = [
-        _header(graph, origin, seed, imports, sorted(source.packages)),
+        _header(graph, origin, seed, imports, sorted(source.packages), inference),
         *([_INIT_HELPER, ""] if uses_init else []),
         "\nclass Model(torch.nn.Module):",
         f'    """{graph.name}, as its spec says (see the top of the file)."""\n',
@@ -291,6 +308,15 @@ def python_source(graph: Graph, *, seed: int | None = None, origin: str = "a spe
     text = "\n".join(parts).rstrip() + "\n"
     _verify(text, graph, built)
     return text
+
+
+def _inference_form(graph: Graph, built: Built) -> Built:
+    """The built module rewritten into the portable inference form, and the log of what is
+    left of it: a folded batch norm's module is gone, its conv (now with a bias) replaced."""
+    module = to_inference(built.module, graph, channels_last=channels_last_for(graph))
+    names = dict(module.named_modules())
+    kept = {node: names[node] for node in built.log.modules if node in names}
+    return Built(module, dataclasses.replace(built.log, modules=kept))
 
 
 def _verify(text: str, graph: Graph, built: Built) -> None:

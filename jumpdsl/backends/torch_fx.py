@@ -39,6 +39,7 @@ __all__ = [
     "build",
     "build_module",
     "import_object",
+    "in_place",
 ]
 
 
@@ -215,10 +216,16 @@ def _build(graph: Graph) -> Built:
         values[node] = _emit(graph, node, emitter, values)
         log.outputs[node] = values[node].name
     fx_graph.output(values[graph.output])
-    work_in_place(fx_graph, _fresh(graph), _in_place(graph.ops))
+    in_place(graph, fx_graph)
     module = fx.GraphModule(root, fx_graph, class_name=graph.name)
     _keep_buffers_out_of_state(module, log)
     return Built(module, log)
+
+
+def in_place(graph: Graph, fx_graph: fx.Graph) -> int:
+    """Ops in place where the op table allows it (see :mod:`jumpdsl.backends.torch_inplace`),
+    in an fx graph built from ``graph``; how many were turned."""
+    return work_in_place(fx_graph, _fresh(graph), _in_place(graph.ops))
 
 
 def _keep_buffers_out_of_state(module: fx.GraphModule, log: BuildLog) -> None:

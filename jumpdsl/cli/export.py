@@ -29,6 +29,11 @@ def register(sub: Any) -> None:
         "-o", "--output", required=True, help="output file; the suffix picks the format"
     )
     export.add_argument("--seed", type=int, default=None, help="seed for identical weights")
+    export.add_argument(
+        "--inference",
+        action="store_true",
+        help="the eval-only inference form: batch norms folded, no dropout, channels-last",
+    )
     add_spec_options(export)
     export.set_defaults(func=run)
 
@@ -44,7 +49,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from jumpdsl.backends.export import ExportError, export_bytes
 
     origin = " ".join([args.file, *(f"--set {pair}" for pair in args.set)])
-    exporting = partial(export_bytes, result.graph, target.suffix, seed=args.seed, origin=origin)
+    exporting = partial(
+        export_bytes,
+        result.graph,
+        target.suffix,
+        seed=args.seed,
+        origin=origin,
+        inference=args.inference,
+    )
     write_output(target, exporting, [args.file], ExportError)
     print(f"wrote {target}", file=out)
     return EXIT_OK

@@ -34,14 +34,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from jumpdsl.ops import CORE
 from jumpdsl.ops.core import Shape
 from jumpdsl.ops.table import OpTable
 from jumpdsl.source import Span
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "EDGE_KINDS",
@@ -258,6 +259,8 @@ class Graph:
     def nx(self) -> nx.DiGraph:
         """The network as a ``networkx.DiGraph``, for algorithms (made once, then kept)."""
         if self._nx is None:
+            import networkx as nx  # a tenth of `jumpdsl check`'s time; most runs never need it
+
             graph = nx.DiGraph()
             graph.add_nodes_from((n, {"node": node}) for n, node in self._nodes.items())
             graph.add_edges_from((u, v, {"edge": e}) for (u, v), e in self._edges.items())
@@ -270,6 +273,8 @@ class Graph:
         nodes = self._nodes
         if all(nodes[u].order < nodes[v].order for u, v in self._edges):
             return sorted(nodes, key=lambda n: nodes[n].order)
+        import networkx as nx
+
         return list(nx.lexicographical_topological_sort(self.nx, key=lambda n: nodes[n].order))
 
     # ------------------------------------------------------------ pass records
@@ -324,6 +329,8 @@ def lint(graph: Graph) -> None:
             )
     for node in graph.created():  # not order(): that needs the graph acyclic
         _lint_ports(graph, graph[node])
+    import networkx as nx
+
     if not nx.is_directed_acyclic_graph(graph.nx):
         cycle = nx.find_cycle(graph.nx)
         raise IRLintError(f"the graph has a cycle through {cycle[0][0]}; tensors must flow forward")
