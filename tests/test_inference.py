@@ -9,10 +9,10 @@ import io
 
 import pytest
 import torch
-from conftest import ALL_SPECS, SPECS
 from torch import nn
 
 import jumpdsl
+from conftest import ALL_SPECS, SPECS
 from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.export import export_bytes
 from jumpdsl.backends.inference import cpu_fusion_available, inference_module

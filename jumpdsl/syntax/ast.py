@@ -322,13 +322,31 @@ def walk(root: object) -> Iterator[tuple[object, int]]:
     while stack:
         node, depth = stack.pop()
         if isinstance(node, tuple | list):
-            stack.extend((item, depth) for item in reversed(node))
+            stack.extend((item, depth) for item in reversed(node) if not isinstance(item, _LEAF))
             continue
-        fields = getattr(node, "__dataclass_fields__", None)
-        if fields is None or isinstance(node, Span):
+        names = _CHILD_FIELDS.get(type(node))
+        if names is None:
+            names = _CHILD_FIELDS[type(node)] = _child_fields(node)
+        if not names and not hasattr(node, "__dataclass_fields__"):
             continue
         yield node, depth
-        stack.extend((getattr(node, name), depth + 1) for name in reversed(list(fields)))
+        for name in names:
+            value = getattr(node, name)
+            if not isinstance(value, _LEAF):
+                stack.append((value, depth + 1))
+
+
+# Values that are never AST nodes: walk() does not visit them.
+_LEAF = (str, int, float, Span, type(None))
+# An AST class's fields that may hold nodes (not its spans), last first: the walk's stack order.
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node: object) -> tuple[str, ...]:
+    fields = getattr(node, "__dataclass_fields__", None)
+    if fields is None or isinstance(node, Span):
+        return ()
+    return tuple(name for name in reversed(list(fields)) if not name.endswith("span"))
 
 
 def structure(node: object) -> object:

@@ -14,7 +14,7 @@ import functools
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, Transformer_NonRecursive, v_args
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 from lark.tree import Meta
 
@@ -57,13 +57,30 @@ def _present(children: list[Any]) -> list[Any]:
     return [c for c in children if c is not None]
 
 
-@v_args(meta=True)
-class _ToAst(Transformer_NonRecursive):
-    """Builds AST nodes; each method gets the rule's children after theirs were built."""
+class _ToAst:
+    """Builds AST nodes from Lark's tree, bottom-up and without recursion (nesting is bounded
+    later); each method gets the rule's position and its children, theirs already built."""
 
     def __init__(self, path: str) -> None:
-        super().__init__()
         self.path = path
+        self.extents: dict[int, Span] = {}  # id of a parenthesised node → with its parentheses
+
+    def transform(self, tree: Tree) -> Any:
+        built: dict[int, Any] = {}
+        rules: dict[str, Any] = {}
+        stack: list[tuple[Tree, bool]] = [(tree, False)]
+        while stack:
+            node, ready = stack.pop()
+            if not ready:
+                stack.append((node, True))
+                stack.extend((c, False) for c in reversed(node.children) if isinstance(c, Tree))
+                continue
+            rule = rules.get(node.data)
+            if rule is None:
+                rule = rules[node.data] = getattr(self, str(node.data))
+            children = [built.pop(id(c)) if isinstance(c, Tree) else c for c in node.children]
+            built[id(node)] = rule(node.meta, children)
+        return built[id(tree)]
 
     def _span(self, where: Meta | Token) -> Span:
         return span_of(self.path, where)
@@ -181,25 +198,26 @@ class _ToAst(Transformer_NonRecursive):
         return ast.Mark(children[0].value, self._span(meta))
 
     # ------------------------------------------------------------ expressions
-    def or_op(self, meta: Meta, children: list[Any]) -> ast.BoolOp:
-        return ast.BoolOp("or", children[0], children[1], self._span(meta))
+    def bool_chain(self, meta: Meta, children: list[Any]) -> ast.Expr:
+        return _Chain(self, children, _BOOL_PRECEDENCE, "NOT", _not).parse()
 
-    def and_op(self, meta: Meta, children: list[Any]) -> ast.BoolOp:
-        return ast.BoolOp("and", children[0], children[1], self._span(meta))
+    def arith_chain(self, meta: Meta, children: list[Any]) -> ast.Expr:
+        return _Chain(self, children, _ARITH_PRECEDENCE, "MINUS", _neg).parse()
 
-    def not_op(self, meta: Meta, children: list[Any]) -> ast.Not:
-        return ast.Not(children[0], self._span(meta))
+    def paren(self, meta: Meta, children: list[Any]) -> ast.Expr:
+        # The expression itself; an operator around it spans its parentheses too.
+        self.extents[id(children[0])] = self._span(meta)
+        return children[0]  # type: ignore[no-any-return]
+
+    def extent(self, item: Any) -> Span:
+        """Where a chain's item is written: a token, or a node with its parentheses."""
+        if isinstance(item, Token):
+            return self._span(item)
+        return self.extents.get(id(item), item.span)  # type: ignore[no-any-return]
 
     def compare(self, meta: Meta, children: list[Any]) -> ast.Compare:
         left, op, right = children
         return ast.Compare(op.value, left, right, self._span(meta))
-
-    def binop(self, meta: Meta, children: list[Any]) -> ast.BinOp:
-        left, op, right = children
-        return ast.BinOp(op.value, left, right, self._span(meta))
-
-    def neg(self, meta: Meta, children: list[Any]) -> ast.Neg:
-        return ast.Neg(children[0], self._span(meta))
 
     def index(self, meta: Meta, children: list[Any]) -> ast.Index:
         return ast.Index(children[0], children[1], self._span(meta))
@@ -230,6 +248,72 @@ class _ToAst(Transformer_NonRecursive):
 
     def tuple_lit(self, meta: Meta, children: list[Any]) -> ast.TupleLit:
         return ast.TupleLit(tuple(_present(children)), self._span(meta))
+
+
+# Binding strength of the binary operators in a flat run (higher binds tighter).
+_BOOL_PRECEDENCE = {"or": 1, "and": 2}
+_ARITH_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2}
+
+
+def _not(operand: ast.Expr, span: Span) -> ast.Expr:
+    return ast.Not(operand, span)
+
+
+def _neg(operand: ast.Expr, span: Span) -> ast.Expr:
+    return ast.Neg(operand, span)
+
+
+class _Chain:
+    """A flat run from the grammar (prefix operators, operands, binary operators) as a tree,
+    by precedence climbing: binary operators left-associative, prefixes on the operand after
+    them (``not`` takes a whole comparison, ``-`` a postfix expression)."""
+
+    def __init__(
+        self,
+        builder: _ToAst,
+        items: list[Any],
+        precedence: dict[str, int],
+        prefix: str,
+        make_prefix: Any,
+    ) -> None:
+        self.builder, self.items, self.at = builder, items, 0
+        self.precedence, self.prefix, self.make_prefix = precedence, prefix, make_prefix
+
+    def between(self, first: Any, last: Any) -> Span:
+        start, end = self.builder.extent(first), self.builder.extent(last)
+        return Span(start.path, start.line, start.column, end.end_line, end.end_column)
+
+    def parse(self) -> ast.Expr:
+        return self.climb(1)
+
+    def climb(self, lowest: int) -> ast.Expr:
+        left = self.operand()
+        while self.at < len(self.items):
+            op = self.items[self.at].value
+            strength = self.precedence[op]
+            if strength < lowest:
+                break
+            self.at += 1
+            right = self.climb(strength + 1)
+            left = self.binary(op, left, right)
+        return left
+
+    def operand(self) -> ast.Expr:
+        prefixes = []
+        while isinstance(self.items[self.at], Token) and self.items[self.at].type == self.prefix:
+            prefixes.append(self.items[self.at])
+            self.at += 1
+        node: ast.Expr = self.items[self.at]
+        self.at += 1
+        for token in reversed(prefixes):
+            node = self.make_prefix(node, self.between(token, node))
+        return node
+
+    def binary(self, op: str, left: ast.Expr, right: ast.Expr) -> ast.Expr:
+        span = self.between(left, right)
+        if op in ("and", "or"):
+            return ast.BoolOp(op, left, right, span)
+        return ast.BinOp(op, left, right, span)
 
 
 # Deepest nesting of AST nodes accepted. Later stages walk the tree recursively; this keeps them
