@@ -8,8 +8,8 @@ from functools import cache
 from typing import Any
 
 import torch
-from conftest import ROOT
 
+from conftest import ROOT
 from jumpdsl.backends.torch_fx import build_module
 
 REFERENCE = ROOT / "tests" / "data" / "torchvision_reference.json"

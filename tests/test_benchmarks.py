@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import ROOT, SPECS
 
+from conftest import ROOT, SPECS
 from jumpdsl.api import check_file, check_text
 from jumpdsl.passes.shapes import Shapes
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SPECS, net
 
+from conftest import ROOT, SPECS, net
 from jumpdsl.cli import main
 
 

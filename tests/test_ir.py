@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import ALL_SPECS, SPECS
 
+from conftest import ALL_SPECS, SPECS
 from jumpdsl.api import STDLIB, check_file
 from jumpdsl.ir.graph import Edge, IRLintError, lint
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SPECS
 
+from conftest import SPECS
 from jumpdsl.api import STDLIB, check_file
 from jumpdsl.backends.summary import summarize
 from jumpdsl.passes.shapes import Shapes

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from jumpdsl.syntax.lark_cache import cache_dir, cached_lark
 
 GRAMMAR = """

@@ -6,9 +6,9 @@ import math
 
 import pytest
 import torch
-from conftest import ALL_SPECS, net
 from torch.fx.passes.shape_prop import ShapeProp
 
+from conftest import ALL_SPECS, net
 from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.memory import activation_memory
 from jumpdsl.backends.summary import format_summary, summarize

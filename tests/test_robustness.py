@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SPECS
 
 import jumpdsl.cli.common as cli_common
+from conftest import ROOT, SPECS
 from jumpdsl.api import MAX_FILE_BYTES, check_file, check_text
 from jumpdsl.cli import main
 

@@ -11,9 +11,9 @@ import subprocess
 import sys
 
 import torch
-from conftest import ROOT
 from train_helpers import TINY
 
+from conftest import ROOT
 from jumpdsl.cli import main
 
 ARGS = [

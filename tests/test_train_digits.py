@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SPECS
 
+from conftest import SPECS
 from jumpdsl.cli import main
 
 pytest.importorskip("sklearn")

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import ROOT, SPECS
 from reference import (
     compile_on_meta,
     forward_param_shapes,
@@ -25,6 +24,7 @@ from reference import (
 )
 from torch import nn
 
+from conftest import ROOT, SPECS
 from jumpdsl.api import check_file
 from jumpdsl.backends.summary import summarize
 from jumpdsl.backends.torch_fx import build_module
