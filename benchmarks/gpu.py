@@ -73,7 +73,7 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _pair(hand_cls: type[nn.Module], spec: Path, device: torch.device, precision: str):
+def model_pair(hand_cls: type[nn.Module], spec: Path, device: torch.device, precision: str):
     generated = jumpdsl.load(spec, seed=0)
     hand = hand_cls()
     hand.load_state_dict(dict(zip(hand.state_dict(), generated.state_dict().values(), strict=True)))
@@ -82,7 +82,7 @@ def _pair(hand_cls: type[nn.Module], spec: Path, device: torch.device, precision
 
 
 @contextlib.contextmanager
-def _precision(device: torch.device, precision: str) -> Iterator[None]:
+def precision_scope(device: torch.device, precision: str) -> Iterator[None]:
     if precision == "bf16+cl":
         with torch.autocast(device.type, dtype=torch.bfloat16):
             yield
@@ -95,14 +95,14 @@ def _step(model: nn.Module, case: str, x: torch.Tensor, y: torch.Tensor, precisi
 
     def train() -> None:
         optimizer.zero_grad(set_to_none=True)
-        with _precision(x.device, precision):
+        with precision_scope(x.device, precision):
             loss = F.cross_entropy(model(x), y)
         loss.backward()
         optimizer.step()
         _sync(x.device)
 
     def evaluate() -> None:
-        with torch.inference_mode(), _precision(x.device, precision):
+        with torch.inference_mode(), precision_scope(x.device, precision):
             model(x)
         _sync(x.device)
 
@@ -127,7 +127,7 @@ def _medians(fns: dict[str, Callable[[], None]], rounds: int) -> tuple[dict[str,
     return {name: statistics.median(v) for name, v in samples.items()}, first
 
 
-def _breaks(model: nn.Module, x: torch.Tensor) -> int:
+def graph_breaks(model: nn.Module, x: torch.Tensor) -> int:
     torch._dynamo.reset()
     with torch.no_grad():
         explained = torch._dynamo.explain(model)(x)
@@ -136,12 +136,12 @@ def _breaks(model: nn.Module, x: torch.Tensor) -> int:
 
 def run_row(network, case: str, precision: str, mode: str, device, batch: int, rounds: int) -> Row:
     name, hand_cls, spec, shape, classes = network
-    hand, generated = _pair(hand_cls, spec, device, precision)
+    hand, generated = model_pair(hand_cls, spec, device, precision)
     hand.train(case == "train step"), generated.train(case == "train step")
     layout = torch.channels_last if precision == "bf16+cl" else torch.contiguous_format
     x = torch.randn(batch, *shape, device=device).contiguous(memory_format=layout)
     y = torch.randint(0, classes, (batch,), device=device)
-    breaks = _breaks(generated, x) if mode == "compiled" else None
+    breaks = graph_breaks(generated, x) if mode == "compiled" else None
     if mode == "compiled":
         torch._dynamo.reset()
         hand, generated = torch.compile(hand), torch.compile(generated, fullgraph=True)
@@ -164,7 +164,7 @@ def run_row(network, case: str, precision: str, mode: str, device, batch: int, r
     )
 
 
-def _plan(compile_rows: str) -> list[tuple[int, str, str, str]]:
+def row_plan(compile_rows: str) -> list[tuple[int, str, str, str]]:
     """(network index, case, precision, mode), most important first; ``compile_rows``: all,
     one (JumpNet's eval only: a CPU compiles a training step for minutes) or none."""
     order = [("bf16+cl", "compiled"), ("bf16+cl", "eager"), ("fp32", "eager"), ("fp32", "compiled")]
@@ -250,7 +250,7 @@ def main() -> None:
     )
     deadline = time.monotonic() + args.budget
     skipped = []
-    for index, case, precision, mode in _plan(compile_rows):
+    for index, case, precision, mode in row_plan(compile_rows):
         label = f"{NETWORKS[index][0]} {case} {precision} {mode}"
         if time.monotonic() > deadline:
             skipped.append(label)
