@@ -48,6 +48,7 @@ def load(
     seed: int | None = None,
     torch_compile: bool = False,
     inference: bool = False,
+    checkpoint: str | Path | None = None,
     plugins: Sequence[str] = (),
     params: dict[str, Any] | None = None,
     **kwargs: Any,
@@ -58,6 +59,9 @@ def load(
     a parameter whose name clashes with an option here goes in ``params``. With
     ``inference=True`` the module is the eval-only inference form (batch norms folded into
     their convs, no dropout, channels-last; see :mod:`jumpdsl.backends.inference`).
+    ``checkpoint`` (a ``jumpdsl train`` checkpoint) loads its weights, and puts the input
+    normalisation the run trained with inside the module, so raw inputs give the trained
+    accuracy (:mod:`jumpdsl.backends.trained`).
     ``plugins`` are modules whose ops the spec may use (see docs/ops.md). Raises
     :class:`jumpdsl.diagnostics.JumpdslError` when the spec has errors.
     """
@@ -65,13 +69,25 @@ def load(
     from jumpdsl.backends.inference import inference_module
     from jumpdsl.backends.torch_fx import build_module
     from jumpdsl.backends.torch_runtime import pick_device, prepare
+    from jumpdsl.backends.trained import read_trained, with_input_normalization
+    from jumpdsl.train.checkpoint import fit_weights
 
-    graph = check_file(path, {**(params or {}), **kwargs}, plugins=plugins).raise_for_errors()
+    trained = read_trained(checkpoint) if checkpoint is not None else None
+    run_params = dict(trained.params) if trained is not None else {}  # the run's --set
+    overrides = {**run_params, **(params or {}), **kwargs}
+    graph = check_file(path, overrides, plugins=plugins).raise_for_errors()
+    weights = trained.weights if trained is not None else None
     where = pick_device(device)
     if inference:
         # torch.compile makes its own fused kernels from the portable form
-        module = inference_module(graph, seed=seed, device=where, portable=torch_compile)
+        module = inference_module(
+            graph, seed=seed, weights=weights, device=where, portable=torch_compile
+        )
     else:
         module = build_module(graph, seed=seed)
+        if weights is not None:
+            fit_weights(module, weights)
+    if trained is not None and trained.normalization is not None:
+        module = with_input_normalization(module, trained.normalization)
     prepared, _ = prepare(module, where, torch_compile=torch_compile)
     return prepared

@@ -14,6 +14,7 @@ import io
 import logging
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -21,20 +22,34 @@ import torch
 from jumpdsl.backends.export_py import ExportError, python_source
 from jumpdsl.backends.inference import inference_module
 from jumpdsl.backends.torch_fx import build_module
+from jumpdsl.backends.trained import Trained, with_input_normalization
 from jumpdsl.ir.graph import Graph
+from jumpdsl.train.checkpoint import fit_weights
 
 __all__ = ["FORMATS", "ExportError", "export_bytes"]
 
 _EXAMPLE_BATCH = 2  # a batch of 1 would be specialised into the traced program
 
 
-def _example(
-    graph: Graph, seed: int | None, inference: bool
-) -> tuple[torch.nn.Module, tuple[Any, ...]]:
-    if inference:
-        module = inference_module(graph, seed=seed, portable=True)
+@dataclass(frozen=True)
+class _Job:
+    seed: int | None
+    origin: str
+    inference: bool
+    trained: Trained | None
+
+
+def _example(graph: Graph, job: _Job) -> tuple[torch.nn.Module, tuple[Any, ...]]:
+    weights = job.trained.weights if job.trained is not None else None
+    module: torch.fx.GraphModule
+    if job.inference:
+        module = inference_module(graph, seed=job.seed, weights=weights, portable=True)
     else:
-        module = build_module(graph, seed=seed).eval()
+        module = build_module(graph, seed=job.seed).eval()
+        if weights is not None:
+            fit_weights(module, weights)
+    if job.trained is not None and job.trained.normalization is not None:
+        module = with_input_normalization(module, job.trained.normalization)
     return module, (torch.randn(_EXAMPLE_BATCH, *graph.input_shape),)
 
 
@@ -75,12 +90,18 @@ def _tracing(graph: Graph, exporter: str) -> Iterator[None]:
         ) from None
 
 
-def _python(graph: Graph, seed: int | None, origin: str, inference: bool) -> bytes:
-    return python_source(graph, seed=seed, origin=origin, inference=inference).encode("utf-8")
+def _python(graph: Graph, job: _Job) -> bytes:
+    if job.trained is not None:
+        raise ExportError(
+            "a .py export is source without weights: export the trained network as .onnx or "
+            "as .pt2, or load the checkpoint with jumpdsl.load(spec, checkpoint=PATH)"
+        )
+    source = python_source(graph, seed=job.seed, origin=job.origin, inference=job.inference)
+    return source.encode("utf-8")
 
 
-def _pt2(graph: Graph, seed: int | None, origin: str, inference: bool) -> bytes:
-    module, example = _example(graph, seed, inference)
+def _pt2(graph: Graph, job: _Job) -> bytes:
+    module, example = _example(graph, job)
     with _quiet(), _tracing(graph, "torch.export"):
         program = torch.export.export(module, example, dynamic_shapes=_dynamic_batch())
     buffer = io.BytesIO()
@@ -88,8 +109,8 @@ def _pt2(graph: Graph, seed: int | None, origin: str, inference: bool) -> bytes:
     return buffer.getvalue()
 
 
-def _onnx(graph: Graph, seed: int | None, origin: str, inference: bool) -> bytes:
-    module, example = _example(graph, seed, inference)
+def _onnx(graph: Graph, job: _Job) -> bytes:
+    module, example = _example(graph, job)
     try:
         with _quiet(), _tracing(graph, "torch.onnx.export"):
             program = torch.onnx.export(
@@ -118,7 +139,7 @@ def _check_onnx(proto: Any) -> None:
         raise ExportError(f"the ONNX checker rejects the exported model: {exc}") from None
 
 
-FORMATS: dict[str, Callable[[Graph, int | None, str, bool], bytes]] = {
+FORMATS: dict[str, Callable[[Graph, _Job], bytes]] = {
     ".py": _python,
     ".onnx": _onnx,
     ".pt2": _pt2,
@@ -132,10 +153,13 @@ def export_bytes(
     seed: int | None = None,
     origin: str = "a spec",
     inference: bool = False,
+    trained: Trained | None = None,
 ) -> bytes:
     """The checked IR ``graph`` exported in the format of ``suffix`` (``.py``, ``.onnx``,
     ``.pt2``); ``origin`` names the spec in the exported file's header (``.py``);
-    ``inference`` exports the inference form (:mod:`jumpdsl.backends.inference`, portable).
+    ``inference`` exports the inference form (:mod:`jumpdsl.backends.inference`, portable);
+    ``trained`` (:func:`~jumpdsl.backends.trained.read_trained`) holds a checkpoint's weights
+    and input normalisation, for the traced formats.
 
     >>> from jumpdsl.api import lower_text
     >>> g = lower_text("network T { input [3, 8, 8] task { gap dense(2) } }")
@@ -148,4 +172,4 @@ def export_bytes(
         raise ExportError(
             f"unknown export format '{suffix}': end the name in " + ", ".join(FORMATS)
         ) from None
-    return writer(graph, seed, origin, inference)
+    return writer(graph, _Job(seed, origin, inference, trained))

@@ -36,6 +36,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
 from jumpdsl.backends.torch_fx import build_module, in_place
 from jumpdsl.ir.graph import Graph
+from jumpdsl.train.checkpoint import fit_weights
 
 __all__ = [
     "channels_last_for",
@@ -64,7 +65,7 @@ def inference_module(
     keeps to plain torch ops (for exports, and modules that will move between devices)."""
     module = build_module(graph, seed=seed)
     if weights is not None:
-        module.load_state_dict(weights)
+        fit_weights(module, weights)
     if channels_last is None:
         channels_last = channels_last_for(graph)
     module.to(device)

@@ -12,6 +12,7 @@ from jumpdsl.cli.common import (
     UsageError,
     add_spec_options,
     check_spec,
+    overrides,
     report,
     write_output,
 )
@@ -34,6 +35,11 @@ def register(sub: Any) -> None:
         action="store_true",
         help="the eval-only inference form: batch norms folded, no dropout, channels-last",
     )
+    export.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        help="a jumpdsl train checkpoint: its weights and input normalisation (.onnx, .pt2)",
+    )
     add_spec_options(export)
     export.set_defaults(func=run)
 
@@ -42,7 +48,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = Path(args.output)
     if target.suffix.lower() not in EXPORT_SUFFIXES:
         raise UsageError(f"{target}: unknown format; end the name in {', '.join(EXPORT_SUFFIXES)}")
-    result = check_spec(args.file, args)
+    trained = _trained(args.checkpoint) if args.checkpoint else None
+    params = {**trained.params, **overrides(args.set)} if trained is not None else None
+    result = check_spec(args.file, args, params)
     status = report(result, err)
     if status != EXIT_OK or result.graph is None:
         return status
@@ -56,7 +64,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         seed=args.seed,
         origin=origin,
         inference=args.inference,
+        trained=trained,
     )
-    write_output(target, exporting, [args.file], ExportError)
+    write_output(
+        target, exporting, [args.file, *([args.checkpoint] if trained else [])], ExportError
+    )
     print(f"wrote {target}", file=out)
     return EXIT_OK
+
+
+def _trained(path: str) -> Any:
+    from jumpdsl.backends.trained import read_trained
+    from jumpdsl.train.checkpoint import CheckpointError
+
+    try:
+        return read_trained(path)
+    except CheckpointError as exc:
+        raise UsageError(str(exc)) from None

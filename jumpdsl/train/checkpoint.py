@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import torch
 
 from jumpdsl.fileio import write_atomic
 
-__all__ = ["FORMAT", "CheckpointError", "load_checkpoint", "save_checkpoint"]
+__all__ = ["FORMAT", "CheckpointError", "fit_weights", "load_checkpoint", "save_checkpoint"]
 
 FORMAT = "jumpdsl-train/1"
 
@@ -36,6 +37,17 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> dic
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a jumpdsl training checkpoint")
     return state
+
+
+def fit_weights(module: torch.nn.Module, weights: Mapping[str, Any]) -> None:
+    """Load ``weights`` into ``module``, or say in a CheckpointError why they do not fit."""
+    try:
+        module.load_state_dict(weights)
+    except RuntimeError as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        raise CheckpointError(
+            f"the weights do not fit this network: {' '.join(lines[:2])}"
+        ) from None
 
 
 def _reason(exc: Exception) -> str:

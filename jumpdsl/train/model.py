@@ -15,7 +15,7 @@ from jumpdsl.backends.torch_fx import build_module
 from jumpdsl.ir.graph import Graph
 from jumpdsl.passes.shapes import Shapes
 from jumpdsl.train.accel import Runtime
-from jumpdsl.train.checkpoint import CheckpointError
+from jumpdsl.train.checkpoint import fit_weights
 from jumpdsl.train.dataset import DataError
 from jumpdsl.train.distributed import Group
 
@@ -41,21 +41,13 @@ def place(
     """A fresh module from ``graph`` (weights drawn from ``seed``, or ``weights`` loaded)."""
     raw = build_module(graph, seed=seed).to(runtime.device)
     if weights is not None:
-        try:
-            raw.load_state_dict(weights)
-        except RuntimeError as exc:
-            raise CheckpointError(f"the weights do not fit this network: {_first(exc)}") from None
+        fit_weights(raw, weights)
     if runtime.channels_last:
         raw = raw.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     train = group.wrap(raw, runtime.device)
     if runtime.compile if compile is None else compile:
         return Placed(raw, torch.compile(train), torch.compile(raw))  # type: ignore[arg-type]
     return Placed(raw, train, raw)
-
-
-def _first(exc: Exception) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return " ".join(lines[:2])
 
 
 def network_io(graph: Graph) -> tuple[tuple[int, ...], int]:
