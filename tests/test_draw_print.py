@@ -463,3 +463,19 @@ def test_3d_is_byte_identical_on_every_run(fmt) -> None:
         return draw(_graph("jumpnet"), fmt, DrawOptions(depth=2, style="3d", width=COLUMN))
 
     assert once() == once()
+
+
+def test_3d_never_goes_under_the_minimum_and_says_when_it_cannot_fit(tmp_path) -> None:
+    # JumpNet at depth 3: its jump arcs span whole groups, so rows cannot break enough.
+    figure = draw_figure(_graph("jumpnet"), "svg", DrawOptions(depth=3, style="3d", width=COLUMN))
+    width, _, smallest = _svg_size_and_fonts(figure.data)
+    assert smallest >= 6 - 0.01 and width > COLUMN and not figure.fits
+    target = tmp_path / "j3.svg"
+    args = ["draw", str(SPECS / "jumpnet.jnet"), "--style", "3d", "--depth", "3"]
+    done = subprocess.run(
+        [sys.executable, "-m", "jumpdsl", *args, "--width", "column", "-o", str(target)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0 and "wider than --width 3.30 in even at --min-font 6" in done.stdout

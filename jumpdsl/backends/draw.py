@@ -76,7 +76,7 @@ def draw_figure(
         if fmt not in ("svg", "tex"):
             raise DrawError(f"--style 3d draws .svg and .tex, not .{fmt}")
         scene = render_3d(graph, view, options, fmt, font)
-        return Figure(scene.data, scene.width, scene.height, scene.smallest)
+        return Figure(scene.data, scene.width, scene.height, scene.smallest, fits=scene.fits)
     base = options.font_size or (_WIDTH_FONT if options.width else look.font_size)
     height = options.height if options.height is not None else PAGE_HEIGHT
     make = partial(_dot, graph, options, view, system, font)

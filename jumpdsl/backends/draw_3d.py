@@ -44,6 +44,7 @@ class Scene:
     width: float
     height: float
     smallest: float
+    fits: bool = True
 
 
 def cuboid_size(shape: Shape) -> tuple[float, float, float]:
@@ -150,9 +151,14 @@ def render_3d(graph: Graph, view: View, options: DrawOptions, fmt: str, font: Fo
         if scale * style.small >= options.min_font or rows >= most:
             break
         rows += 1
+    # Rows cannot break under an arc: where no more can be made, the text keeps its minimum
+    # and the figure is wider than asked (said, as for the flat style), never smaller text.
+    floor = min(1.0, options.min_font / style.small)
+    fits = scale >= floor
+    scale = max(scale, floor)
     writer = _svg if fmt == "svg" else _tikz
     data = writer(graph.name, ops, width, height, scale, font, style)
-    return Scene(data.encode("utf-8"), width * scale, height * scale, style.small * scale)
+    return Scene(data.encode("utf-8"), width * scale, height * scale, style.small * scale, fits)
 
 
 def _items(graph: Graph, view: View) -> list[_Item]:
