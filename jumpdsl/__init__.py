@@ -50,6 +50,8 @@ def load(
     inference: bool = False,
     plugins: Sequence[str] = (),
     params: dict[str, Any] | None = None,
+    max_params: int | None = None,
+    max_memory: int | str | None = None,
     **kwargs: Any,
 ) -> torch.nn.Module:
     """Compile a spec into a ``torch.nn.Module`` (a ``torch.fx.GraphModule``).
@@ -59,14 +61,22 @@ def load(
     ``inference=True`` the module is the eval-only inference form (batch norms folded into
     their convs, no dropout, channels-last; see :mod:`jumpdsl.backends.inference`).
     ``plugins`` are modules whose ops the spec may use (see docs/ops.md). Raises
-    :class:`jumpdsl.diagnostics.JumpdslError` when the spec has errors.
+    :class:`jumpdsl.diagnostics.JumpdslError` when the spec has errors, or when the network
+    would need more than ``max_params`` parameters (default 2**31) or ``max_memory`` bytes of
+    weights and activations at batch 1 (default 16 GiB; ``"64G"`` works too), estimated
+    before any tensor is made.
     """
-    from jumpdsl.api import check_file
+    from jumpdsl.api import check_file, check_resources
     from jumpdsl.backends.inference import inference_module
+    from jumpdsl.backends.memory import ResourceLimits, parse_size
     from jumpdsl.backends.torch_fx import build_module
     from jumpdsl.backends.torch_runtime import pick_device, prepare
 
-    graph = check_file(path, {**(params or {}), **kwargs}, plugins=plugins).raise_for_errors()
+    default = ResourceLimits()
+    memory = parse_size(max_memory) if isinstance(max_memory, str) else max_memory
+    limits = ResourceLimits(max_params or default.max_params, memory or default.max_memory)
+    checked = check_file(path, {**(params or {}), **kwargs}, plugins=plugins)
+    graph = check_resources(checked, limits).raise_for_errors()
     where = pick_device(device)
     if inference:
         # torch.compile makes its own fused kernels from the portable form

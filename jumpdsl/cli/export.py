@@ -10,9 +10,11 @@ from typing import Any, TextIO
 from jumpdsl.cli.common import (
     EXIT_OK,
     UsageError,
+    add_resource_options,
     add_spec_options,
     check_spec,
     report,
+    within_limits,
     write_output,
 )
 from jumpdsl.options import EXPORT_SUFFIXES
@@ -35,6 +37,7 @@ def register(sub: Any) -> None:
         help="the eval-only inference form: batch norms folded, no dropout, channels-last",
     )
     add_spec_options(export)
+    add_resource_options(export)
     export.set_defaults(func=run)
 
 
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = Path(args.output)
     if target.suffix.lower() not in EXPORT_SUFFIXES:
         raise UsageError(f"{target}: unknown format; end the name in {', '.join(EXPORT_SUFFIXES)}")
-    result = check_spec(args.file, args)
+    result = within_limits(check_spec(args.file, args), args, batch=2)  # the check's forward
     status = report(result, err)
     if status != EXIT_OK or result.graph is None:
         return status
