@@ -100,6 +100,9 @@ RESOURCE_LIMIT = register(
 SHAPE_TOO_LARGE = register(
     "JD410", "shape-too-large", "a tensor with more elements than a 64-bit size can count"
 )
+WINDOW_TOO_LARGE = register(
+    "JD411", "window-too-large", "a window, stride or padding past what torch's window ops count"
+)
 RESOURCE_ESTIMATE = register(
     "JD503",
     "resource-estimate",

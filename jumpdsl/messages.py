@@ -406,6 +406,12 @@ SHAPE_TOO_LARGE = Message(
     "lower the sizes (channels, the scale factor) before it",
 )
 
+WINDOW_TOO_LARGE = Message(
+    C.WINDOW_TOO_LARGE,
+    "this {op}'s {what} is {value}, more than torch's window ops count (2**31 - 1)",
+    "lower the dilation, stride or padding",
+)
+
 
 def needs_params(params: int, nbytes: int) -> str:
     """``'90,003,100,002 parameters (335.3 GiB)'``."""

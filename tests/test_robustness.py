@@ -98,6 +98,8 @@ _RESOURCE_CASES = {
     "int64-shape": ("learner { upsample(1000000) upsample(1000000) }", "JD410"),
     "dilation": ("learner { conv(4, 3x3, dilation=1000000000000000000000) }", "JD203"),
     "dilation-float": ("learner { conv(4, 3x3, dilation=1e21) }", "JD203"),
+    "dilation-int64": ("learner { conv(4, 3x3, dilation=4611686018427387904) }", "JD411"),
+    "pool-stride": ("learner { maxpool(3x3, stride=9223372036854775807) }", "JD411"),
     "eps": ("learner { bn(eps=-1) }", "JD203"),
     "eps-inf": ("learner { bn(eps=1e999) }", "JD203"),
     "momentum": ("learner { bn(momentum=2) }", "JD203"),
