@@ -106,7 +106,8 @@ _COLOR_REF = re.compile(r"\x00(\d+)\x00")
 
 
 def _comment(text: str) -> str:
-    return text.replace("\n", " ").replace("\r", " ")
+    """``text`` kept on its comment's line: no line break (nor anything unprintable) in it."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def _in_paint_order(layout: dict[str, Any]) -> Iterator[dict[str, Any]]:
