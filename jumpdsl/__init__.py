@@ -51,6 +51,8 @@ def load(
     checkpoint: str | Path | None = None,
     plugins: Sequence[str] = (),
     params: dict[str, Any] | None = None,
+    max_params: int | None = None,
+    max_memory: int | str | None = None,
     **kwargs: Any,
 ) -> torch.nn.Module:
     """Compile a spec into a ``torch.nn.Module`` (a ``torch.fx.GraphModule``).
@@ -63,10 +65,14 @@ def load(
     normalisation the run trained with inside the module, so raw inputs give the trained
     accuracy (:mod:`jumpdsl.backends.trained`).
     ``plugins`` are modules whose ops the spec may use (see docs/ops.md). Raises
-    :class:`jumpdsl.diagnostics.JumpdslError` when the spec has errors.
+    :class:`jumpdsl.diagnostics.JumpdslError` when the spec has errors, or when the network
+    would need more than ``max_params`` parameters (default 2**31) or ``max_memory`` bytes of
+    weights and activations at batch 1 (default 16 GiB; ``"64G"`` works too), estimated
+    before any tensor is made.
     """
-    from jumpdsl.api import check_file
+    from jumpdsl.api import check_file, check_resources
     from jumpdsl.backends.inference import inference_module
+    from jumpdsl.backends.memory import ResourceLimits, parse_size
     from jumpdsl.backends.torch_fx import build_module
     from jumpdsl.backends.torch_runtime import pick_device, prepare
     from jumpdsl.backends.trained import read_trained, with_input_normalization
@@ -74,8 +80,11 @@ def load(
 
     trained = read_trained(checkpoint) if checkpoint is not None else None
     run_params = dict(trained.params) if trained is not None else {}  # the run's --set
-    overrides = {**run_params, **(params or {}), **kwargs}
-    graph = check_file(path, overrides, plugins=plugins).raise_for_errors()
+    default = ResourceLimits()
+    memory = parse_size(max_memory) if isinstance(max_memory, str) else max_memory
+    limits = ResourceLimits(max_params or default.max_params, memory or default.max_memory)
+    checked = check_file(path, {**run_params, **(params or {}), **kwargs}, plugins=plugins)
+    graph = check_resources(checked, limits).raise_for_errors()
     weights = trained.weights if trained is not None else None
     where = pick_device(device)
     if inference:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jumpdsl import messages as M
+from jumpdsl.backends.memory import ResourceLimits, estimate
 from jumpdsl.diagnostics import Diagnostic, DiagnosticSink, JumpdslError, Reported
 from jumpdsl.errorcodes import Severity
 from jumpdsl.gcpause import paused_gc
@@ -35,6 +36,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "Checked",
     "check_file",
+    "check_resources",
     "check_text",
     "lower_text",
     "parse_override",
@@ -145,6 +147,39 @@ def check_source_text(path: str | Path) -> SourceFile | Checked:
     shown: dict[str, SourceFile] = {}
     source = _read(Path(path), str(path), sink, None, shown)
     return source if source is not None else Checked(str(path), None, sink.sorted(), shown)
+
+
+def check_resources(
+    result: Checked,
+    limits: ResourceLimits | None = None,
+    *,
+    batch: int = 1,
+    training: bool = False,
+    warn: bool = False,
+) -> Checked:
+    """``result`` with a diagnostic where building its network would take more than
+    ``limits`` (parameters, or bytes of weights and activations at ``batch``; ``training``:
+    the activations the backward pass keeps): an error (JD403) for the verbs that build, a
+    warning (JD503, the default limits) for ``check``. Estimated from the shapes: nothing is
+    allocated. A result with errors already comes back as it is."""
+    if not result.ok or result.graph is None:
+        return result
+    graph, limits = result.graph, limits or ResourceLimits()
+    found = estimate(graph, batch, training=training)
+    message = M.RESOURCE_ESTIMATE if warn else M.RESOURCE_LIMIT
+    if found.params > limits.max_params:
+        what = M.needs_params(found.params, found.weight_bytes)
+        limit, option, keyword = f"{limits.max_params:,} parameters", "--max-params", "max_params"
+    elif found.memory > limits.max_memory:
+        what = M.needs_memory(found.weight_bytes, found.activation_bytes, batch)
+        limit, option, keyword = M.format_bytes(limits.max_memory), "--max-memory", "max_memory"
+    else:
+        return result
+    span = graph[graph.input].span
+    sink = DiagnosticSink()
+    sink.report(message, span, what=what, limit=limit, option=option, keyword=keyword)
+    found_all = sorted([*result.diagnostics, *sink.items], key=Diagnostic.sort_key)
+    return dataclasses.replace(result, diagnostics=found_all)
 
 
 def check_file(

@@ -93,4 +93,21 @@ DANGLING_TENSOR = register(
     "JD502", "dangling-tensor", "a tensor named but never used", Severity.WARNING
 )
 
+# Hostile input: outputs and resources
+RESOURCE_LIMIT = register(
+    "JD403", "resource-limit", "a network too big to build: parameters or memory past a limit"
+)
+SHAPE_TOO_LARGE = register(
+    "JD410", "shape-too-large", "a tensor with more elements than a 64-bit size can count"
+)
+WINDOW_TOO_LARGE = register(
+    "JD411", "window-too-large", "a window, stride or padding past what torch's window ops count"
+)
+RESOURCE_ESTIMATE = register(
+    "JD503",
+    "resource-estimate",
+    "a network that compile, export and train would refuse as too big",
+    Severity.WARNING,
+)
+
 __all__ += [name for name, value in list(globals().items()) if isinstance(value, ErrorCode)]

@@ -388,13 +388,70 @@ DANGLING_TENSOR = Message(
     "use it with 'from {name}', or remove 'as {name}'",
 )
 
+# Hostile input: outputs and resources
+RESOURCE_LIMIT = Message(
+    C.RESOURCE_LIMIT,
+    "building this network needs {what}, over the limit of {limit}",
+    "make it smaller, or raise the limit with {option} (load(): {keyword}=)",
+)
+RESOURCE_ESTIMATE = Message(
+    C.RESOURCE_ESTIMATE,
+    "this network needs {what}, over the limit of {limit}: compile, export and train will "
+    "refuse it",
+    "make it smaller, or raise the limit there with {option}",
+)
+SHAPE_TOO_LARGE = Message(
+    C.SHAPE_TOO_LARGE,
+    "this {op} makes a tensor of {elements} elements, more than a 64-bit size counts",
+    "lower the sizes (channels, the scale factor) before it",
+)
+
+WINDOW_TOO_LARGE = Message(
+    C.WINDOW_TOO_LARGE,
+    "this {op}'s {what} is {value}, more than torch's window ops count (2**31 - 1)",
+    "lower the dilation, stride or padding",
+)
+
+
+def needs_params(params: int, nbytes: int) -> str:
+    """``'90,003,100,002 parameters (335.3 GiB)'``."""
+    return f"{params:,} parameters ({format_bytes(nbytes)})"
+
+
+def needs_memory(weights: int, activations: int, batch: int) -> str:
+    """What a build needs: its weights and its activations at the batch it runs."""
+    return (
+        f"{format_bytes(weights + activations)} ({format_bytes(weights)} of weights, "
+        f"{format_bytes(activations)} of activations at batch {batch})"
+    )
+
+
+def big_count(count: int) -> str:
+    """``'1,099,511,627,776'``, or ``'about 2**400'`` for a count too long to print."""
+    return f"{count:,}" if count < 10**30 else f"about 2**{count.bit_length() - 1}"
+
+
+def format_bytes(count: int) -> str:
+    """``'16 GiB'``, ``'1.5 MiB'``, ``'512 B'``: binary units, three significant digits."""
+    value, unit = float(count), "B"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if value < 1024 or unit == "EiB":
+            break
+        value /= 1024
+    return f"{count} B" if unit == "B" else f"{value:.3g} {unit}"
+
+
 _BUILDERS = (
     autoload_off,
     concat_hint,
     example_call,
+    big_count,
     expands_to_about,
+    format_bytes,
     load_failed,
     merges_are,
+    needs_memory,
+    needs_params,
     note_input_shape,
     note_made_in,
     plugin_offers,

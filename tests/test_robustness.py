@@ -85,3 +85,120 @@ def test_the_dsl_runs_no_code() -> None:
     result = check_text('network T(a = __import__("os")) { input [1] }')
     assert not result.ok
     assert [d.code for d in result.diagnostics] == ["JD201"]  # an unknown function, nothing more
+
+
+# ---------------------------------------------------------------- resources before allocation
+
+_RESOURCE_CASES = {
+    # 90 billion parameters (335 GiB of weights)
+    "huge-conv": ("learner { conv(100000, 3x3) conv(100000, 3x3) }", "JD403"),
+    "huge-dense": ("learner { gap dense(1000000) dense(1000000) }", "JD403"),
+    "huge-input": ("learner { conv(4, 3x3) }", "JD403"),  # input [3, 200000, 200000]
+    "huge-upsample": ("learner { upsample(100000) }", "JD403"),  # 14 TiB of activations
+    "int64-shape": ("learner { upsample(1000000) upsample(1000000) }", "JD410"),
+    "dilation": ("learner { conv(4, 3x3, dilation=1000000000000000000000) }", "JD203"),
+    "dilation-float": ("learner { conv(4, 3x3, dilation=1e21) }", "JD203"),
+    "dilation-int64": ("learner { conv(4, 3x3, dilation=4611686018427387904) }", "JD411"),
+    "pool-stride": ("learner { maxpool(3x3, stride=9223372036854775807) }", "JD411"),
+    "eps": ("learner { bn(eps=-1) }", "JD203"),
+    "eps-inf": ("learner { bn(eps=1e999) }", "JD203"),
+    "momentum": ("learner { bn(momentum=2) }", "JD203"),
+}
+
+
+def _resource_spec(tmp_path: Path, name: str) -> Path:
+    body, _ = _RESOURCE_CASES[name]
+    shape = "[3, 200000, 200000]" if name == "huge-input" else "[3, 8, 8]"
+    spec = tmp_path / f"{name}.jnet"
+    task = "dense(2)" if name == "huge-dense" else "gap dense(2)"
+    spec.write_text(f"network T {{\n  input {shape}\n  {body}\n  task {{ {task} }}\n}}\n")
+    return spec
+
+
+@pytest.fixture
+def no_build(monkeypatch):
+    """Any torch module built fails the test: the refusal must come before allocation."""
+    import jumpdsl.backends.torch_fx as fx
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a module was built")
+
+    monkeypatch.setattr(fx, "build_module", refuse)
+    monkeypatch.setattr(fx, "build", refuse)
+
+
+@pytest.mark.parametrize("name", sorted(_RESOURCE_CASES))
+@pytest.mark.parametrize("verb", ["compile", "export", "train"])
+def test_too_big_networks_are_refused_before_anything_is_built(
+    name, verb, tmp_path, capsys, no_build
+) -> None:
+    spec = _resource_spec(tmp_path, name)
+    extra = {
+        "compile": [],
+        "export": ["-o", str(tmp_path / "m.py")],
+        "train": ["--data", "synthetic", "--out", str(tmp_path / "run")],
+    }[verb]
+    assert main([verb, str(spec), *extra]) == 1
+    err = capsys.readouterr().err
+    code = _RESOURCE_CASES[name][1]
+    assert f"error[{code}]" in err and "Traceback" not in err
+    if code == "JD403":
+        assert ("--max-params" in err) or ("--max-memory" in err)
+    assert not (tmp_path / "m.py").exists() and not (tmp_path / "run").exists()
+
+
+def test_check_warns_with_the_estimate_and_the_limits_can_be_raised(tmp_path, capsys) -> None:
+    spec = _resource_spec(tmp_path, "huge-conv")
+    assert main(["check", str(spec)]) == 0
+    out = capsys.readouterr()
+    assert "warning[JD503]" in out.err and "90,003,100,002 parameters" in out.err
+    assert main(["check", str(spec), "--max-params", "1e12", "--max-memory", "1T"]) == 0
+    assert "JD503" not in capsys.readouterr().err
+    spec = _resource_spec(tmp_path, "huge-upsample")
+    assert main(["check", str(spec), "--max-memory", "32T"]) == 0
+    assert "JD503" not in capsys.readouterr().err
+    assert main(["compile", str(spec), "--max-memory", "1G"]) == 1
+    assert "over the limit of 1 GiB" in capsys.readouterr().err
+    for bad in (["--max-memory", "lots"], ["--max-params", "0"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(["compile", str(spec), *bad])
+        assert exit_.value.code == 2
+
+
+def test_training_counts_the_batch(tmp_path, capsys, no_build) -> None:
+    """At batch 1 the forward pass fits 64 MiB; training at batch 256 keeps every output."""
+    spec = tmp_path / "wide.jnet"
+    spec.write_text("network T { input [3, 64, 64] learner { conv(64, 3x3) relu } task { gap } }")
+    assert main(["check", str(spec), "--max-memory", "64M"]) == 0
+    args = ["--data", "synthetic", "--batch-size", "256", "--max-memory", "64M"]
+    assert main(["train", str(spec), *args, "--out", str(tmp_path / "run")]) == 1
+    assert "at batch 256" in capsys.readouterr().err
+
+
+def test_load_refuses_past_its_limits(tmp_path, no_build) -> None:
+    import jumpdsl
+    from jumpdsl.diagnostics import JumpdslError
+
+    spec = _resource_spec(tmp_path, "huge-conv")
+    with pytest.raises(JumpdslError, match=r"(?s)JD403.*max_params="):
+        jumpdsl.load(spec)
+    small = tmp_path / "small.jnet"
+    small.write_text("network T { input [3, 8, 8] learner { conv(4, 3x3) } task { gap } }")
+    with pytest.raises(JumpdslError, match="over the limit of 1 KiB"):
+        jumpdsl.load(small, max_memory="1K")
+
+
+@pytest.mark.parametrize("name", ["huge-conv", "huge-upsample", "huge-input"])
+def test_refusal_fits_a_small_memory_limit(name, tmp_path) -> None:
+    """The real command under a 2 GiB address-space limit: it says JD403 and exits 1, quickly,
+    where building the network would need hundreds of GiB."""
+    spec = _resource_spec(tmp_path, name)
+    code = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
+        "from jumpdsl.cli.main import main; sys.exit(main(['compile', sys.argv[1]]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(spec)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stderr
+    assert "error[JD403]" in done.stderr and "Traceback" not in done.stderr

@@ -10,10 +10,12 @@ from jumpdsl.cli.common import (
     EXIT_OK,
     EXIT_SPEC,
     EXIT_USAGE,
+    add_resource_options,
     add_spec_options,
     check_spec,
     report,
     unreadable,
+    within_limits,
 )
 from jumpdsl.options import DIAGNOSTIC_FORMATS
 from jumpdsl.report import render_json
@@ -26,6 +28,7 @@ def register(sub: Any) -> None:
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--format", choices=DIAGNOSTIC_FORMATS, default="text")
     add_spec_options(check)
+    add_resource_options(check)
     check.set_defaults(func=run)
 
 
@@ -33,7 +36,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     code = EXIT_OK
     reports = []
     for path in args.files:
-        result = check_spec(path, args)
+        result = within_limits(check_spec(path, args), args, warn=True)
         if args.format == "json":
             reports.append(
                 {

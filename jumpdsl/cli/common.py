@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jumpdsl import errorcodes as C
-from jumpdsl.api import Checked, check_file, parse_override
+from jumpdsl.api import Checked, check_file, check_resources, parse_override
+from jumpdsl.backends.memory import (
+    DEFAULT_MAX_MEMORY,
+    DEFAULT_MAX_PARAMS,
+    ResourceLimits,
+    parse_size,
+)
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.errorcodes import Severity
 from jumpdsl.lower.builder import Limits
@@ -23,11 +29,13 @@ __all__ = [
     "EXIT_USAGE",
     "UsageError",
     "add_plugin_options",
+    "add_resource_options",
     "add_spec_options",
     "check_spec",
     "overrides",
     "plugins",
     "report",
+    "within_limits",
     "write_output",
 ]
 
@@ -145,3 +153,59 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
         default=Limits().max_nodes,
         help="fail when the network expands past this many layers (default %(default)s)",
     )
+
+
+def _count(text: str) -> int:
+    """``--max-params``: a positive count, ``_`` allowed (``3_000_000_000``) or ``3e9``."""
+    try:
+        value = int(text.replace("_", "")) if "e" not in text.lower() else int(float(text))
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"not a count of parameters: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _size(text: str) -> int:
+    """``--max-memory``: ``16G``, ``512M``, ``1.5GiB`` or bytes."""
+    try:
+        value = parse_size(text)
+    except (ValueError, OverflowError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 byte, got {text!r}")
+    return value
+
+
+def add_resource_options(parser: argparse.ArgumentParser) -> None:
+    """``--max-params`` and ``--max-memory``, for the verbs that build the network (and
+    ``check``, which warns past them)."""
+    parser.add_argument(
+        "--max-params",
+        type=_count,
+        default=DEFAULT_MAX_PARAMS,
+        metavar="N",
+        help="refuse to build more parameters than this (default 2**31 = %(default)s)",
+    )
+    parser.add_argument(
+        "--max-memory",
+        type=_size,
+        default=DEFAULT_MAX_MEMORY,
+        metavar="SIZE",
+        help="refuse to build a network whose weights and activations need more "
+        "(16G, 512M, …; default 16G)",
+    )
+
+
+def within_limits(
+    result: Checked,
+    args: argparse.Namespace,
+    *,
+    batch: int = 1,
+    training: bool = False,
+    warn: bool = False,
+) -> Checked:
+    """``result`` with the resource estimate's diagnostic where the network needs more than
+    ``--max-params``/``--max-memory`` (an error; ``warn``: a warning, for ``check``)."""
+    limits = ResourceLimits(max_params=args.max_params, max_memory=args.max_memory)
+    return check_resources(result, limits, batch=batch, training=training, warn=warn)

@@ -12,9 +12,11 @@ from jumpdsl.cli.common import (
     EXIT_OK,
     EXIT_SPEC,
     UsageError,
+    add_resource_options,
     add_spec_options,
     check_spec,
     report,
+    within_limits,
 )
 from jumpdsl.diagnostics import Diagnostic, DiagnosticSink
 from jumpdsl.ir.graph import Graph
@@ -48,11 +50,14 @@ def register(sub: Any) -> None:
     )
     comp.add_argument("--seed", type=int, default=None, help="seed for identical weights")
     add_spec_options(comp)
+    add_resource_options(comp)
     comp.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    result = check_spec(args.file, args)
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
+    result = within_limits(check_spec(args.file, args), args, batch=args.batch_size)
     status = report(result, err)
     if status != EXIT_OK or result.graph is None:
         return status

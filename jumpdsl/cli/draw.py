@@ -15,7 +15,15 @@ from jumpdsl.cli.common import (
     report,
     write_output,
 )
-from jumpdsl.options import DRAW_ENGINES, DRAW_FORMATS, DRAW_STYLES, DRAW_WIDTHS, RANKDIRS, THEMES
+from jumpdsl.options import (
+    DRAW_ENGINES,
+    DRAW_FORMATS,
+    DRAW_STYLES,
+    DRAW_WIDTHS,
+    FONT_NAME,
+    RANKDIRS,
+    THEMES,
+)
 
 if TYPE_CHECKING:
     from jumpdsl.backends.draw import DrawOptions, Figure
@@ -108,6 +116,11 @@ def _options(args: argparse.Namespace) -> DrawOptions:
     if args.depth is not None and args.depth < 1:
         raise UsageError("--depth must be 1 (stem, groups, task), 2 (blocks), 3 (layers) or more")
     shapes = "none" if args.no_shapes else "all" if args.all_shapes else "changes"
+    if args.font is not None and not FONT_NAME.fullmatch(args.font):
+        raise UsageError(
+            f"--font {args.font!r}: a font family's name has letters, digits, spaces and "
+            "- _ . , + ' only"
+        )
     if args.min_font <= 0:
         raise UsageError("--min-font must be a size in points above 0")
     return DrawOptions(

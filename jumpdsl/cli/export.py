@@ -10,10 +10,12 @@ from typing import Any, TextIO
 from jumpdsl.cli.common import (
     EXIT_OK,
     UsageError,
+    add_resource_options,
     add_spec_options,
     check_spec,
     overrides,
     report,
+    within_limits,
     write_output,
 )
 from jumpdsl.options import EXPORT_SUFFIXES
@@ -41,6 +43,7 @@ def register(sub: Any) -> None:
         help="a jumpdsl train checkpoint: its weights and input normalisation (.onnx, .pt2)",
     )
     add_spec_options(export)
+    add_resource_options(export)
     export.set_defaults(func=run)
 
 
@@ -50,7 +53,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"{target}: unknown format; end the name in {', '.join(EXPORT_SUFFIXES)}")
     trained = _trained(args.checkpoint) if args.checkpoint else None
     params = {**trained.params, **overrides(args.set)} if trained is not None else None
-    result = check_spec(args.file, args, params)
+    result = within_limits(
+        check_spec(args.file, args, params), args, batch=2
+    )  # the check's forward
     status = report(result, err)
     if status != EXIT_OK or result.graph is None:
         return status

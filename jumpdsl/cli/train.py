@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jumpdsl.api import Checked
-from jumpdsl.cli.common import EXIT_OK, UsageError, add_spec_options, check_spec, overrides, report
+from jumpdsl.cli.common import (
+    EXIT_OK,
+    UsageError,
+    add_resource_options,
+    add_spec_options,
+    check_spec,
+    overrides,
+    report,
+    within_limits,
+)
 from jumpdsl.cli.device import add_device_options, make_runtime, wants_cuda
 from jumpdsl.train.settings import AUGMENTS, OPTIMIZERS, RECIPES, SCHEDULES, Settings, resolve
 
@@ -64,6 +73,7 @@ def register(sub: Any) -> None:
     )
     add_device_options(p)
     add_spec_options(p)
+    add_resource_options(p)
     p.set_defaults(func=run)
 
 
@@ -114,6 +124,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("say what to train on: --data cifar10:DIR, digits or synthetic")
     params = {**(state["params"] if state else {}), **overrides(args.set)}
     checked = check_spec(args.file, args, params)
+    checked = within_limits(checked, args, batch=settings.batch_size, training=True)
     status = report(checked, err)
     if status != EXIT_OK or checked.graph is None:
         return status
