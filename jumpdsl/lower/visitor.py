@@ -14,9 +14,9 @@ from typing import Any, NoReturn
 
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
-from jumpdsl.ir.evaluate import evaluate
+from jumpdsl.ir.evaluate import CONSTANTS, evaluate
 from jumpdsl.ir.graph import Scope, ScopeArg
-from jumpdsl.ir.values import Symbol, Value, show_typed, show_value
+from jumpdsl.ir.values import Symbol, Unset, Value, show_typed, show_value
 from jumpdsl.lower.binding import BoundArgs, CallArgs, bind_op, bind_template, evaluate_arguments
 from jumpdsl.lower.builder import Builder
 from jumpdsl.lower.defaults import OpDefaults
@@ -27,8 +27,21 @@ from jumpdsl.ops.table import OpTable
 from jumpdsl.passes.shapes import ShapeEngine
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
+from jumpdsl.syntax.grammar import keywords
 
-__all__ = ["Frame", "Visitor"]
+__all__ = ["Frame", "Visitor", "read_let"]
+
+
+def read_let(let: ast.Let, env: dict[str, Value], sink: DiagnosticSink) -> None:
+    """Bind a ``let``'s name to its value; to :class:`Unset` when that fails (reported once:
+    the uses that follow say nothing more). A keyword cannot be the name."""
+    if let.name in keywords() or let.name in CONSTANTS:
+        sink.report(M.RESERVED_WORD, let.span, name=let.name, what="value")
+        return
+    try:
+        env[let.name] = evaluate(let.value, env, sink)
+    except Reported:
+        env[let.name] = Unset(let.name)
 
 
 @dataclass
@@ -100,7 +113,7 @@ class Visitor:
         if isinstance(stmt, ast.If):
             return self.if_stmt(stmt, frame, cur)
         if isinstance(stmt, ast.Let):
-            frame.env[stmt.name] = self.eval(stmt.value, frame)
+            read_let(stmt, frame.env, self.sink)
             return cur
         if isinstance(stmt, ast.Mark):
             return self.mark(stmt, frame, cur)
