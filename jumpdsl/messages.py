@@ -433,10 +433,17 @@ def note_in_instance(instance: str) -> str:
     return f"in {instance}, called here"
 
 
-def more_errors(count: int) -> str:
-    """The last line when --max-errors cut the list."""
-    noun = "error" if count == 1 else "errors"
-    return f"… and {count:,} more {noun} (show them with --max-errors 0)"
+def more_errors(errors: int, warnings: int) -> str:
+    """The last line when --max-errors cut the list.
+
+    >>> more_errors(4950, 0)
+    '… and 4,950 more errors (show them with --max-errors 0)'
+    >>> more_errors(1, 2)
+    '… and 1 more error and 2 more warnings (show them with --max-errors 0)'
+    """
+    counts = [(errors, "error"), (warnings, "warning")]
+    parts = [f"{n:,} more {noun}{'' if n == 1 else 's'}" for n, noun in counts if n]
+    return f"… and {' and '.join(parts)} (show them with --max-errors 0)"
 
 
 # ---------------------------------------------------------------- plugins

@@ -53,7 +53,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = check_spec(args.file, args)
-    status = report(result, err)
+    status = report(result, err, args.max_errors)
     if status != EXIT_OK or result.graph is None:
         return status
     from jumpdsl.backends.summary import format_summary, summarize

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if target.suffix.lower() not in EXPORT_SUFFIXES:
         raise UsageError(f"{target}: unknown format; end the name in {', '.join(EXPORT_SUFFIXES)}")
     result = check_spec(args.file, args)
-    status = report(result, err)
+    status = report(result, err, args.max_errors)
     if status != EXIT_OK or result.graph is None:
         return status
     from jumpdsl.backends.export import ExportError, export_bytes

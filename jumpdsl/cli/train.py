@@ -114,7 +114,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("say what to train on: --data cifar10:DIR, digits or synthetic")
     params = {**(state["params"] if state else {}), **overrides(args.set)}
     checked = check_spec(args.file, args, params)
-    status = report(checked, err)
+    status = report(checked, err, args.max_errors)
     if status != EXIT_OK or checked.graph is None:
         return status
     from jumpdsl.train import distributed

@@ -214,7 +214,8 @@ class Visitor:
             stack=(*frame.stack, tpl.name),
             edge_kind=frame.edge_kind,
         )
-        return self.stmts(tpl.body, inner, cur)
+        with self.sink.within(Label(stmt.span, M.note_in_instance(call))):
+            return self.stmts(tpl.body, inner, cur)
 
     def scope_args(
         self, tpl: ast.Template, bound: BoundArgs, stmt: ast.Call, frame: Frame

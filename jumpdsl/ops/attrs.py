@@ -22,6 +22,7 @@ __all__ = [
     "optional",
     "padding",
     "positive_int",
+    "positive_number",
     "probability",
     "size",
     "stride_attr",
@@ -44,6 +45,13 @@ def number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise AttrError("a number", show_value(value))
     return float(value)
+
+
+def positive_number(value: Any) -> float:
+    """A number above 0 (an epsilon, a standard deviation, a gain)."""
+    if number(value) <= 0:
+        raise AttrError("a positive number", show_value(value))
+    return number(value)
 
 
 def probability(value: Any) -> float:
