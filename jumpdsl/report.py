@@ -43,19 +43,38 @@ def safe_text(text: str) -> str:
     return visible(text.replace("\t", " "))
 
 
+# Characters of a source line shown around the caret: a 5,000-digit literal or a minified
+# line is shown as a window, with '…' where it is cut.
+_LINE_WINDOW = 160
+
+
+def _window(line: str, column: int, end_column: int) -> tuple[str, int, int, str, str]:
+    """The part of ``line`` to show, the span's columns in it, and the marks at each end."""
+    if len(line) <= _LINE_WINDOW:
+        return line, column, end_column, "", ""
+    first = max(0, min(column - 1 - _LINE_WINDOW // 4, len(line) - _LINE_WINDOW))
+    last = first + _LINE_WINDOW
+    before, after = ("…" if first else ""), ("…" if last < len(line) else "")
+    shift = first - len(before)
+    return line[first:last], column - shift, min(end_column, last + 1) - shift, before, after
+
+
 def _excerpt(source: SourceFile, span: Span) -> list[str]:
-    line = source.line_text(span.line)
+    end_column = (
+        span.end_column if span.end_line == span.line else len(source.line_text(span.line)) + 1
+    )
+    line, column, end_column, before, after = _window(
+        source.line_text(span.line), span.column, end_column
+    )
+    line = before + line
     number = str(span.line)
     gutter = " " * len(number)
     shown = "".join(_char_display(c) for c in line)
-    start = _width("".join(_char_display(c) for c in line[: span.column - 1]))
-    if span.end_line == span.line:
-        end_col = max(span.end_column, span.column + 1)
-        length = _width("".join(_char_display(c) for c in line[span.column - 1 : end_col - 1]))
-    else:
-        length = _width(shown) - start
+    start = _width("".join(_char_display(c) for c in line[: column - 1]))
+    end_col = max(end_column, column + 1)
+    length = _width("".join(_char_display(c) for c in line[column - 1 : end_col - 1]))
     return [
-        f" {number} | {shown}",
+        f" {number} | {shown}{after}",
         f" {gutter} | {' ' * start}{'^' * max(length, 1)}",
     ]
 

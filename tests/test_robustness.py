@@ -208,3 +208,17 @@ def test_set_given_twice_is_a_usage_error(capsys) -> None:
     spec = str(SPECS / "digits.jnet")
     assert main(["check", spec, "--set", "width=16", "--set", "width=32"]) == 2
     assert "given twice" in capsys.readouterr().err
+
+
+def test_a_long_line_is_shown_as_a_window_around_the_caret() -> None:
+    from jumpdsl.report import render_text
+
+    relus = " ".join(["relu"] * 800)
+    text = f"network T {{\n    input [3, 8, 8]\n    learner {{ {relus} rleu {relus} }}\n}}\n"
+    result = check_text(text)
+    assert len(result.diagnostics) == 1
+    source_line, caret = render_text(result.diagnostics, result.sources).split("\n")[1:3]
+    assert len(source_line) < 200 and source_line.count("…") == 2
+    # the caret is under the misspelt name, inside the window
+    start = caret.index("^")
+    assert source_line[start : start + 4] == "rleu" and caret.count("^") == 4

@@ -15,13 +15,15 @@ from typing import NamedTuple, NoReturn
 
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink, Label, Reported
-from jumpdsl.ir.evaluate import evaluate
+from jumpdsl.ir.evaluate import CONSTANTS, evaluate
+from jumpdsl.ir.graph import SECTIONS
 from jumpdsl.ir.types import TYPE_NAMES, conforms, infer_conforms, unknown_types
 from jumpdsl.ir.values import Symbol, Value, show_typed, show_value, type_name
 from jumpdsl.messages import did_you_mean
 from jumpdsl.ops.core import REQUIRED, Attr, AttrError, Op
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
+from jumpdsl.syntax.grammar import keywords
 from jumpdsl.syntax.printer import type_text
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "bind_template",
     "check_params",
     "evaluate_arguments",
+    "is_reserved",
     "match",
     "report_attr_error",
 ]
@@ -255,11 +258,20 @@ def _equals_default(param: ast.Param, value: Value, env: Mapping[str, Value]) ->
     return type(default) is type(value) and default == value
 
 
+def is_reserved(name: str) -> bool:
+    """Whether ``name`` is a keyword or a constant, which no value may be named (a section's
+    name may: ``let stem = [32, 64]``, as docs/language.md allows)."""
+    return (name in keywords() and name not in SECTIONS) or name in CONSTANTS
+
+
 def check_params(params: Sequence[ast.Param], sink: DiagnosticSink) -> None:
     """Report what is wrong in a parameter list itself, once, where it is defined: a name
-    given twice (the last would win), a type that does not exist (with a suggestion)."""
+    given twice (the last would win) or reserved, a type that does not exist (with a
+    suggestion)."""
     first: dict[str, ast.Param] = {}
     for param in params:
+        if is_reserved(param.name):
+            sink.report(M.RESERVED_WORD, param.span, name=param.name, what="parameter")
         if param.name in first:
             label = Label(first[param.name].span, M.NOTE_FIRST_DEFINED)
             sink.report(

@@ -14,10 +14,17 @@ from typing import Any, NoReturn
 
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
-from jumpdsl.ir.evaluate import CONSTANTS, evaluate
-from jumpdsl.ir.graph import SECTIONS, Scope, ScopeArg
+from jumpdsl.ir.evaluate import evaluate
+from jumpdsl.ir.graph import Scope, ScopeArg
 from jumpdsl.ir.values import Symbol, Unset, Value, show_typed, show_value
-from jumpdsl.lower.binding import BoundArgs, CallArgs, bind_op, bind_template, evaluate_arguments
+from jumpdsl.lower.binding import (
+    BoundArgs,
+    CallArgs,
+    bind_op,
+    bind_template,
+    evaluate_arguments,
+    is_reserved,
+)
 from jumpdsl.lower.builder import Builder
 from jumpdsl.lower.defaults import OpDefaults
 from jumpdsl.lower.templates import IN_CHANNELS, TemplateDef, Templates
@@ -27,16 +34,14 @@ from jumpdsl.ops.table import OpTable
 from jumpdsl.passes.shapes import ShapeEngine
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
-from jumpdsl.syntax.grammar import keywords
 
 __all__ = ["Frame", "Visitor", "read_let"]
 
 
 def read_let(let: ast.Let, env: dict[str, Value], sink: DiagnosticSink) -> None:
     """Bind a ``let``'s name to its value; to :class:`Unset` when that fails (reported once:
-    the uses that follow say nothing more). A keyword cannot be the name (a section's can:
-    ``let stem = [32, 64]``, as docs/language.md allows)."""
-    if (let.name in keywords() and let.name not in SECTIONS) or let.name in CONSTANTS:
+    the uses that follow say nothing more). A keyword cannot be the name."""
+    if is_reserved(let.name):
         sink.report(M.RESERVED_WORD, let.span, name=let.name, what="value")
         return
     try:
