@@ -66,9 +66,12 @@ class DidYouMean(str):
         return hint
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> DidYouMean | None:
-    """The 'did you mean' hint for a misspelt name, or None when nothing is close."""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+def did_you_mean(
+    name: str, candidates: Iterable[str], cutoff: float = 0.6, n: int = 3
+) -> DidYouMean | None:
+    """The 'did you mean' hint for a misspelt name, or None when nothing is close (at least
+    ``cutoff`` alike, difflib's ratio); the ``n`` closest."""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=n, cutoff=cutoff)
     return DidYouMean.of(name, close) if close else None
 
 

@@ -222,3 +222,18 @@ def test_a_long_line_is_shown_as_a_window_around_the_caret() -> None:
     # the caret is under the misspelt name, inside the window
     start = caret.index("^")
     assert source_line[start : start + 4] == "rleu" and caret.count("^") == 4
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (10**30, "JD211"),
+        (float("inf"), "JD211"),
+        (float("nan"), "JD211"),
+        ([[1] * 400] * 400, "JD404"),
+    ],
+    ids=["huge-int", "inf", "nan", "large-list"],
+)
+def test_parameters_from_python_are_bounded_too(value: object, code: str) -> None:
+    result = check_file(SPECS / "digits.jnet", {"width": value})
+    assert [d.code for d in result.diagnostics] == [code]

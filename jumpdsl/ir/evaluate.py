@@ -40,7 +40,7 @@ from jumpdsl.ops.init import ALIASES, SCHEMES
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "MAX_SEQUENCE", "evaluate"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "MAX_SEQUENCE", "check_bounds", "evaluate"]
 
 # Longest list a spec may build (range, list repetition): keeps a typo from eating memory.
 MAX_SEQUENCE = 100_000
@@ -55,7 +55,7 @@ class _Unset(Exception):
 class _Failed(Exception):
     """A builtin's or operator's failure, before the evaluator reports it at its place."""
 
-    def __init__(self, message: Message, span: Span, hint: str | None = None, **fields: Any):
+    def __init__(self, message: Message, span: Span | None, hint: str | None = None, **fields: Any):
         super().__init__(message.code.code)
         self.message, self.span, self.hint, self.fields = message, span, hint, fields
 
@@ -118,7 +118,16 @@ def _round_digits(digits: int | float, span: Span) -> int:
     return max(-400, min(400, digits))
 
 
-def _bounded(value: Value, span: Span, what: str) -> Value:
+def check_bounds(value: Value, span: Span | None, sink: DiagnosticSink, what: str) -> None:
+    """Report (and unwind with ``Reported``) a value from outside that breaks the bounds: a
+    parameter given from Python (``jumpdsl.load(path, width=10**30)``)."""
+    try:
+        _bounded(value, span, what)
+    except _Failed as err:
+        _fail(err, {}, sink)
+
+
+def _bounded(value: Value, span: Span | None, what: str) -> Value:
     """``value`` when it lies within the value bounds (values.py); else a diagnostic that names
     the bound. Every computed value passes here, so no value a spec holds breaks them."""
     if isinstance(value, bool):
@@ -134,7 +143,7 @@ def _bounded(value: Value, span: Span, what: str) -> Value:
     return value
 
 
-def _measure(value: list[Value] | tuple[Value, ...], span: Span, depth: int) -> int:
+def _measure(value: list[Value] | tuple[Value, ...], span: Span | None, depth: int) -> int:
     """The items in ``value``, nested ones counted each time they appear (what printing or
     comparing it walks); a diagnostic past MAX_ELEMENTS or MAX_DEPTH. Stops at the limit, so a
     value built of itself costs no more than the limit."""

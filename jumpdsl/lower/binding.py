@@ -15,7 +15,7 @@ from typing import NamedTuple, NoReturn
 
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink, Label, Reported
-from jumpdsl.ir.evaluate import CONSTANTS, evaluate
+from jumpdsl.ir.evaluate import CONSTANTS, check_bounds, evaluate
 from jumpdsl.ir.graph import SECTIONS
 from jumpdsl.ir.types import TYPE_NAMES, conforms, infer_conforms, unknown_types
 from jumpdsl.ir.values import Symbol, Value, show_typed, show_value, type_name
@@ -340,6 +340,10 @@ def _network_param(
 ) -> Value:
     if param.name in overrides:
         value, span = overrides[param.name]
+        try:
+            check_bounds(value, span, sink, f"parameter '{param.name}'")
+        except Reported:
+            return _MISSING
         problem = param_type_problem(param, value, env)
         if problem is None:
             return value

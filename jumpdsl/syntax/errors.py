@@ -218,12 +218,13 @@ def _explained_by_previous(
         sink.report(M.DANGLING_OPERATOR, span_of(source.path, dangling), op=dangling.value)
         return True
     if previous.type == "NAME":
-        close = difflib.get_close_matches(previous.value, keywords(), n=1, cutoff=0.75)
-        if close:
+        # Stricter than for names: the word may be a name after all (an op before a typo).
+        hint = M.did_you_mean(previous.value, keywords(), cutoff=0.75, n=1)
+        if hint is not None:
             sink.report(
                 M.MISSPELT_KEYWORD,
                 span_of(source.path, previous),
-                hint=M.DidYouMean.of(previous.value, close),
+                hint=hint,
                 word=previous.value,
                 found=_describe_token(token),
             )
