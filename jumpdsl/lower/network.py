@@ -18,7 +18,7 @@ from jumpdsl.lower.binding import bind_network
 from jumpdsl.lower.builder import Builder, Limits
 from jumpdsl.lower.defaults import OpDefaults, read_defaults
 from jumpdsl.lower.templates import Templates
-from jumpdsl.lower.visitor import Frame, Visitor, read_let
+from jumpdsl.lower.visitor import Frame, Visitor, mark_later_lets, read_let
 from jumpdsl.ops import CORE
 from jumpdsl.ops.table import OpTable
 from jumpdsl.source import Span
@@ -89,19 +89,11 @@ def _templates_of(items: Sequence[object]) -> list[ast.Template]:
 
 def _file_env(module: ast.Module, sink: DiagnosticSink) -> dict[str, Value]:
     env: dict[str, Value] = {}
-    _mark_later_lets(module.items, env)
+    mark_later_lets(module.items, env)
     for item in module.items:
         if isinstance(item, ast.Let):
             read_let(item, env, sink)
     return env
-
-
-def _mark_later_lets(items: Sequence[object], env: dict[str, Value]) -> None:
-    """Bind each name a ``let`` among ``items`` defines, and nothing defines yet, to where it is
-    defined: a use above the ``let`` then says so (rather than 'unknown name')."""
-    for item in items:
-        if isinstance(item, ast.Let) and item.name not in env:
-            env[item.name] = Unset(item.name, item.span)
 
 
 def _marks(module: ast.Module) -> dict[str, Span]:
@@ -126,7 +118,7 @@ def _lower_network(
     if env is None:
         return None
     defaults: OpDefaults = {}
-    _mark_later_lets(network.items, env)
+    mark_later_lets(network.items, env)
     seen: dict[int, dict[str, Value]] = {}  # each input and section: the values above it
     for item in network.items:
         if isinstance(item, ast.Let):

@@ -8,7 +8,7 @@ run shows many errors; a passed limit stops everything (:class:`jumpdsl.diagnost
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -35,7 +35,15 @@ from jumpdsl.passes.shapes import ShapeEngine
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
-__all__ = ["Frame", "Visitor", "read_let"]
+__all__ = ["Frame", "Visitor", "mark_later_lets", "read_let"]
+
+
+def mark_later_lets(items: Sequence[object], env: dict[str, Value]) -> None:
+    """Bind each name a ``let`` among ``items`` defines, and nothing defines yet, to where it is
+    defined: a use above the ``let`` then says so (rather than 'unknown name')."""
+    for item in items:
+        if isinstance(item, ast.Let) and item.name not in env:
+            env[item.name] = Unset(item.name, item.span)
 
 
 def read_let(let: ast.Let, env: dict[str, Value], sink: DiagnosticSink) -> None:
@@ -89,6 +97,7 @@ class Visitor:
 
     # ------------------------------------------------------------ statements
     def stmts(self, body: tuple[ast.Stmt, ...], frame: Frame, cur: str) -> str:
+        mark_later_lets(body, frame.env)
         for stmt in body:
             self.builder.tick(stmt.span)
             cur = self.stmt(stmt, frame, cur)
