@@ -145,6 +145,9 @@ class Visitor:
 
     # ------------------------------------------------------------ calls
     def call(self, stmt: ast.Call, frame: Frame, cur: str) -> str:
+        if self.templates.get(stmt.name) is not None:
+            # Called, even when the call's arguments fail: no 'never used' on top of the error.
+            self.templates.used.add(stmt.name)
         times = 1 if stmt.count is None else self.count(stmt.count, frame, "'*' (repeat)")
         args = evaluate_arguments(stmt, frame.env, self.sink)
         # A variable holding a word calls the op or template that the word names
