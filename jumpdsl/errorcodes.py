@@ -81,6 +81,21 @@ SHAPE_REFUSED = register("JD306", "shape-refused", "an input an op's own rule re
 CYCLE = register("JD401", "cycle", "a tensor used before it is made")
 LIMIT_EXCEEDED = register("JD402", "limit-exceeded", "a spec that expands past a limit")
 
+# Hostile input: values and messages
+MALFORMED_NUMBER = register("JD110", "malformed-number", "a number literal written wrongly")
+NUMBER_TOO_LARGE = register(
+    "JD111", "number-too-large", "a number literal outside the range of values"
+)
+OUT_OF_RANGE = register("JD211", "out-of-range", "a computed number outside the range of values")
+RESERVED_WORD = register("JD212", "reserved-word", "a keyword used as a name")
+USED_BEFORE_DEFINITION = register(
+    "JD213", "used-before-definition", "a 'let' value used above its definition"
+)
+SECOND_INPUT = register("JD214", "second-input", "a network with more than one input")
+SECOND_NETWORK = register("JD215", "second-network", "a file with more than one network")
+VALUE_TOO_LARGE = register("JD404", "value-too-large", "a list or tuple past the size limit")
+VALUE_TOO_DEEP = register("JD405", "value-too-deep", "lists or tuples nested past the limit")
+
 # Plugins
 PLUGIN_NOT_LOADED = register("JD601", "plugin-not-loaded", "a plugin that cannot be loaded")
 PLUGIN_FAILED = register("JD602", "plugin-failed", "a plugin's op raised while jumpdsl ran it")

@@ -66,9 +66,12 @@ class DidYouMean(str):
         return hint
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> DidYouMean | None:
-    """The 'did you mean' hint for a misspelt name, or None when nothing is close."""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+def did_you_mean(
+    name: str, candidates: Iterable[str], cutoff: float = 0.6, n: int = 3
+) -> DidYouMean | None:
+    """The 'did you mean' hint for a misspelt name, or None when nothing is close (at least
+    ``cutoff`` alike, difflib's ratio); the ``n`` closest."""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=n, cutoff=cutoff)
     return DidYouMean.of(name, close) if close else None
 
 
@@ -218,7 +221,7 @@ RANGE_TOO_LONG = Message(C.BAD_VALUE, "range of {length:,} items is over the lim
 LEN_ARGUMENT = Message(C.BAD_VALUE, "len takes one list, tuple or string")
 FUNCTION_ARITY = Message(C.BAD_VALUE, "{name} takes {least} to {most} arguments, got {given}")
 CONDITION_NOT_BOOL = Message(C.BAD_VALUE, "a condition must be true or false, got {value}")
-LIST_TOO_LONG = Message(C.BAD_VALUE, "list of {length} items is over the limit")
+LIST_TOO_LONG = Message(C.BAD_VALUE, "list of {length:,} items is over the limit of {limit:,}")
 DIVISION_BY_ZERO = Message(C.BAD_VALUE, "division by zero")
 NOT_INDEXABLE = Message(C.BAD_VALUE, "only lists and tuples can be indexed, not {type}")
 INDEX_NOT_INT = Message(C.BAD_VALUE, "an index must be an integer, got {value}")
@@ -361,6 +364,91 @@ def runs_about(statements: int) -> str:
     return f"would run about {statements:,} statements"
 
 
+# ------------------------------------------------------- Hostile input: values and messages
+
+MALFORMED_NUMBER = Message(C.MALFORMED_NUMBER, "malformed number '{text}'")
+HINT_SIZE_LITERAL = "a size is two integers joined by 'x' with no spaces, e.g. 3x3"
+HINT_EXPONENT = "an exponent needs digits, e.g. 1e-3"
+HINT_NUMBER_THEN_NAME = "put a space or an operator between a number and a name, e.g. 2 * x"
+INTEGER_LITERAL_TOO_LARGE = Message(
+    C.NUMBER_TOO_LARGE,
+    "integer {text} is out of range",
+    "integers lie within ±{limit:,} (64 bits)",
+)
+FLOAT_LITERAL_TOO_LARGE = Message(
+    C.NUMBER_TOO_LARGE,
+    "number {text} is too large for a float",
+    "floats are finite, at most about 1.8e308",
+)
+INTEGER_OUT_OF_RANGE = Message(
+    C.OUT_OF_RANGE,
+    "{what} gives an integer out of range",
+    "integers lie within ±{limit:,} (64 bits); use smaller numbers",
+)
+FLOAT_NOT_FINITE = Message(
+    C.OUT_OF_RANGE,
+    "{what} gives a number too large for a float",
+    "floats are finite, at most about 1.8e308; use smaller numbers",
+)
+NUMBER_OUT_OF_RANGE = Message(C.OUT_OF_RANGE, "{what} has no value for this number")
+RANGE_STEP_ZERO = Message(C.BAD_VALUE, "range's step is 0", "give a step other than 0, e.g. 1")
+RESERVED_WORD = Message(
+    C.RESERVED_WORD, "'{name}' is a keyword and cannot name a {what}", "pick another name"
+)
+USED_BEFORE_DEFINITION = Message(
+    C.USED_BEFORE_DEFINITION,
+    "'{name}' is used before its definition at line {line}",
+    "move 'let {name} = …' above its first use",
+)
+SECOND_INPUT = Message(
+    C.SECOND_INPUT,
+    "network '{name}' has a second input",
+    "a network has one input: remove this one or the first",
+)
+SECOND_NETWORK = Message(
+    C.SECOND_NETWORK,
+    "a file holds one network; '{name}' is a second one, after '{first}'",
+    "put each network in its own file (templates can be shared with 'use')",
+)
+VALUE_TOO_LARGE = Message(
+    C.VALUE_TOO_LARGE,
+    "this value holds more than {limit:,} items (nested items counted each time they appear)",
+    "build smaller lists; the limit is fixed (see 'Value bounds' in docs/language.md)",
+)
+VALUE_TOO_DEEP = Message(
+    C.VALUE_TOO_DEEP,
+    "lists or tuples nested more than {limit} deep",
+    "nest less; the limit is fixed (see 'Value bounds' in docs/language.md)",
+)
+NOTE_FIRST_INPUT = "the first input"
+NOTE_FIRST_NETWORK = "the file's network"
+UNKNOWN_TYPE = Message(C.UNKNOWN_NAME, "unknown type '{name}'")
+MISSPELT_KEYWORD = Message(C.UNEXPECTED_TOKEN, "unexpected {found} after '{word}'")
+DANGLING_OPERATOR = Message(
+    C.UNEXPECTED_TOKEN,
+    "'{op}' has nothing on its right",
+    "write its right operand after it, or remove the '{op}'",
+)
+
+
+def note_in_instance(instance: str) -> str:
+    """The note at the call of a template where a diagnostic inside it was found."""
+    return f"in {instance}, called here"
+
+
+def more_errors(errors: int, warnings: int) -> str:
+    """The last line when --max-errors cut the list.
+
+    >>> more_errors(4950, 0)
+    '… and 4,950 more errors (show them with --max-errors 0)'
+    >>> more_errors(1, 2)
+    '… and 1 more error and 2 more warnings (show them with --max-errors 0)'
+    """
+    counts = [(errors, "error"), (warnings, "warning")]
+    parts = [f"{n:,} more {noun}{'' if n == 1 else 's'}" for n, noun in counts if n]
+    return f"… and {' and '.join(parts)} (show them with --max-errors 0)"
+
+
 # ---------------------------------------------------------------- plugins
 
 PLUGIN_NOT_LOADED = Message(
@@ -452,6 +540,8 @@ _BUILDERS = (
     merges_are,
     needs_memory,
     needs_params,
+    more_errors,
+    note_in_instance,
     note_input_shape,
     note_made_in,
     plugin_offers,

@@ -96,12 +96,12 @@ _RESOURCE_CASES = {
     "huge-input": ("learner { conv(4, 3x3) }", "JD403"),  # input [3, 200000, 200000]
     "huge-upsample": ("learner { upsample(100000) }", "JD403"),  # 14 TiB of activations
     "int64-shape": ("learner { upsample(1000000) upsample(1000000) }", "JD410"),
-    "dilation": ("learner { conv(4, 3x3, dilation=1000000000000000000000) }", "JD203"),
+    "dilation": ("learner { conv(4, 3x3, dilation=1000000000000000000000) }", "JD111"),
     "dilation-float": ("learner { conv(4, 3x3, dilation=1e21) }", "JD203"),
     "dilation-int64": ("learner { conv(4, 3x3, dilation=4611686018427387904) }", "JD411"),
     "pool-stride": ("learner { maxpool(3x3, stride=9223372036854775807) }", "JD411"),
     "eps": ("learner { bn(eps=-1) }", "JD203"),
-    "eps-inf": ("learner { bn(eps=1e999) }", "JD203"),
+    "eps-inf": ("learner { bn(eps=1e999) }", "JD111"),
     "momentum": ("learner { bn(momentum=2) }", "JD203"),
 }
 
@@ -202,3 +202,155 @@ def test_refusal_fits_a_small_memory_limit(name, tmp_path) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert "error[JD403]" in done.stderr and "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------- hostile values (issue 16)
+
+# Each expression, as a `let` in a network: what it is reported as. Every one crashed `check`
+# with exit 101 (OverflowError, ValueError) or hung before values were bounded.
+HOSTILE_VALUES = {
+    "int(1e999)": "JD111",
+    "round(1e999)": "JD111",
+    "floor(1e999)": "JD111",
+    "ceil(1e999 - 1e999)": "JD111",  # NaN: not a value either
+    "int(1e300)": "JD211",
+    "round(1e300)": "JD211",
+    "floor(-1e300)": "JD211",
+    "ceil(1e300)": "JD211",
+    "1e300 * 1e300": "JD211",
+    "-1e308 - 1e308": "JD211",
+    "9223372036854775807 + 1": "JD211",
+    "-9223372036854775807 - 2": "JD211",
+    "abs(-9223372036854775807 - 1)": "JD211",
+    "float(9223372036854775807) * 1e300": "JD211",
+    "9223372036854775807 / 1e-300": "JD211",
+    "3000000000 * 3000000000 * 3000000000": "JD211",
+    "9223372036854775808": "JD111",
+    "1" * 4301: "JD111",
+    "1" * 5000 + ' + "x"': "JD111",  # its message would have failed to print it
+    "float(" + "9" * 400 + ")": "JD111",
+    "range(100000000000000000000)": "JD111",
+    "range(-9223372036854775807, 9223372036854775807)": "JD209",
+    "range(1e20)": "JD209",
+    "range(0, 10, 0)": "JD209",
+    "[1] * 100001": "JD209",
+    "round(5, -9223372036854775807)": None,  # 0, at once: digits past ±400 round the same
+    "-0.0": None,
+    "4.9e-324 / 2": None,  # underflows to 0.0, which is finite
+}
+
+
+@pytest.mark.parametrize("expr", list(HOSTILE_VALUES), ids=[e[:40] for e in HOSTILE_VALUES])
+def test_hostile_numbers_are_diagnostics(expr: str) -> None:
+    result = check_text(f"network T {{\n    input [3, 8, 8]\n    let a = {expr}\n}}\n")
+    codes = [d.code for d in result.diagnostics]
+    expected = HOSTILE_VALUES[expr]
+    assert set(codes) == ({expected} if expected else set()), codes
+    assert all(d.span is not None and d.span.line == 3 for d in result.diagnostics)
+
+
+def test_hostile_numbers_never_exit_101(tmp_path: Path, capsys) -> None:
+    for index, expr in enumerate(HOSTILE_VALUES):
+        spec = tmp_path / f"h{index}.jnet"
+        spec.write_text(f"network T {{\n    input [3, 8, 8]\n    let a = {expr}\n}}\n")
+        expected = 1 if HOSTILE_VALUES[expr] else 0
+        assert main(["check", str(spec)]) == expected, expr
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "call", ["upsample(1e999)", "bn(eps=1e999)", "dropout(1e999)", "upsample(-1e999)"]
+)
+def test_non_finite_arguments_are_refused_at_the_literal(call: str) -> None:
+    result = check_text(f"network T {{ input [3, 8, 8] learner {{ {call} }} }}")
+    assert [d.code for d in result.diagnostics] == ["JD111"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "code", "line"),
+    [
+        # a list doubled with '+': 2**40 items, 4.2 GB before
+        (["let a = [1]"] + ["let a = a + a"] * 40, "JD404", 20),
+        # a list built of itself: 2 items, 2**60 when printed or compared (hung before)
+        (
+            ["let a = [1]"] + ["let a = [a, a]"] * 60 + ["let b = a == a", "let c = a + 1"],
+            "JD404",
+            19,
+        ),
+        # 22 squarings took over 60 s
+        (["let a = 3"] + ["let a = a * a"] * 22, "JD211", 9),
+        (["let a = 1"] + ["let a = [a]"] * 40, "JD405", 36),
+    ],
+    ids=["doubling", "shared", "squaring", "nesting"],
+)
+def test_bombs_stop_at_the_bound_at_once(lines: list[str], code: str, line: int) -> None:
+    body = "\n".join(f"    {text}" for text in lines)
+    result = check_text(f"network T {{\n    input [3, 8, 8]\n{body}\n}}\n")
+    # One diagnostic where the bound is passed; the uses of the failed value say nothing more.
+    assert [(d.code, d.span.line) for d in result.diagnostics if d.span] == [(code, line)]
+
+
+def test_messages_quote_values_shortly() -> None:
+    result = check_text(
+        "network T {\n    input [3, 8, 8]\n    let a = range(90000)\n    let b = a[90000]\n}\n"
+    )
+    (diag,) = result.diagnostics
+    assert diag.code == "JD209" and len(diag.message) < 300, diag.message
+
+
+def test_max_errors_caps_what_is_shown(tmp_path: Path, capsys) -> None:
+    spec = tmp_path / "many.jnet"
+    calls = "\n".join("        cnov(3)" for _ in range(5000))
+    spec.write_text(f"network T {{\n    input [3, 8, 8]\n    learner {{\n{calls}\n    }}\n}}\n")
+    assert main(["check", str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("error[JD201]") == 50
+    assert err.rstrip().endswith("… and 4,950 more errors (show them with --max-errors 0)")
+    assert main(["check", str(spec), "--max-errors", "0"]) == 1
+    assert capsys.readouterr().err.count("error[JD201]") == 5000
+    assert main(["check", str(spec), "--format", "json", "--max-errors", "3"]) == 1
+    import json
+
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert len(entry["diagnostics"]) == 3 and entry["omitted"]["count"] == 4997
+
+
+def test_max_errors_must_be_a_count(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["check", str(SPECS / "digits.jnet"), "--max-errors", "-1"])
+    assert exit_.value.code == 2
+
+
+def test_set_given_twice_is_a_usage_error(capsys) -> None:
+    spec = str(SPECS / "digits.jnet")
+    assert main(["check", spec, "--set", "width=16", "--set", "width=32"]) == 2
+    assert "given twice" in capsys.readouterr().err
+
+
+def test_a_long_line_is_shown_as_a_window_around_the_caret() -> None:
+    from jumpdsl.report import render_text
+
+    relus = " ".join(["relu"] * 800)
+    text = f"network T {{\n    input [3, 8, 8]\n    learner {{ {relus} rleu {relus} }}\n}}\n"
+    result = check_text(text)
+    assert len(result.diagnostics) == 1
+    source_line, caret = render_text(result.diagnostics, result.sources).split("\n")[1:3]
+    assert len(source_line) < 200 and source_line.count("…") == 2
+    # the caret is under the misspelt name, inside the window
+    start = caret.index("^")
+    assert source_line[start : start + 4] == "rleu" and caret.count("^") == 4
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (10**30, "JD211"),
+        (float("inf"), "JD211"),
+        (float("nan"), "JD211"),
+        ([[1] * 400] * 400, "JD404"),
+    ],
+    ids=["huge-int", "inf", "nan", "large-list"],
+)
+def test_parameters_from_python_are_bounded_too(value: object, code: str) -> None:
+    result = check_file(SPECS / "digits.jnet", {"width": value})
+    assert [d.code for d in result.diagnostics] == [code]

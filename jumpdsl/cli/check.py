@@ -18,7 +18,7 @@ from jumpdsl.cli.common import (
     within_limits,
 )
 from jumpdsl.options import DIAGNOSTIC_FORMATS
-from jumpdsl.report import render_json
+from jumpdsl.report import capped, left_out_line, render_json
 
 __all__ = ["register", "run"]
 
@@ -38,16 +38,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path in args.files:
         result = within_limits(check_spec(path, args), args, warn=True)
         if args.format == "json":
-            reports.append(
-                {
-                    "path": path,
-                    "ok": result.ok,
-                    "diagnostics": json.loads(render_json(result.diagnostics)),
-                }
-            )
+            shown, left_out = capped(result.diagnostics, args.max_errors)
+            entry = {"path": path, "ok": result.ok, "diagnostics": json.loads(render_json(shown))}
+            if left_out:  # --max-errors cut the list: say how much is missing
+                entry["omitted"] = {"count": len(left_out), "message": left_out_line(left_out)}
+            reports.append(entry)
             status = EXIT_USAGE if unreadable(result) else EXIT_OK if result.ok else EXIT_SPEC
         else:
-            status = report(result, err)
+            status = report(result, err, args.max_errors)
             if status == EXIT_OK and result.graph is not None:
                 from jumpdsl.backends.summary import summarize
 

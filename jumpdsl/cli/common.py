@@ -19,7 +19,7 @@ from jumpdsl.backends.memory import (
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.errorcodes import Severity
 from jumpdsl.lower.builder import Limits
-from jumpdsl.report import render_text
+from jumpdsl.report import MAX_ERRORS, render_text
 
 __all__ = [
     "EXIT_BUG",
@@ -53,6 +53,8 @@ def overrides(pairs: Sequence[str]) -> dict[str, Any]:
         name, sep, text = pair.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--set expects NAME=VALUE, got '{pair}'")
+        if name.strip() in values:
+            raise UsageError(f"--set {name.strip()} is given twice: give each parameter once")
         sink = DiagnosticSink()
         value = parse_override(name.strip(), text, sink)
         if value is None:
@@ -101,10 +103,11 @@ def add_plugin_options(parser: argparse.ArgumentParser, where: str) -> None:
     )
 
 
-def report(result: Checked, err: TextIO) -> int:
-    """Print the diagnostics; the exit code they call for."""
+def report(result: Checked, err: TextIO, max_errors: int = MAX_ERRORS) -> int:
+    """Print the diagnostics (the first ``max_errors``, 0 for all); the exit code they call
+    for."""
     if result.diagnostics:
-        print(render_text(result.diagnostics, result.sources), file=err)
+        print(render_text(result.diagnostics, result.sources, max_errors), file=err)
     if unreadable(result):
         return EXIT_USAGE
     if not result.ok:
@@ -139,7 +142,7 @@ def write_output(
 
 
 def add_spec_options(parser: argparse.ArgumentParser) -> None:
-    """``--set`` and ``--max-nodes``, for every verb that reads a spec."""
+    """``--set``, ``--max-nodes`` and ``--max-errors``, for every verb that reads a spec."""
     parser.add_argument(
         "--set",
         action="append",
@@ -153,6 +156,25 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
         default=Limits().max_nodes,
         help="fail when the network expands past this many layers (default %(default)s)",
     )
+    parser.add_argument(
+        "--max-errors",
+        type=_at_least_zero,
+        default=MAX_ERRORS,
+        metavar="N",
+        help="show the first N diagnostics of each file and count the rest; 0 shows all "
+        "(default %(default)s)",
+    )
+
+
+def _at_least_zero(text: str) -> int:
+    """An argparse type: an integer >= 0 (a bad one is a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got '{text}'")
+    return value
 
 
 def _count(text: str) -> int:

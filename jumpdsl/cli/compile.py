@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     result = within_limits(check_spec(args.file, args), args, batch=args.batch_size)
-    status = report(result, err)
+    status = report(result, err, args.max_errors)
     if status != EXIT_OK or result.graph is None:
         return status
     from jumpdsl.backends.summary import format_summary, summarize

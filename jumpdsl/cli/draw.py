@@ -180,7 +180,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"{target}: unknown format; end the name in .svg, .pdf, .png, .dot or .tex"
             )
         result = check_spec(spec, args)
-        status = report(result, err)
+        status = report(result, err, args.max_errors)
         if status != EXIT_OK or result.graph is None:
             code = max(code, status)
             continue

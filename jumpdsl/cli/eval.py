@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(exc)) from None
     params = {**state["params"], **overrides(args.set)}
     checked = check_spec(args.file, args, params)
-    status = report(checked, err)
+    status = report(checked, err, args.max_errors)
     if status != EXIT_OK or checked.graph is None:
         return status
     with threads_kept():

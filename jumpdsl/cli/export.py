@@ -56,7 +56,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = within_limits(
         check_spec(args.file, args, params), args, batch=2
     )  # the check's forward
-    status = report(result, err)
+    status = report(result, err, args.max_errors)
     if status != EXIT_OK or result.graph is None:
         return status
     from jumpdsl.backends.export import ExportError, export_bytes

@@ -125,7 +125,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     params = {**(state["params"] if state else {}), **overrides(args.set)}
     checked = check_spec(args.file, args, params)
     checked = within_limits(checked, args, batch=settings.batch_size, training=True)
-    status = report(checked, err)
+    status = report(checked, err, args.max_errors)
     if status != EXIT_OK or checked.graph is None:
         return status
     from jumpdsl.train import distributed

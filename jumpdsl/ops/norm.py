@@ -9,7 +9,7 @@ from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, same_shap
 
 __all__ = ["OPS"]
 
-_EPS = Attr("eps", positive_number, 1e-5, "added to the variance", "float")
+_EPS = Attr("eps", positive_number, 1e-5, "added to the variance (above 0)", "float")
 
 
 def _affine(ins: list[Shape], out: Shape, a: Attrs) -> int:
