@@ -28,6 +28,7 @@ def check(
     path: str | Path,
     *,
     plugins: Sequence[str] = (),
+    use_path: Sequence[str | Path] = (),
     params: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Checked:
@@ -38,7 +39,7 @@ def check(
     """
     from jumpdsl.api import check_file
 
-    return check_file(path, {**(params or {}), **kwargs}, plugins=plugins)
+    return check_file(path, {**(params or {}), **kwargs}, plugins=plugins, use_path=use_path)
 
 
 def load(
@@ -49,6 +50,7 @@ def load(
     torch_compile: bool = False,
     inference: bool = False,
     plugins: Sequence[str] = (),
+    use_path: Sequence[str | Path] = (),
     params: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> torch.nn.Module:
@@ -58,7 +60,8 @@ def load(
     a parameter whose name clashes with an option here goes in ``params``. With
     ``inference=True`` the module is the eval-only inference form (batch norms folded into
     their convs, no dropout, channels-last; see :mod:`jumpdsl.backends.inference`).
-    ``plugins`` are modules whose ops the spec may use (see docs/ops.md). Raises
+    ``plugins`` are modules whose ops the spec may use (see docs/ops.md); ``use_path`` as for
+    :func:`check`. Raises
     :class:`jumpdsl.diagnostics.JumpdslError` when the spec has errors.
     """
     from jumpdsl.api import check_file
@@ -66,7 +69,8 @@ def load(
     from jumpdsl.backends.torch_fx import build_module
     from jumpdsl.backends.torch_runtime import pick_device, prepare
 
-    graph = check_file(path, {**(params or {}), **kwargs}, plugins=plugins).raise_for_errors()
+    checked = check_file(path, {**(params or {}), **kwargs}, plugins=plugins, use_path=use_path)
+    graph = checked.raise_for_errors()
     where = pick_device(device)
     if inference:
         # torch.compile makes its own fused kernels from the portable form

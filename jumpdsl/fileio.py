@@ -1,13 +1,111 @@
-"""Writing outputs without losing work: atomic replace, and never over an input spec."""
+"""Reading specs with a bound, writing outputs without losing work: atomic replace, and never
+over an input spec."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["OverwriteInputError", "write_atomic"]
+__all__ = [
+    "MAX_SPEC_BYTES",
+    "NotRegularFileError",
+    "OverwriteInputError",
+    "TooLargeError",
+    "read_bounded",
+    "read_stream_bounded",
+    "write_atomic",
+]
+
+MAX_SPEC_BYTES = 1 << 20
+
+
+class NotRegularFileError(OSError):
+    """A path that names a device, a FIFO, a socket or a folder: reading it could never end
+    (``/dev/zero``) or wait forever (a FIFO with no writer)."""
+
+    def __init__(self, path: str | Path, kind: str) -> None:
+        super().__init__(f"{path} is {kind}, not a regular file")
+        self.kind = kind
+
+
+class TooLargeError(ValueError):
+    """More bytes than the limit; ``size`` is the file's size, or None for a stream (only
+    ``limit + 1`` bytes were read)."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        super().__init__(f"over the limit of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def _read_up_to(fd: int, count: int) -> bytes:
+    chunks: list[bytes] = []
+    left = count
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 16))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_bounded(path: str | Path, limit: int = MAX_SPEC_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes. Anything else raises before a
+    byte is read: :class:`NotRegularFileError` for devices, FIFOs (opened without blocking,
+    so one with no writer cannot hang), sockets and folders; :class:`TooLargeError` past the
+    limit (never more than ``limit + 1`` bytes are read, even from a file that grows).
+
+    >>> read_bounded("/dev/zero")
+    Traceback (most recent call last):
+    ...
+    jumpdsl.fileio.NotRegularFileError: /dev/zero is a character device, not a regular file
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFileError(path, _kind(info.st_mode))
+        if info.st_size > limit:
+            raise TooLargeError(info.st_size, limit)
+        data = _read_up_to(fd, limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise TooLargeError(None, limit)
+    return data
+
+
+def read_stream_bounded(stream: BinaryIO, limit: int = MAX_SPEC_BYTES) -> bytes:
+    """At most ``limit`` bytes from a stream (stdin); :class:`TooLargeError` when it holds
+    more (``limit + 1`` bytes are read to know, never the rest).
+
+    >>> import io
+    >>> read_stream_bounded(io.BytesIO(b"abc"), 3)
+    b'abc'
+    """
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise TooLargeError(None, limit)
+    return data
 
 
 class OverwriteInputError(ValueError):

@@ -22,8 +22,10 @@ def test_file_too_large(tmp_path: Path) -> None:
 
 
 def test_unreadable_file_is_an_io_error(tmp_path: Path, capsys) -> None:
-    assert main(["check", str(tmp_path)]) == 2  # a folder is not a spec
+    assert main(["check", str(tmp_path / "missing.jnet")]) == 2
     assert "error[JD108]: cannot read" in capsys.readouterr().err
+    assert main(["check", str(tmp_path)]) == 2  # a folder is not a spec
+    assert "error[JD120]: cannot read" in capsys.readouterr().err
 
 
 def test_file_with_only_a_library_is_not_a_network(tmp_path: Path, capsys) -> None:

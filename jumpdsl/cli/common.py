@@ -66,6 +66,7 @@ def check_spec(
         limits=limits,
         plugins=plugins(args),
         autoload=False if getattr(args, "no_plugins", False) else None,
+        use_path=getattr(args, "use_path", []),
     )
 
 
@@ -112,7 +113,8 @@ def unreadable(result: Checked) -> bool:
     """Whether the spec itself could not be read, or a plugin asked for could not be loaded
     (an I/O or command-line problem, not one in the spec)."""
     codes = (C.CANNOT_READ.code, C.PLUGIN_NOT_LOADED.code)
-    return any(d.code in codes for d in result.diagnostics)
+    device = C.NOT_REGULAR_FILE.code  # at no place: the spec named, not one it uses
+    return any(d.code in codes or (d.code == device and d.span is None) for d in result.diagnostics)
 
 
 def write_output(
@@ -131,7 +133,7 @@ def write_output(
 
 
 def add_spec_options(parser: argparse.ArgumentParser) -> None:
-    """``--set`` and ``--max-nodes``, for every verb that reads a spec."""
+    """``--set``, ``--max-nodes`` and ``--use-path``, for every verb that reads a spec."""
     parser.add_argument(
         "--set",
         action="append",
@@ -144,4 +146,12 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=Limits().max_nodes,
         help="fail when the network expands past this many layers (default %(default)s)",
+    )
+    parser.add_argument(
+        "--use-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder whose .jnet files 'use' may read, searched after the spec's own "
+        "(repeatable; the working folder, the spec's folder and std/ always are)",
     )

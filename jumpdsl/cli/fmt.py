@@ -38,13 +38,16 @@ def _paths(names: Sequence[str]) -> list[Path]:
 
 
 def _stdin(out: TextIO, err: TextIO) -> int:
+    from jumpdsl.fileio import TooLargeError, read_stream_bounded
     from jumpdsl.formatting import format_source
     from jumpdsl.source import SourceDecodeError, SourceFile, decode_source
 
     try:
-        text = decode_source(sys.stdin.buffer.read())
+        text = decode_source(read_stream_bounded(sys.stdin.buffer))
     except SourceDecodeError as exc:
         raise UsageError(f"<stdin>: {exc}") from None
+    except TooLargeError as exc:  # `fmt - < /dev/zero` reads 1 MiB and a byte, not 8 GB
+        raise UsageError(f"<stdin>: the input is {exc}; a spec is at most that") from None
     result = format_source(SourceFile("<stdin>", text))
     if result.text is None:
         print(render_text(result.diagnostics, {"<stdin>": SourceFile("<stdin>", text)}), file=err)

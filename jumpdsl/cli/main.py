@@ -21,7 +21,6 @@ import tempfile
 import time
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 
 from jumpdsl import __version__
 from jumpdsl.cli import check, draw, export, fmt, lsp, ops, train
@@ -37,6 +36,7 @@ from jumpdsl.cli.common import (
     add_plugin_options,
 )
 from jumpdsl.diagnostics import DiagnosticSink
+from jumpdsl.fileio import read_bounded
 from jumpdsl.ops.core import OpFailed
 from jumpdsl.report import render_text
 from jumpdsl.source import SourceFile, Span
@@ -76,9 +76,10 @@ def _source_of(span: Span | None) -> dict[str, SourceFile]:
     if span is None:
         return {}
     try:
-        return {span.path: SourceFile(span.path, Path(span.path).read_text(encoding="utf-8"))}
-    except (OSError, UnicodeError):
+        text = read_bounded(span.path).decode("utf-8")
+    except (OSError, ValueError):  # unreadable, not a regular file, too large, not UTF-8
         return {}
+    return {span.path: SourceFile(span.path, text)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
