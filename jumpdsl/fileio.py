@@ -14,9 +14,11 @@ __all__ = [
     "MAX_SPEC_BYTES",
     "NotRegularFileError",
     "OverwriteInputError",
+    "ReadOnlyFileError",
     "TooLargeError",
     "read_bounded",
     "read_stream_bounded",
+    "rewrite",
     "write_atomic",
 ]
 
@@ -125,9 +127,16 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: str | Path, data: bytes, *, inputs: Iterable[str | Path] = ()) -> None:
+def write_atomic(
+    path: str | Path,
+    data: bytes,
+    *,
+    inputs: Iterable[str | Path] = (),
+    like: os.stat_result | None = None,
+) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename: readers see the old
-    file or the new one, never half of one, and a failure leaves no partial file.
+    file or the new one, never half of one, and a failure leaves no partial file. The new
+    file gets the usual permissions, or the mode and (where permitted) the owner of ``like``.
 
     >>> import tempfile, pathlib
     >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
@@ -143,8 +152,79 @@ def write_atomic(path: str | Path, data: bytes, *, inputs: Iterable[str | Path] 
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+            handle.flush()
+            os.fsync(handle.fileno())
+        if like is None:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+        else:
+            _take_identity(tmp, like)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _take_identity(path: str, like: os.stat_result) -> None:
+    """The mode of ``like``, and its owner where this process may give it (root, or a
+    group it is in); an owner it may not give is kept as it is, as editors do."""
+    try:
+        os.chown(path, like.st_uid, like.st_gid)
+    except OSError:
+        try:
+            os.chown(path, -1, like.st_gid)
+        except OSError:
+            pass
+    os.chmod(path, stat.S_IMODE(like.st_mode))  # after chown, which may clear setuid bits
+
+
+class ReadOnlyFileError(PermissionError):
+    """A file without write permission: rewritten only when forced."""
+
+
+def rewrite(path: str | Path, data: bytes, *, force: bool = False) -> Path:
+    """Replace the contents of an existing file and keep its identity; the file written.
+
+    Through a symlink, the file it points to is rewritten and the link kept. The mode (and
+    the owner, where permitted) are kept. A read-only file is refused unless ``force``. A
+    file with other hard links is written in place, so every name sees the new text: a
+    backup copy is made beside it first and removed after, so a crash mid-write leaves the
+    old text in ``.NAME.*.bak``; any other file is replaced atomically (temporary file,
+    ``fsync``, rename).
+    """
+    target = Path(path).resolve()
+    info = os.stat(target)
+    if not force and not (info.st_mode & stat.S_IWUSR and os.access(target, os.W_OK)):
+        raise ReadOnlyFileError(f"{path} is read-only (use --force to rewrite it)")
+    if info.st_nlink > 1:
+        _write_in_place(target, data)
+    else:
+        write_atomic(target, data, like=info)
+    return target
+
+
+def _write_in_place(target: Path, data: bytes) -> None:
+    original = read_bounded(target)
+    backup = target.parent / f".{target.name}.{os.getpid()}.bak"
+    write_atomic(backup, original, like=os.stat(target))
+    try:
+        _overwrite(target, data)
+    except OSError as failed:
+        try:
+            _overwrite(target, original)
+        except OSError:
+            raise OSError(failed.errno, f"{failed.strerror}; the old text is in {backup}") from None
+        backup.unlink()
+        raise
+    backup.unlink()
+
+
+def _overwrite(target: Path, data: bytes) -> None:
+    fd = os.open(target, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jumpdsl.api import Checked, check_source_text
-from jumpdsl.cli.common import EXIT_OK, EXIT_SPEC, UsageError, report
+from jumpdsl.cli.common import EXIT_OK, EXIT_SPEC, EXIT_USAGE, UsageError, report
 from jumpdsl.report import render_text
 
 __all__ = ["register", "run"]
@@ -25,6 +25,9 @@ def register(sub: Any) -> None:
     )
     fmt.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 when a file would change"
+    )
+    fmt.add_argument(
+        "--force", action="store_true", help="rewrite read-only files too (their mode is kept)"
     )
     fmt.set_defaults(func=run)
 
@@ -56,8 +59,24 @@ def _stdin(out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _write(path: Path, text: str, force: bool, err: TextIO) -> bool:
+    """Rewrite one file, keeping its identity (symlink, mode, owner, hard links); a file that
+    cannot be written is one sentence on stderr, and False."""
+    from jumpdsl.fileio import ReadOnlyFileError, rewrite
+
+    try:
+        rewrite(path, text.encode("utf-8"), force=force)
+    except ReadOnlyFileError as exc:
+        print(f"jumpdsl: {exc}", file=err)
+        return False
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(f"jumpdsl: cannot write {path}: {reason}", file=err)
+        return False
+    return True
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from jumpdsl.fileio import write_atomic
     from jumpdsl.formatting import format_source
 
     if args.files == ["-"]:
@@ -78,9 +97,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if args.check:
                 print(f"would reformat {path}", file=out)
                 code = max(code, EXIT_SPEC)
-            else:
-                write_atomic(path, formatted.text.encode("utf-8"))
+            elif _write(path, formatted.text, args.force, err):
                 print(f"reformatted {path}", file=out)
+            else:
+                changed -= 1
+                code = max(code, EXIT_USAGE)
     verb = "would be reformatted" if args.check else "reformatted"
     print(f"{changed} of {len(paths)} files {verb}", file=err)
     return code
