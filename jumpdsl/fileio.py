@@ -16,6 +16,7 @@ __all__ = [
     "OverwriteInputError",
     "ReadOnlyFileError",
     "TooLargeError",
+    "WriteError",
     "read_bounded",
     "read_stream_bounded",
     "rewrite",
@@ -32,6 +33,18 @@ class NotRegularFileError(OSError):
     def __init__(self, path: str | Path, kind: str) -> None:
         super().__init__(f"{path} is {kind}, not a regular file")
         self.kind = kind
+
+
+class WriteError(OSError):
+    """An output that could not be written (a read-only folder, a full disk): its sentence
+    names the file.
+
+    >>> str(WriteError(28, "No space left on device", "run/last.pt"))
+    'cannot write run/last.pt: No space left on device'
+    """
+
+    def __str__(self) -> str:
+        return f"cannot write {self.filename}: {self.strerror}"
 
 
 class TooLargeError(ValueError):
@@ -148,7 +161,10 @@ def write_atomic(
         if _same_file(target, Path(spec)):
             raise OverwriteInputError(f"refusing to write over the input spec {spec}")
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as err:  # a read-only or missing folder
+        raise WriteError(err.errno, err.strerror or str(err), str(target)) from err
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -159,6 +175,9 @@ def write_atomic(
         else:
             _take_identity(tmp, like)
         os.replace(tmp, target)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise WriteError(err.errno, err.strerror or str(err), str(target)) from err
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,19 @@ def test_the_dsl_runs_no_code() -> None:
     result = check_text('network T(a = __import__("os")) { input [1] }')
     assert not result.ok
     assert [d.code for d in result.diagnostics] == ["JD201"]  # an unknown function, nothing more
+
+
+@pytest.mark.parametrize("buffered", [True, False])
+def test_a_full_disk_behind_stdout_is_one_line_exit_2(buffered: bool) -> None:
+    env = {k: v for k, v in os.environ.items() if not (buffered and k == "PYTHONUNBUFFERED")}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "jumpdsl", "check", "specs/jumpnet.jnet"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**env, "PYTHONUNBUFFERED": "" if buffered else "1"},
+        )
+    assert done.returncode == 2
+    assert done.stderr == "jumpdsl: I/O error: No space left on device\n"

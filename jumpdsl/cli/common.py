@@ -24,7 +24,9 @@ __all__ = [
     "UsageError",
     "add_plugin_options",
     "add_spec_options",
+    "at_least_one",
     "check_spec",
+    "make_folder",
     "overrides",
     "plugins",
     "report",
@@ -132,6 +134,28 @@ def write_output(
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
+def at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (argparse's own message and exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def make_folder(path: Path, option: str) -> Path:
+    """``path`` as a folder, made if missing; a usage error if it cannot be one."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"{option} {path}: a file is there, not a folder") from None
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot make the folder: {exc.strerror}") from None
+    return path
+
+
 def add_spec_options(parser: argparse.ArgumentParser) -> None:
     """``--set``, ``--max-nodes`` and ``--use-path``, for every verb that reads a spec."""
     parser.add_argument(
@@ -143,7 +167,7 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-nodes",
-        type=int,
+        type=at_least_one,
         default=Limits().max_nodes,
         help="fail when the network expands past this many layers (default %(default)s)",
     )
