@@ -174,6 +174,9 @@ DOCTORED = [
     ("model", {"stem.conv1.weight": 1}, "the weights or parameters are not what jumpdsl saves"),
     ("normalization", {"scale": "x", "mean": [0], "std": [1]}, "'normalization' is not"),
     ("history", [1], "'history' is not a list of epochs"),
+    ("history", [{"epoch": 1}], "'history' is not a list of epochs"),
+    ("normalization", {"scale": 255.0, "mean": [0.0] * 5, "std": [1.0] * 5}, "normalizes 5"),
+    ("optimizer", {"state": {}, "param_groups": [{"x": 1}]}, "the optimizer state does not"),
     ("settings", {"epochs": "many"}, "the saved setting epochs = 'many' is not a whole number"),
     ("lottery", None, "the checkpoint has no 'lottery'"),
 ]
@@ -183,18 +186,18 @@ def test_doctored_checkpoints_are_one_line_exit_2(tmp_spec, tmp_path, capsys) ->
     spec = tmp_spec(TINY)
     assert _train(spec, tmp_path / "run", "--epochs", "1") == 0
     saved = torch.load(tmp_path / "run/last.pt", weights_only=True)
-    for field, value, says in DOCTORED:
+    for case, (field, value, says) in enumerate(DOCTORED):
         state = dict(saved)
         if value is None:
             del state[field]
         else:
             state[field] = value
-        run = tmp_path / f"doctored-{field}"
+        run = tmp_path / f"doctored-{case}"
         run.mkdir()
         torch.save(state, run / "last.pt")
         capsys.readouterr()
         verb = ["train", str(spec), "--out", str(run), "--resume", *FAST]
-        if field != "settings":  # eval reads no settings
+        if field not in ("settings", "optimizer", "history"):  # what only --resume reads
             verb = ["eval", str(spec), "--checkpoint", str(run / "last.pt")]
         assert main(verb) == 2, field
         err = capsys.readouterr().err

@@ -70,8 +70,14 @@ def _check_fields(path: str | Path, state: dict[str, Any]) -> None:
         and len(norm) == 3
     ):
         raise CheckpointError(f"{path}: 'normalization' is not a scale, mean and std")
-    if not all(isinstance(row, dict) for row in state["history"]):
+    if not all(_epoch_row(row) for row in state["history"]):
         raise CheckpointError(f"{path}: 'history' is not a list of epochs")
+
+
+def _epoch_row(row: Any) -> bool:
+    """A history row with what resuming reads of it."""
+    read = ("epoch", "val_acc", "val_loss")
+    return isinstance(row, dict) and all(_number(row.get(k)) for k in read)
 
 
 def _number(value: Any) -> bool:
