@@ -109,7 +109,11 @@ NOTE_OPENED_HERE = "opened here"
 
 # ---------------------------------------------------------------- files brought in by `use`
 
-CANNOT_READ_USED = Message(C.BAD_IMPORT, "cannot read {path}: {reason}")
+CANNOT_READ_USED = Message(
+    C.BAD_IMPORT,
+    "cannot read {path}: {reason}",
+    "a 'use' path is relative to the spec's folder, then to each --use-path DIR",
+)
 IMPORT_CYCLE = Message(
     C.BAD_IMPORT, "import cycle: {chain}", "move the shared templates to a third file"
 )
