@@ -28,6 +28,7 @@ def check(
     path: str | Path,
     *,
     plugins: Sequence[str] = (),
+    use_path: Sequence[str | Path] = (),
     params: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Checked:
@@ -38,7 +39,7 @@ def check(
     """
     from jumpdsl.api import check_file
 
-    return check_file(path, {**(params or {}), **kwargs}, plugins=plugins)
+    return check_file(path, {**(params or {}), **kwargs}, plugins=plugins, use_path=use_path)
 
 
 def load(
@@ -50,6 +51,7 @@ def load(
     inference: bool = False,
     checkpoint: str | Path | None = None,
     plugins: Sequence[str] = (),
+    use_path: Sequence[str | Path] = (),
     params: dict[str, Any] | None = None,
     max_params: int | None = None,
     max_memory: int | str | None = None,
@@ -64,7 +66,8 @@ def load(
     ``checkpoint`` (a ``jumpdsl train`` checkpoint) loads its weights, and puts the input
     normalisation the run trained with inside the module, so raw inputs give the trained
     accuracy (:mod:`jumpdsl.backends.trained`).
-    ``plugins`` are modules whose ops the spec may use (see docs/ops.md). Raises
+    ``plugins`` are modules whose ops the spec may use (see docs/ops.md); ``use_path`` as for
+    :func:`check`. Raises
     :class:`jumpdsl.diagnostics.JumpdslError` when the spec has errors, or when the network
     would need more than ``max_params`` parameters (default 2**31) or ``max_memory`` bytes of
     weights and activations at batch 1 (default 16 GiB; ``"64G"`` works too), estimated
@@ -83,7 +86,9 @@ def load(
     default = ResourceLimits()
     memory = parse_size(max_memory) if isinstance(max_memory, str) else max_memory
     limits = ResourceLimits(max_params or default.max_params, memory or default.max_memory)
-    checked = check_file(path, {**run_params, **(params or {}), **kwargs}, plugins=plugins)
+    checked = check_file(
+        path, {**run_params, **(params or {}), **kwargs}, plugins=plugins, use_path=use_path
+    )
     graph = check_resources(checked, limits).raise_for_errors()
     weights = trained.weights if trained is not None else None
     where = pick_device(device)

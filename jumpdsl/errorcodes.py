@@ -57,6 +57,16 @@ FILE_TOO_LARGE = register("JD107", "file-too-large", "the file is over the size 
 CANNOT_READ = register("JD108", "cannot-read", "the file cannot be read")
 MISSING_BRACKET = register("JD109", "missing-bracket", "a bracket left open")
 
+# Hostile input: files and imports
+NOT_REGULAR_FILE = register(
+    "JD120", "not-regular-file", "a device, FIFO, socket or folder where a spec file should be"
+)
+USE_OUTSIDE_ROOTS = register(
+    "JD121", "use-outside-roots", "a 'use' that reaches outside the folders a spec may read"
+)
+USE_NOT_JNET = register("JD122", "use-not-jnet", "a 'use' of a file that is not a .jnet spec")
+BAD_USE_PATH = register("JD123", "bad-use-path", "a 'use' path holding a NUL or control character")
+
 # Names, calls and values
 UNKNOWN_NAME = register("JD201", "unknown-name", "a name that nothing defines")
 BAD_ARGUMENTS = register("JD202", "bad-arguments", "arguments that do not fit the call")

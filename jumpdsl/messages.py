@@ -96,7 +96,9 @@ TOO_DEEP = Message(
     "split the expression or the nesting with 'let' or templates",
 )
 FILE_TOO_LARGE = Message(
-    C.FILE_TOO_LARGE, "the file is {size} bytes, over the limit of {limit} bytes"
+    C.FILE_TOO_LARGE,
+    "the file is {size} bytes, over the limit of {limit} bytes",
+    "split the spec into files joined by 'use'",
 )
 CANNOT_READ = Message(C.CANNOT_READ, "cannot read {path}: {reason}")
 MISSING_BRACKET = Message(
@@ -110,11 +112,45 @@ NOTE_OPENED_HERE = "opened here"
 
 # ---------------------------------------------------------------- files brought in by `use`
 
-CANNOT_READ_USED = Message(C.BAD_IMPORT, "cannot read {path}: {reason}")
+CANNOT_READ_USED = Message(
+    C.BAD_IMPORT,
+    "cannot read {path}: {reason}",
+    "a 'use' path is relative to the spec's folder, then to each --use-path DIR",
+)
 IMPORT_CYCLE = Message(
     C.BAD_IMPORT, "import cycle: {chain}", "move the shared templates to a third file"
 )
 NO_NETWORK = Message(C.NO_NETWORK, "{path} defines no network")
+
+# ---------------------------------------------------------------- Hostile input: files and imports
+
+INPUT_TOO_LARGE = Message(
+    C.FILE_TOO_LARGE,
+    "{path} holds more than the limit of {limit} bytes",
+    "split the spec into files joined by 'use'",
+)
+NOT_REGULAR_FILE = Message(
+    C.NOT_REGULAR_FILE,
+    "cannot read {path}: it is {kind}, not a regular file",
+    "name a .jnet file; 'jumpdsl fmt -' reads a spec from stdin",
+)
+USE_OUTSIDE_ROOTS = Message(
+    C.USE_OUTSIDE_ROOTS,
+    "'{path}' is outside the folders a spec may use{why}",
+    "a spec may use files under the working folder, under its own folder and in std/; "
+    "name another folder with --use-path DIR (use_path= in Python) and write the path "
+    "relative to it",
+)
+USE_NOT_JNET = Message(
+    C.USE_NOT_JNET,
+    "'{path}' is not a .jnet file",
+    "'use' brings in templates from another .jnet spec; rename the file or fix the path",
+)
+BAD_USE_PATH = Message(
+    C.BAD_USE_PATH,
+    "the path in this 'use' holds {what}",
+    "write the path of a .jnet file, without control characters",
+)
 
 # ---------------------------------------------------------------- names
 

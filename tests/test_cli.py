@@ -116,3 +116,32 @@ def test_internal_errors_are_one_line_and_a_report(monkeypatch, capsys) -> None:
     assert main(["check", str(SPECS / "jumpnet.jnet")]) == 101
     err = capsys.readouterr().err
     assert "internal error (RuntimeError); this is a bug" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "x"])
+def test_max_nodes_below_one_is_a_usage_error(value: str, capsys) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["check", "--max-nodes", value, str(SPECS / "jumpnet.jnet")])
+    assert done.value.code == 2
+    assert "error: argument --max-nodes:" in capsys.readouterr().err
+
+
+def test_draw_into_a_folder_that_is_a_file_is_exit_2(tmp_path, capsys) -> None:
+    blocker = tmp_path / "figures"
+    blocker.write_text("")
+    assert main(["draw", str(SPECS / "jumpnet.jnet"), "-d", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"jumpdsl: -d {blocker}: a file is there, not a folder\n"
+
+
+def test_an_os_error_anywhere_is_one_sentence_and_exit_2(monkeypatch, capsys) -> None:
+    import errno
+
+    import jumpdsl.cli.check as check_verb
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "out/report.json")
+
+    monkeypatch.setattr(check_verb, "check_spec", full)
+    assert main(["check", str(SPECS / "jumpnet.jnet")]) == 2
+    assert capsys.readouterr().err == "jumpdsl: out/report.json: No space left on device\n"

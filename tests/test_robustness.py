@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +23,10 @@ def test_file_too_large(tmp_path: Path) -> None:
 
 
 def test_unreadable_file_is_an_io_error(tmp_path: Path, capsys) -> None:
-    assert main(["check", str(tmp_path)]) == 2  # a folder is not a spec
+    assert main(["check", str(tmp_path / "missing.jnet")]) == 2
     assert "error[JD108]: cannot read" in capsys.readouterr().err
+    assert main(["check", str(tmp_path)]) == 2  # a folder is not a spec
+    assert "error[JD120]: cannot read" in capsys.readouterr().err
 
 
 def test_file_with_only_a_library_is_not_a_network(tmp_path: Path, capsys) -> None:
@@ -354,3 +357,19 @@ def test_a_long_line_is_shown_as_a_window_around_the_caret() -> None:
 def test_parameters_from_python_are_bounded_too(value: object, code: str) -> None:
     result = check_file(SPECS / "digits.jnet", {"width": value})
     assert [d.code for d in result.diagnostics] == [code]
+
+
+@pytest.mark.parametrize("buffered", [True, False])
+def test_a_full_disk_behind_stdout_is_one_line_exit_2(buffered: bool) -> None:
+    env = {k: v for k, v in os.environ.items() if not (buffered and k == "PYTHONUNBUFFERED")}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "jumpdsl", "check", "specs/jumpnet.jnet"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**env, "PYTHONUNBUFFERED": "" if buffered else "1"},
+        )
+    assert done.returncode == 2
+    assert done.stderr == "jumpdsl: I/O error: No space left on device\n"

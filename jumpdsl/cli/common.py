@@ -31,7 +31,9 @@ __all__ = [
     "add_plugin_options",
     "add_resource_options",
     "add_spec_options",
+    "at_least_one",
     "check_spec",
+    "make_folder",
     "overrides",
     "plugins",
     "report",
@@ -76,6 +78,7 @@ def check_spec(
         limits=limits,
         plugins=plugins(args),
         autoload=False if getattr(args, "no_plugins", False) else None,
+        use_path=getattr(args, "use_path", []),
     )
 
 
@@ -123,7 +126,8 @@ def unreadable(result: Checked) -> bool:
     """Whether the spec itself could not be read, or a plugin asked for could not be loaded
     (an I/O or command-line problem, not one in the spec)."""
     codes = (C.CANNOT_READ.code, C.PLUGIN_NOT_LOADED.code)
-    return any(d.code in codes for d in result.diagnostics)
+    device = C.NOT_REGULAR_FILE.code  # at no place: the spec named, not one it uses
+    return any(d.code in codes or (d.code == device and d.span is None) for d in result.diagnostics)
 
 
 def write_output(
@@ -141,8 +145,31 @@ def write_output(
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
+def at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (argparse's own message and exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def make_folder(path: Path, option: str) -> Path:
+    """``path`` as a folder, made if missing; a usage error if it cannot be one."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"{option} {path}: a file is there, not a folder") from None
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot make the folder: {exc.strerror}") from None
+    return path
+
+
 def add_spec_options(parser: argparse.ArgumentParser) -> None:
-    """``--set``, ``--max-nodes`` and ``--max-errors``, for every verb that reads a spec."""
+    """``--set``, ``--max-nodes``, ``--max-errors`` and ``--use-path``, for every verb that
+    reads a spec."""
     parser.add_argument(
         "--set",
         action="append",
@@ -152,7 +179,7 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-nodes",
-        type=int,
+        type=at_least_one,
         default=Limits().max_nodes,
         help="fail when the network expands past this many layers (default %(default)s)",
     )
@@ -163,6 +190,14 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="show the first N diagnostics of each file and count the rest; 0 shows all "
         "(default %(default)s)",
+    )
+    parser.add_argument(
+        "--use-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder whose .jnet files 'use' may read, searched after the spec's own "
+        "(repeatable; the working folder, the spec's folder and std/ always are)",
     )
 
 

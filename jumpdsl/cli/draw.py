@@ -12,6 +12,7 @@ from jumpdsl.cli.common import (
     UsageError,
     add_spec_options,
     check_spec,
+    make_folder,
     report,
     write_output,
 )
@@ -104,8 +105,7 @@ def _targets(args: argparse.Namespace) -> list[tuple[str, Path]]:
             raise UsageError("-o takes one spec; use -d DIR to draw several")
         return [(args.files[0], Path(args.output))]
     if args.outdir:
-        outdir = Path(args.outdir)
-        outdir.mkdir(parents=True, exist_ok=True)
+        outdir = make_folder(Path(args.outdir), "-d")
         return [(f, outdir / (Path(f).stem + "." + args.format)) for f in args.files]
     raise UsageError("say where to write: -o FILE (.svg, .pdf, .png, .dot, .tex) or -d DIR")
 

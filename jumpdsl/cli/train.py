@@ -79,7 +79,10 @@ def register(sub: Any) -> None:
 
 def _settings(args: argparse.Namespace, state: dict[str, Any] | None) -> Settings:
     if state is not None:  # a resumed run keeps its recipe; only --epochs may extend it
-        saved = Settings.from_json(state["settings"])
+        try:
+            saved = Settings.from_json(state["settings"])
+        except ValueError as exc:
+            raise UsageError(f"--resume: {exc}") from None
         return dataclasses.replace(saved, epochs=args.epochs or saved.epochs)
     given = {
         name.replace("-", "_"): getattr(args, name.replace("-", "_"))
@@ -103,6 +106,8 @@ def _epochs(text: str) -> tuple[int, ...]:
 def _previous_run(args: argparse.Namespace) -> dict[str, Any] | None:
     from jumpdsl.train.checkpoint import CheckpointError, load_checkpoint
 
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UsageError(f"--out {args.out}: a file is there, not a folder")
     last = Path(args.out) / "last.pt"
     if not args.resume:
         if last.exists():

@@ -18,6 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from jumpdsl import __version__
+from jumpdsl.fileio import read_bounded
 from jumpdsl.lsp import protocol as P
 from jumpdsl.lsp.analysis import Workspace
 from jumpdsl.lsp.completion import complete
@@ -42,8 +43,8 @@ _ENCODINGS = {
 @lru_cache(maxsize=64)
 def _disk_lines(file: Path, stamp: float) -> tuple[str, ...]:
     try:
-        return tuple(file.read_text(encoding="utf-8").split("\n"))
-    except (OSError, UnicodeDecodeError):
+        return tuple(read_bounded(file).decode("utf-8").split("\n"))
+    except (OSError, ValueError):  # unreadable, not a regular file, too large, not UTF-8
         return ()
 
 

@@ -25,20 +25,22 @@ from jumpdsl.source import SourceFile, Span
 from jumpdsl.syntax import ast
 from jumpdsl.syntax.errors import report_syntax_error, span_of
 from jumpdsl.syntax.grammar import grammar_text
-from jumpdsl.syntax.lark_cache import cached_lark
+from jumpdsl.syntax.lark_tables import shipped_lark
 
-__all__ = ["grammar_text", "parse", "parse_expression"]
+__all__ = ["LARK_OPTIONS", "grammar_text", "parse", "parse_expression"]
+
+
+LARK_OPTIONS: dict[str, Any] = {
+    "propagate_positions": True,
+    "maybe_placeholders": True,
+    "start": ["start", "expr"],
+}
 
 
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
-    # Cached on disk: building the LALR tables would be most of `jumpdsl check`'s time.
-    return cached_lark(
-        grammar_text(),
-        propagate_positions=True,
-        maybe_placeholders=True,
-        start=["start", "expr"],
-    )
+    # The tables ship with the package: building them would be most of `jumpdsl check`'s time.
+    return shipped_lark(grammar_text(), **LARK_OPTIONS)
 
 
 def _comments(source: SourceFile) -> list[ast.Comment]:
