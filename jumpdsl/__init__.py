@@ -101,7 +101,7 @@ def load(
         module = build_module(graph, seed=seed)
         if weights is not None:
             fit_weights(module, weights)
-    if trained is not None and trained.normalization is not None:
+    if trained is not None:
         module = with_input_normalization(module, trained.normalization)
     prepared, _ = prepare(module, where, torch_compile=torch_compile)
     return prepared
