@@ -24,7 +24,7 @@ from reference import (
 )
 from torch import nn
 
-from conftest import ROOT, SPECS
+from conftest import ALL_SPECS, ROOT, spec_file
 from jumpdsl.api import check_file
 from jumpdsl.backends.summary import summarize
 from jumpdsl.backends.torch_fx import build_module
@@ -110,14 +110,14 @@ def checked(model: Model) -> Any:
 def _checked(name: str) -> Any:
     # Checked once per model: the tests below only read the graph.
     model = ZOO[IDS.index(name)]
-    result = check_file(SPECS / model.spec, model.overrides)
+    result = check_file(spec_file(model.spec), model.overrides)
     assert result.ok, [d.message for d in result.diagnostics]
     return result.graph
 
 
 def test_every_spec_is_in_the_zoo() -> None:
     others = {"digits.jnet"}  # a training example, not a zoo model
-    assert {m.spec for m in ZOO} == {p.name for p in SPECS.glob("*.jnet")} - others
+    assert {m.spec for m in ZOO} == {p.name for p in ALL_SPECS} - others
 
 
 def test_jumpnet_formula_reproduces_the_seed() -> None:
@@ -177,7 +177,7 @@ def test_forward_gives_batch_by_classes(model: Model) -> None:
 
 @pytest.mark.parametrize("model", ZOO, ids=IDS)
 def test_classes_parameter(model: Model) -> None:
-    result = check_file(SPECS / model.spec, {**model.overrides, "classes": 7})
+    result = check_file(spec_file(model.spec), {**model.overrides, "classes": 7})
     assert result.ok
     assert summarize(result.graph)["output_shape"] == [7]
 
@@ -190,7 +190,7 @@ def _draw_args() -> list[str]:
 @pytest.mark.parametrize("model", [m for m in ZOO if not m.overrides], ids=lambda m: m.name)
 def test_draws(model: Model, tmp_path: Path) -> None:
     out = tmp_path / "figure.svg"
-    assert main(["draw", str(SPECS / model.spec), *_draw_args(), "-o", str(out)]) == 0
+    assert main(["draw", str(spec_file(model.spec)), *_draw_args(), "-o", str(out)]) == 0
     assert out.read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
 
 
@@ -250,7 +250,7 @@ def test_preact_resnet18_computes_what_pytorch_does() -> None:
 
 
 def spec_lines(spec: str) -> int:
-    return len((SPECS / spec).read_text(encoding="utf-8").splitlines())
+    return len(spec_file(spec).read_text(encoding="utf-8").splitlines())
 
 
 def zoo_table() -> list[str]:
@@ -258,7 +258,7 @@ def zoo_table() -> list[str]:
     for model in ZOO:
         summary = summarize(checked(model))
         settings = " ".join(f"--set {k}={str(v).lower()}" for k, v in model.overrides.items())
-        spec = f"`specs/{model.spec}`" + (f" `{settings}`" if settings else "")
+        spec = f"`{spec_file(model.spec).relative_to(ROOT)}`" + (f" `{settings}`" if settings else "")
         rows.append(
             f"| {spec} | {summary['params']:,} | {summary['macs'] / 1e9:.3f} G "
             f"| {spec_lines(model.spec)} |"

@@ -57,11 +57,13 @@ def overrides(pairs: Sequence[str]) -> dict[str, Any]:
 def check_spec(
     path: str, args: argparse.Namespace, params: dict[str, Any] | None = None
 ) -> Checked:
-    """Check the spec at ``path`` with the verb's ``--set`` (or ``params``) and limits, and
+    """Check the spec at ``path`` (or the zoo model it names) with the verb's ``--set`` (or ``params``) and limits, and
     the plugins of the command line (``--plugin``, ``--no-plugins``)."""
+    from jumpdsl.zoo import spec_path
+
     limits = Limits(max_nodes=args.max_nodes)
     return check_file(
-        path,
+        spec_path(path),  # a bare zoo name (resnet50) that is not a file here: the zoo's
         overrides(args.set) if params is None else params,
         limits=limits,
         plugins=plugins(args),

@@ -47,8 +47,28 @@ def register(sub: Any) -> None:
         help="batch of the test forward pass and of the activation-memory figures",
     )
     comp.add_argument("--seed", type=int, default=None, help="seed for identical weights")
+    comp.add_argument(
+        "--depth",
+        type=_depth,
+        default=2,
+        metavar="N",
+        help="rows of the table down to this level of the hierarchy, with subtotals: 1 the "
+        "sections, 2 their groups, … 'all' every layer (default %(default)s; --json has all)",
+    )
+    comp.add_argument(
+        "--brief", action="store_true", help="only the totals, no table (default: off)"
+    )
     add_spec_options(comp)
     comp.set_defaults(func=run)
+
+
+def _depth(text: str) -> int | None:
+    """``--depth``: a level from 1, or ``all``."""
+    if text == "all":
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a level from 1, or 'all'; got '{text}'")
+    return int(text)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -56,7 +76,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     status = report(result, err)
     if status != EXIT_OK or result.graph is None:
         return status
-    from jumpdsl.backends.summary import format_summary, summarize
+    from jumpdsl.backends.summary import format_summary, summarize, with_module_counts
     from jumpdsl.backends.torch_fx import build_module
     from jumpdsl.backends.torch_runtime import pick_device, prepare, smoke_forward
 
@@ -75,7 +95,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         torch_compile=False if args.no_torch_compile else (args.torch_compile or None),
         mode=args.compile_mode,
     )
-    summary = summarize(graph, batch_size=args.batch_size)
+    summary = with_module_counts(summarize(graph, batch_size=args.batch_size), module)
     forward = smoke_forward(runnable, tuple(graph.input_shape), args.batch_size, device)
     expected = [args.batch_size, *summary["output_shape"]]
     forward["ok"] = forward["output_shape"] == expected
@@ -84,7 +104,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2), file=out)
     else:
-        print(format_summary(summary), file=out)
+        print(format_summary(summary, args.depth, args.brief), file=out)
         mode = "torch.compile" if compiled else "eager"
         print(
             f"forward pass on {device} ({mode}): batch {args.batch_size} → "
