@@ -34,6 +34,7 @@ def _spec(name: str) -> Path:
     path = ROOT / "specs" / f"{name}.jnet"
     return path if path.is_file() else ROOT / "jumpdsl" / "zoo" / f"{name}.jnet"
 
+
 COLUMN = 3.3 * 72
 ARTICLE_COLUMN = 229.5  # \columnwidth of article with twocolumn, TeX points
 

@@ -83,7 +83,7 @@ def test_compile_json_summary() -> None:
 def test_compile_table_and_code(capsys) -> None:
     assert main(["compile", str(SPECS / "jumpnet.jnet"), "--set", "classes=100"]) == 0
     out = capsys.readouterr().out
-    assert "836,548 trainable parameters" in out and "forward pass on cpu" in out
+    assert "836,548 trainable, 0 non-trainable" in out and "forward pass on cpu" in out
     assert main(["compile", str(SPECS / "jumpnet.jnet"), "--code"]) == 0
     assert "def forward(self, x)" in capsys.readouterr().out
 

@@ -17,9 +17,7 @@ from jumpdsl.cli import main
 from jumpdsl.formatting import FormatterBug, format_source
 from jumpdsl.source import SourceFile
 
-SPEC_FILES = ALL_SPECS + sorted(
-    (ROOT / "jumpdsl" / "stdlib").glob("*.jnet")
-)
+SPEC_FILES = ALL_SPECS + sorted((ROOT / "jumpdsl" / "stdlib").glob("*.jnet"))
 MESSY = ROOT / "tests" / "fmt" / "messy.jnet"
 FENCE = re.compile(r"^```jnet\n(.*?)^```", re.S | re.M)
 DOC_EXAMPLES = [
@@ -63,7 +61,8 @@ def test_round_trip_over_doc_examples(where: str, text: str) -> None:
 
 
 def test_specs_in_the_repository_are_formatted() -> None:
-    assert main(["fmt", "--check", str(ROOT / "specs"), str(ROOT / "jumpdsl" / "zoo"), str(ROOT / "jumpdsl" / "stdlib")]) == 0
+    folders = [ROOT / "specs", ROOT / "jumpdsl" / "zoo", ROOT / "jumpdsl" / "stdlib"]
+    assert main(["fmt", "--check", *map(str, folders)]) == 0
 
 
 def test_canonical_layout() -> None:

@@ -50,9 +50,7 @@ def _settings(examples: int) -> settings:
     )
 
 
-SEEDS = ALL_SPECS + sorted(
-    (ROOT / "jumpdsl" / "stdlib").glob("*.jnet")
-)
+SEEDS = ALL_SPECS + sorted((ROOT / "jumpdsl" / "stdlib").glob("*.jnet"))
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in SEEDS]
 _BAD_CATEGORIES = ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
 

@@ -24,7 +24,7 @@ from reference import (
 )
 from torch import nn
 
-from conftest import ALL_SPECS, ROOT, spec_file
+from conftest import ALL_SPECS, ROOT, ZOO_SPECS, spec_file
 from jumpdsl.api import check_file
 from jumpdsl.backends.summary import summarize
 from jumpdsl.backends.torch_fx import build_module
@@ -253,12 +253,18 @@ def spec_lines(spec: str) -> int:
     return len(spec_file(spec).read_text(encoding="utf-8").splitlines())
 
 
+def _shown(spec: str) -> str:
+    """How docs/zoo.md names a spec: a zoo model by its name, the others by their path."""
+    path = spec_file(spec)
+    return f"`{path.stem}`" if path.parent == ZOO_SPECS else f"`{path.relative_to(ROOT)}`"
+
+
 def zoo_table() -> list[str]:
     rows = ["| spec | params | MACs | lines |", "|---|---:|---:|---:|"]
     for model in ZOO:
         summary = summarize(checked(model))
         settings = " ".join(f"--set {k}={str(v).lower()}" for k, v in model.overrides.items())
-        spec = f"`{spec_file(model.spec).relative_to(ROOT)}`" + (f" `{settings}`" if settings else "")
+        spec = _shown(model.spec) + (f" `{settings}`" if settings else "")
         rows.append(
             f"| {spec} | {summary['params']:,} | {summary['macs'] / 1e9:.3f} G "
             f"| {spec_lines(model.spec)} |"

@@ -10,6 +10,7 @@ Pure Python over the IR attributes written by the shape pass; no torch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from jumpdsl.passes.shapes import Shapes
 
 __all__ = [
     "Row",
+    "aligned",
     "depth_of",
     "format_bytes",
     "format_macs",
@@ -201,6 +203,24 @@ def format_totals(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+def aligned(table: Sequence[Sequence[str]], left: Sequence[int], rule: bool = False) -> list[str]:
+    """The rows of ``table`` as lines, its columns aligned: those in ``left`` to the left,
+    the others (figures) to the right; ``rule`` draws a line under the first row.
+
+    >>> aligned([("name", "params"), ("a", "1,024")], left=(0,))
+    ['name  params', 'a      1,024']
+    """
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines = []
+    for index, row in enumerate(table):
+        pairs = enumerate(zip(row, widths, strict=True))
+        cells = [c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in pairs]
+        lines.append("  ".join(cells).rstrip())
+        if rule and index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
 def format_summary(summary: dict[str, Any], depth: int | None = None, brief: bool = False) -> str:
     """The summary as text: the totals first, then (unless ``brief``) an aligned table of
     the rows down to ``depth`` (None: every layer), with a line saying how to see more."""
@@ -219,13 +239,8 @@ def format_summary(summary: dict[str, Any], depth: int | None = None, brief: boo
                 format_bytes(row.activation_bytes),
             )
         )
-    widths = [max(len(line[i]) for line in table) for i in range(6)]
     lines.append("")
-    for index, line in enumerate(table):
-        cells = [line[i].ljust(widths[i]) if i < 3 else line[i].rjust(widths[i]) for i in range(6)]
-        lines.append("  ".join(cells).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    lines.extend(aligned(table, left=(0, 1, 2), rule=True))
     deepest = depth_of(summary)
     if depth is not None and depth < deepest:
         lines.append("")

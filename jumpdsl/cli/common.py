@@ -57,8 +57,9 @@ def overrides(pairs: Sequence[str]) -> dict[str, Any]:
 def check_spec(
     path: str, args: argparse.Namespace, params: dict[str, Any] | None = None
 ) -> Checked:
-    """Check the spec at ``path`` (or the zoo model it names) with the verb's ``--set`` (or ``params``) and limits, and
-    the plugins of the command line (``--plugin``, ``--no-plugins``)."""
+    """Check the spec at ``path`` (or the zoo model it names) with the verb's ``--set`` (or
+    ``params``) and limits, and the plugins of the command line (``--plugin``,
+    ``--no-plugins``)."""
     from jumpdsl.zoo import spec_path
 
     limits = Limits(max_nodes=args.max_nodes)

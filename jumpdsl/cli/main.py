@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from jumpdsl import __version__
-from jumpdsl.cli import check, draw, export, fmt, lsp, ops, train
+from jumpdsl.cli import check, draw, export, fmt, lsp, ops, train, zoo
 from jumpdsl.cli import compile as compile_verb
 from jumpdsl.cli import eval as eval_verb
 from jumpdsl.cli.common import (
@@ -43,7 +43,7 @@ from jumpdsl.source import SourceFile, Span
 
 __all__ = ["VERBS", "build_parser", "main"]
 
-VERBS = (check, compile_verb, export, draw, fmt, train, eval_verb, lsp, ops)
+VERBS = (check, compile_verb, export, draw, fmt, train, eval_verb, zoo, ops, lsp)
 
 
 def build_parser() -> argparse.ArgumentParser:

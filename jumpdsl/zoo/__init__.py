@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 __all__ = ["ZOO", "is_zoo_name", "names", "spec_path"]
@@ -18,8 +19,12 @@ ZOO = Path(__file__).resolve().parent
 
 
 def names() -> list[str]:
-    """The zoo's models, by name, sorted."""
-    return sorted(p.stem for p in ZOO.glob("*.jnet"))
+    """The zoo's models, by name, in natural order (resnet18 before resnet101)."""
+    return sorted((p.stem for p in ZOO.glob("*.jnet")), key=_natural)
+
+
+def _natural(name: str) -> list[tuple[int, int | str]]:
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", name)]
 
 
 def is_zoo_name(spec: str | Path) -> bool:
