@@ -13,6 +13,7 @@ from jumpdsl.cli.common import (
     EXIT_SPEC,
     UsageError,
     add_spec_options,
+    add_verb,
     check_spec,
     report,
 )
@@ -25,11 +26,26 @@ __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    comp = sub.add_parser("compile", help="build the torch module, run a forward pass, summarise")
-    comp.add_argument("file", metavar="FILE")
+    comp = add_verb(
+        sub,
+        "compile",
+        "build the torch module, run a forward pass, summarise",
+        "Build the spec's torch.nn.Module, run one forward pass on random data and print a "
+        "summary: totals first (parameters trainable and not, their size, buffers, MACs, "
+        "activation memory), then the layers collapsed by hierarchy to --depth with "
+        "subtotals. torch.compile is used on CUDA.",
+        [
+            "jumpdsl compile specs/jumpnet.jnet                  # totals and the groups",
+            "jumpdsl compile resnet50 --depth all --batch-size 32  # every layer",
+            "jumpdsl compile specs/jumpnet.jnet --json           # everything, as JSON",
+        ],
+    )
+    comp.add_argument("file", metavar="FILE", help="a spec file, or a zoo model's name")
     comp.add_argument("--json", action="store_true", help="the summary as one JSON object")
     comp.add_argument("--code", action="store_true", help="print the generated forward code")
-    comp.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, … (default: auto)")
+    comp.add_argument(
+        "--device", default="auto", help="cpu, cuda, cuda:1, … (default: auto, CUDA where found)"
+    )
     compiling = comp.add_mutually_exclusive_group()
     compiling.add_argument(
         "--no-torch-compile",
@@ -39,14 +55,18 @@ def register(sub: Any) -> None:
     compiling.add_argument(
         "--torch-compile", action="store_true", help="use torch.compile on the CPU too"
     )
-    comp.add_argument("--compile-mode", default="default", choices=COMPILE_MODES)
+    comp.add_argument(
+        "--compile-mode", default="default", choices=COMPILE_MODES, help="torch.compile's mode"
+    )
     comp.add_argument(
         "--batch-size",
         type=int,
         default=2,
         help="batch of the test forward pass and of the activation-memory figures",
     )
-    comp.add_argument("--seed", type=int, default=None, help="seed for identical weights")
+    comp.add_argument(
+        "--seed", type=int, default=None, help="seed for identical weights (default: random)"
+    )
     comp.add_argument(
         "--depth",
         type=_depth,
@@ -55,9 +75,7 @@ def register(sub: Any) -> None:
         help="rows of the table down to this level of the hierarchy, with subtotals: 1 the "
         "sections, 2 their groups, … 'all' every layer (default %(default)s; --json has all)",
     )
-    comp.add_argument(
-        "--brief", action="store_true", help="only the totals, no table (default: off)"
-    )
+    comp.add_argument("--brief", action="store_true", help="only the totals, no table")
     add_spec_options(comp)
     comp.set_defaults(func=run)
 

@@ -7,27 +7,25 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from jumpdsl.cli.common import EXIT_OK, EXIT_SPEC
+from jumpdsl.cli.common import EXIT_OK, EXIT_SPEC, add_verb
 from jumpdsl.ops.core import format_shape
 
 __all__ = ["register", "run"]
 
-EXAMPLES = """examples:
-  jumpdsl zoo                        # the models, their params, MACs and input
-  jumpdsl check resnet50             # a model by its name, as any verb takes it
-  jumpdsl compile resnet18 --set classes=10 --depth 1
-"""
-
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_verb(
+        sub,
         "zoo",
-        help="list the model zoo (resnet50, densenet121, …): params, MACs, input",
-        description="The classic architectures shipped with jumpdsl, each parameter for "
-        "parameter as its reference builds it (docs/zoo.md). Every verb and jumpdsl.load() "
-        "take a model by its name.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "list the model zoo (resnet50, densenet121, …): params, MACs, input",
+        "The classic architectures shipped with jumpdsl, each parameter for parameter as its "
+        "reference builds it (docs/zoo.md). Every verb and jumpdsl.load() take a model by "
+        "its name.",
+        [
+            "jumpdsl zoo                        # the models, their params, MACs and input",
+            "jumpdsl check resnet50             # a model by its name, as any verb takes it",
+            "jumpdsl compile resnet18 --set classes=10 --depth 1",
+        ],
     )
     p.add_argument(
         "--json", action="store_true", help="the list as one JSON array (default: a table)"
