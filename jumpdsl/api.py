@@ -191,7 +191,7 @@ def _read(
         if span is not None:
             sink.report(M.CANNOT_READ_USED, span, path=shown, reason=reason)
         else:
-            sink.report(M.CANNOT_READ, None, path=shown, reason=reason)
+            sink.report(M.CANNOT_READ, None, path=shown, reason=reason, hint=_zoo_hint(shown))
         return None
     if len(data) > MAX_FILE_BYTES:
         sink.report(M.FILE_TOO_LARGE, Span(shown, 1, 1, 1, 1), size=len(data), limit=MAX_FILE_BYTES)
@@ -207,6 +207,15 @@ def _read(
             byte=f"{err.byte:02x}",
         )
         return None
+
+
+def _zoo_hint(shown: str) -> str | None:
+    """For a bare name that is not a file (``resnet51``): the zoo models it may mean."""
+    if Path(shown).name != shown or Path(shown).suffix:
+        return None
+    from jumpdsl.zoo import names
+
+    return M.not_a_zoo_model(shown, names())
 
 
 STDLIB = Path(__file__).resolve().parent / "stdlib"

@@ -14,7 +14,7 @@ same. Fields left out of a template read as nothing (an optional ``where``).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -150,6 +150,16 @@ FILE_TOO_LARGE = Message(
     C.FILE_TOO_LARGE, "the file is {size} bytes, over the limit of {limit} bytes"
 )
 CANNOT_READ = Message(C.CANNOT_READ, "cannot read {path}: {reason}")
+
+
+def not_a_zoo_model(name: str, models: Sequence[str]) -> str:
+    """The hint for a bare name that is neither a file nor a zoo model (``resnet51``)."""
+    close = did_you_mean(name, models)
+    if close is not None:
+        return f"{close} (a zoo model; 'jumpdsl zoo' lists them)"
+    return f"a name without a path is a zoo model's: one of {', '.join(models)}"
+
+
 MISSING_BRACKET = Message(
     C.MISSING_BRACKET,
     "missing {closer}: the {opener} at line {line} is not closed",

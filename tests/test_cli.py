@@ -238,3 +238,12 @@ def test_zoo_verb_needs_no_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_bare_name_that_is_no_model_suggests_the_zoo(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "resnet51"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read resnet51" in err and "did you mean 'resnet50'" in err
+    assert main(["check", "missing.jnet"]) == 2
+    assert "hint" not in capsys.readouterr().err  # a path is not a zoo name
