@@ -115,7 +115,10 @@ def summary(
 
     if hasattr(spec_or_model, "named_parameters"):  # a module: its spec is remembered on it
         model = spec_or_model  # type: ignore[assignment]
-        spec_or_model = _remembered_spec(model)
+        remembered = _remembered_spec(model)
+        spec_or_model = remembered["spec"]
+        params = {**remembered["params"], **(params or {})}
+        plugins = (*remembered["plugins"], *plugins)
     graph = graph_of(spec_or_model, plugins=plugins, params=params)  # type: ignore[arg-type]
     return Summary.of(graph, model, depth=depth, batch_size=batch_size, brief=brief)
 
@@ -123,11 +126,28 @@ def summary(
 _SPEC_ATTRIBUTE = "jumpdsl_spec"  # what load() remembers of the spec on the module
 
 
-def _remembered_spec(model: Any) -> Any:
+def _remember(
+    module: torch.nn.Module, spec: str, params: dict[str, Any], plugins: Sequence[str]
+) -> torch.nn.Module:
+    """Keep on ``module`` what made it (plain values), so :func:`summary` can take the module
+    alone: as an attribute, which pickling keeps, and in a GraphModule's ``meta``, which
+    ``copy.deepcopy`` keeps."""
+    remembered = {"spec": spec, "params": dict(params), "plugins": list(plugins)}
+    setattr(module, _SPEC_ATTRIBUTE, remembered)
+    meta = getattr(module, "meta", None)
+    if isinstance(meta, dict):
+        meta[_SPEC_ATTRIBUTE] = remembered
+    return module
+
+
+def _remembered_spec(model: Any) -> dict[str, Any]:
     for candidate in (model, getattr(model, "_orig_mod", None)):  # torch.compile wraps it
-        remembered = getattr(candidate, _SPEC_ATTRIBUTE, None)
+        meta = getattr(candidate, "meta", None)
+        remembered = getattr(candidate, _SPEC_ATTRIBUTE, None) or (
+            meta.get(_SPEC_ATTRIBUTE) if isinstance(meta, dict) else None
+        )
         if remembered is not None:
-            return remembered
+            return dict(remembered)
     raise TypeError(
         "this module was not made by jumpdsl.load(); give the spec as well: "
         "jumpdsl.summary(SPEC, model=module)"
@@ -170,8 +190,7 @@ def load(
     overrides = _overrides(trained, params, kwargs)
     graph = check_file(spec_path(path), overrides, plugins=plugins).raise_for_errors()
     module = _built(graph, device, seed, torch_compile, inference, trained, weights)
-    setattr(module, _SPEC_ATTRIBUTE, str(spec_path(path)))  # for summary(module)
-    return module
+    return _remember(module, str(spec_path(path)), overrides, plugins)
 
 
 def load_text(
@@ -194,8 +213,7 @@ def load_text(
     overrides = _overrides(trained, params, kwargs)
     graph = check_spec_text(text, params=overrides, plugins=plugins).raise_for_errors()
     module = _built(graph, device, seed, torch_compile, inference, trained, weights)
-    setattr(module, _SPEC_ATTRIBUTE, text)
-    return module
+    return _remember(module, text, overrides, plugins)
 
 
 def _trained(checkpoint: str | Path | None, weights: str | Path | None) -> Trained | None:

@@ -38,6 +38,21 @@ def test_parameter_total_is_the_torch_modules() -> None:
     summary = jumpdsl.summary(model)
     assert summary.params == sum(p.numel() for p in model.parameters()) == 813_418
     assert summary.data["buffers"] == sum(b.numel() for b in model.buffers())
+    # the module remembers the parameters it was made with (classes=100 here), not the defaults
+    text = net("stem { conv(4, 3x3) bn relu } task { gap dense(classes) }", params="classes = 10")
+    wide = jumpdsl.load_text(text, classes=100)
+    assert jumpdsl.summary(wide).params == sum(p.numel() for p in wide.parameters()) == 620
+    resnet = jumpdsl.load("resnet18", classes=7)
+    assert jumpdsl.summary(resnet).data["output_shape"] == [7]
+
+
+def test_a_loaded_module_still_copies_and_pickles(tmp_path) -> None:
+    import copy
+
+    model = jumpdsl.load(JUMPNET, seed=0)
+    torch.save(model, tmp_path / "whole.pt")
+    again = torch.load(tmp_path / "whole.pt", weights_only=False)
+    assert jumpdsl.summary(again).params == jumpdsl.summary(copy.deepcopy(model)).params
 
 
 def test_depth_collapses_rows() -> None:
