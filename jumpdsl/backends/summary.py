@@ -100,18 +100,21 @@ def with_module_counts(summary: dict[str, Any], module: Any) -> dict[str, Any]:
     """``summary`` with what only the built module knows, per layer and in all (as
     torchinfo counts them): ``trainable`` and ``frozen`` parameters (``requires_grad`` off)
     and ``buffers`` (batch norm's running statistics: state, not parameters)."""
-    frozen: dict[str, int] = {}
-    buffers: dict[str, int] = {}
+    names = {layer["name"] for layer in summary["layers"]}
+    frozen: dict[str | None, int] = {}
+    buffers: dict[str | None, int] = {}
     for name, tensor in module.named_parameters():
         if not tensor.requires_grad:
-            frozen[_owner(name)] = frozen.get(_owner(name), 0) + tensor.numel()
+            owner = _owner(name, names)
+            frozen[owner] = frozen.get(owner, 0) + tensor.numel()
     for name, tensor in module.named_buffers():
-        buffers[_owner(name)] = buffers.get(_owner(name), 0) + tensor.numel()
+        owner = _owner(name, names)
+        buffers[owner] = buffers.get(owner, 0) + tensor.numel()
     layers = [
         {**layer, "frozen": frozen.get(layer["name"], 0), "buffers": buffers.get(layer["name"], 0)}
         for layer in summary["layers"]
     ]
-    total_frozen = sum(layer["frozen"] for layer in layers)
+    total_frozen = sum(frozen.values())  # a tensor of no layer (the input's) counts too
     return {
         **summary,
         "layers": layers,
@@ -121,9 +124,14 @@ def with_module_counts(summary: dict[str, Any], module: Any) -> dict[str, Any]:
     }
 
 
-def _owner(tensor_name: str) -> str:
-    """The layer a tensor of the module belongs to: its name less the local part."""
-    return tensor_name.rpartition(".")[0]
+def _owner(tensor_name: str, layers: set[str]) -> str | None:
+    """The layer a tensor of the module belongs to: the longest layer name its name starts
+    with (a plugin's module may nest: ``…cbam1.channel.fc1.weight``); None for none."""
+    parts = tensor_name.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        if ".".join(parts[:end]) in layers:
+            return ".".join(parts[:end])
+    return None
 
 
 def format_macs(n: int) -> str:
