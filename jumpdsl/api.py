@@ -249,7 +249,7 @@ def _read(
         if span is not None:
             sink.report(M.CANNOT_READ_USED, span, path=shown, reason=reason)
         else:
-            sink.report(M.CANNOT_READ, None, path=shown, reason=reason)
+            sink.report(M.CANNOT_READ, None, path=shown, reason=reason, hint=_zoo_hint(shown))
         return None
     try:
         return SourceFile(shown, decode_source(data))
@@ -262,6 +262,15 @@ def _read(
             byte=f"{err.byte:02x}",
         )
         return None
+
+
+def _zoo_hint(shown: str) -> str | None:
+    """For a bare name that is not a file (``resnet51``): the zoo models it may mean."""
+    if Path(shown).name != shown or Path(shown).suffix:
+        return None
+    from jumpdsl.zoo import names
+
+    return M.not_a_zoo_model(shown, names())
 
 
 STDLIB = Path(__file__).resolve().parent / "stdlib"

@@ -526,3 +526,53 @@ def test_a_font_name_that_would_quote_or_mark_up_is_refused(tmp_spec, tmp_path, 
     assert not (tmp_path / "f.svg").exists()
     with pytest.raises(ValueError, match="font family"):
         DrawOptions(font='"')
+
+
+# ---------------------------------------------------------------- in a notebook
+
+
+def test_jumpdsl_draw_shows_inline_and_is_the_cli_figure(tmp_path) -> None:
+    import jumpdsl
+
+    figure = jumpdsl.draw(SPECS / "jumpnet.jnet", depth=1)
+    svg = figure._repr_svg_()  # what Jupyter shows inline
+    assert svg == figure.svg and "<svg" in svg and "learner" in svg
+    cli = tmp_path / "c.svg"
+    assert main(["draw", str(SPECS / "jumpnet.jnet"), "--depth", "1", "-o", str(cli)]) == 0
+    assert figure.save(tmp_path / "a.svg").read_bytes() == cli.read_bytes()
+
+
+@pytest.mark.parametrize("suffix, magic", [("png", b"\x89PNG"), ("dot", b"digraph"), ("tex", b"%")])
+def test_jumpdsl_draw_saves_in_the_format_its_suffix_names(tmp_path, suffix, magic) -> None:
+    import jumpdsl
+
+    target = jumpdsl.draw("resnet18", depth=1).save(tmp_path / f"r.{suffix}")
+    assert target.read_bytes().lstrip().startswith(magic)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="PDF needs the system's Graphviz")
+def test_jumpdsl_draw_saves_pdf(tmp_path) -> None:
+    import jumpdsl
+
+    assert jumpdsl.draw("resnet18", depth=1).save(tmp_path / "r.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_jumpdsl_draw_takes_text_and_refuses_an_unknown_suffix(tmp_path) -> None:
+    import jumpdsl
+
+    figure = jumpdsl.draw(net("stem { conv(4, 3x3) } task { gap dense(2) }"), theme="paper")
+    assert "conv" in figure.svg
+    with pytest.raises(ValueError, match="the suffix picks the format"):
+        figure.save(tmp_path / "net.jpeg")
+    assert not (tmp_path / "net.jpeg").exists()
+
+
+def test_jumpdsl_draw_never_writes_over_its_spec(tmp_path) -> None:
+    import jumpdsl
+    from jumpdsl.fileio import OverwriteInputError
+
+    spec = tmp_path / "net.dot"  # a spec whose name ends like a figure's
+    spec.write_text(net("task { gap dense(2) }"), encoding="utf-8")
+    with pytest.raises(OverwriteInputError):
+        jumpdsl.draw(spec).save(spec)
+    assert spec.read_text(encoding="utf-8").startswith("network T")

@@ -14,16 +14,14 @@ from pathlib import Path
 import pytest
 
 import jumpdsl.formatting as formatting
-from conftest import ROOT, plugins_named
+from conftest import ALL_SPECS, ROOT, plugins_named
 from jumpdsl.api import check_text
 from jumpdsl.backends.summary import summarize
 from jumpdsl.cli import main
 from jumpdsl.formatting import FormatterBug, format_source
 from jumpdsl.source import SourceFile
 
-SPEC_FILES = sorted((ROOT / "specs").glob("*.jnet")) + sorted(
-    (ROOT / "jumpdsl" / "stdlib").glob("*.jnet")
-)
+SPEC_FILES = ALL_SPECS + sorted((ROOT / "jumpdsl" / "stdlib").glob("*.jnet"))
 MESSY = ROOT / "tests" / "fmt" / "messy.jnet"
 FENCE = re.compile(r"^```jnet\n(.*?)^```", re.S | re.M)
 DOC_EXAMPLES = [
@@ -67,7 +65,8 @@ def test_round_trip_over_doc_examples(where: str, text: str) -> None:
 
 
 def test_specs_in_the_repository_are_formatted() -> None:
-    assert main(["fmt", "--check", str(ROOT / "specs"), str(ROOT / "jumpdsl" / "stdlib")]) == 0
+    folders = [ROOT / "specs", ROOT / "jumpdsl" / "zoo", ROOT / "jumpdsl" / "stdlib"]
+    assert main(["fmt", "--check", *map(str, folders)]) == 0
 
 
 def test_canonical_layout() -> None:

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from conftest import ROOT
+from conftest import ALL_SPECS, ROOT
 from jumpdsl.api import check_text
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.formatting import format_source
@@ -54,9 +54,7 @@ def _settings(examples: int) -> settings:
     )
 
 
-SEEDS = sorted((ROOT / "specs").glob("*.jnet")) + sorted(
-    (ROOT / "jumpdsl" / "stdlib").glob("*.jnet")
-)
+SEEDS = ALL_SPECS + sorted((ROOT / "jumpdsl" / "stdlib").glob("*.jnet"))
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in SEEDS]
 _BAD_CATEGORIES = ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
 

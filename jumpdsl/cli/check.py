@@ -12,6 +12,7 @@ from jumpdsl.cli.common import (
     EXIT_USAGE,
     add_resource_options,
     add_spec_options,
+    add_verb,
     check_spec,
     report,
     unreadable,
@@ -24,9 +25,28 @@ __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    check = sub.add_parser("check", help="parse, lower and shape-check specs")
-    check.add_argument("files", nargs="+", metavar="FILE")
-    check.add_argument("--format", choices=DIAGNOSTIC_FORMATS, default="text")
+    check = add_verb(
+        sub,
+        "check",
+        "parse, lower and shape-check specs",
+        "Parse, lower and shape-check specs, and print what is wrong with each (the line, "
+        "what is wrong, how to fix it), or one line per good spec: its parameters and shapes. "
+        "Exit 1 when a spec has errors. Torch is not needed.",
+        [
+            "jumpdsl check specs/jumpnet.jnet                 # one spec",
+            "jumpdsl check resnet50                           # a zoo model by name",
+            "jumpdsl check specs/*.jnet --format json         # several; diagnostics as JSON",
+        ],
+    )
+    check.add_argument(
+        "files", nargs="+", metavar="FILE", help="spec files, or zoo model names (jumpdsl zoo)"
+    )
+    check.add_argument(
+        "--format",
+        choices=DIAGNOSTIC_FORMATS,
+        default="text",
+        help="diagnostics as text on stderr or as JSON on stdout",
+    )
     add_spec_options(check)
     add_resource_options(check)
     check.set_defaults(func=run)

@@ -4,6 +4,7 @@ and printing its diagnostics, writing an output file."""
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,10 +28,12 @@ __all__ = [
     "EXIT_OK",
     "EXIT_SPEC",
     "EXIT_USAGE",
+    "HelpFormatter",
     "UsageError",
     "add_plugin_options",
     "add_resource_options",
     "add_spec_options",
+    "add_verb",
     "at_least_one",
     "check_spec",
     "make_folder",
@@ -46,6 +49,36 @@ EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPT = 0, 1, 2, 101, 130
 
 class UsageError(Exception):
     """Bad command-line input: printed as one line, exit code 2."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """``--help`` as written (descriptions and examples keep their lines), with each option's
+    default said where its help does not say it already: not for flags (off unless given),
+    nor for repeatable options (none unless given)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        unsaid = "%(default)" not in text and "default" not in text
+        meaningful = default not in (None, False, [], argparse.SUPPRESS)
+        if action.option_strings and unsaid and meaningful:
+            text += " (default: %(default)s)"
+        return text
+
+
+def add_verb(
+    sub: Any, name: str, summary: str, description: str, examples: Sequence[str]
+) -> argparse.ArgumentParser:
+    """A verb's parser: ``summary`` its line in ``jumpdsl --help``, ``description`` what
+    ``jumpdsl VERB --help`` says first, ``examples`` (commands, each with a ``# why``) last."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=textwrap.fill(description, 79),
+        epilog="examples:\n" + "\n".join(f"  {line}" for line in examples),
+        formatter_class=HelpFormatter,
+    )
+    return parser
 
 
 def overrides(pairs: Sequence[str]) -> dict[str, Any]:
@@ -69,11 +102,14 @@ def overrides(pairs: Sequence[str]) -> dict[str, Any]:
 def check_spec(
     path: str, args: argparse.Namespace, params: dict[str, Any] | None = None
 ) -> Checked:
-    """Check the spec at ``path`` with the verb's ``--set`` (or ``params``) and limits, and
-    the plugins of the command line (``--plugin``, ``--no-plugins``)."""
+    """Check the spec at ``path`` (or the zoo model it names) with the verb's ``--set`` (or
+    ``params``) and limits, and the plugins of the command line (``--plugin``,
+    ``--no-plugins``)."""
+    from jumpdsl.zoo import spec_path
+
     limits = Limits(max_nodes=args.max_nodes)
     return check_file(
-        path,
+        spec_path(path),  # a bare zoo name (resnet50) that is not a file here: the zoo's
         overrides(args.set) if params is None else params,
         limits=limits,
         plugins=plugins(args),

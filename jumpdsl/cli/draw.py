@@ -11,6 +11,7 @@ from jumpdsl.cli.common import (
     EXIT_OK,
     UsageError,
     add_spec_options,
+    add_verb,
     check_spec,
     make_folder,
     report,
@@ -33,8 +34,22 @@ __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    draw = sub.add_parser("draw", help="draw specs with Graphviz (.svg, .pdf, .png, .dot, .tex)")
-    draw.add_argument("files", nargs="+", metavar="FILE")
+    draw = add_verb(
+        sub,
+        "draw",
+        "draw specs with Graphviz (.svg, .pdf, .png, .dot, .tex)",
+        "Draw a spec as a figure: stem, learner and task, with the jumps and skips, boxes "
+        "collapsed to --depth; the suffix of -o picks the format. Works without torch and, "
+        "for .svg and .png, without Graphviz installed (docs/drawing.md).",
+        [
+            "jumpdsl draw specs/jumpnet.jnet -o jumpnet.svg --depth 1",
+            "jumpdsl draw resnet50 -o r50.pdf --theme paper --width column  # a paper's column",
+            "jumpdsl draw specs/*.jnet -d figures --format png --dpi 300",
+        ],
+    )
+    draw.add_argument(
+        "files", nargs="+", metavar="FILE", help="spec files, or zoo model names (jumpdsl zoo)"
+    )
     draw.add_argument("-o", "--output", help="output file; the suffix picks the format")
     draw.add_argument("-d", "--outdir", help="directory for one figure per spec")
     draw.add_argument(
@@ -50,8 +65,12 @@ def register(sub: Any) -> None:
         "(default: the deepest that stays under 100 nodes)",
     )
     draw.add_argument("--focus", metavar="PART", help="draw one part alone: learner.group2")
-    draw.add_argument("--rankdir", default="TB", choices=RANKDIRS, help="flow direction")
-    draw.add_argument("--theme", default="color", choices=THEMES)
+    draw.add_argument(
+        "--rankdir", default="TB", choices=RANKDIRS, help="flow direction: top-down or left-right"
+    )
+    draw.add_argument(
+        "--theme", default="color", choices=THEMES, help="colours, or paper's greys and Times"
+    )
     draw.add_argument("--font", help="font family (default: Helvetica; paper: Times-Roman)")
     draw.add_argument("--font-size", type=float, metavar="PT", help="base font size (10)")
     draw.add_argument("--params", action="store_true", help="parameter counts in the boxes")
@@ -71,7 +90,7 @@ def register(sub: Any) -> None:
         help="with --width: fold a taller figure into columns (default 9in, a page)",
     )
     draw.add_argument(
-        "--min-font", type=float, default=6.0, metavar="PT", help="smallest text with --width (6)"
+        "--min-font", type=float, default=6.0, metavar="PT", help="smallest text with --width"
     )
     draw.add_argument(
         "--expand", action="store_true", help="draw every repeated instance (no ×n collapse)"

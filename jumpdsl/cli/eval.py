@@ -6,15 +6,33 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from jumpdsl.cli.common import EXIT_OK, UsageError, add_spec_options, check_spec, overrides, report
+from jumpdsl.cli.common import (
+    EXIT_OK,
+    UsageError,
+    add_spec_options,
+    add_verb,
+    check_spec,
+    overrides,
+    report,
+)
 from jumpdsl.cli.device import add_device_options, make_runtime
 
 __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("eval", help="test a trained checkpoint")
-    p.add_argument("file", metavar="SPEC")
+    p = add_verb(
+        sub,
+        "eval",
+        "test a trained checkpoint",
+        "Test a checkpoint of 'jumpdsl train' on the test split of its data set (or of "
+        "--data), with the network parameters and normalisation it was trained with.",
+        [
+            "jumpdsl eval specs/digits.jnet --checkpoint runs/digits/best.pt",
+            "jumpdsl eval specs/jumpnet.jnet --checkpoint runs/c10/best.pt --json",
+        ],
+    )
+    p.add_argument("file", metavar="SPEC", help="the spec that was trained")
     p.add_argument("--checkpoint", required=True, metavar="FILE", help="best.pt or last.pt")
     p.add_argument("--data", help="the data set (default: the one it was trained on)")
     p.add_argument("--json", action="store_true", help="the result as one JSON object")

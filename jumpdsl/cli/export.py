@@ -12,6 +12,7 @@ from jumpdsl.cli.common import (
     UsageError,
     add_resource_options,
     add_spec_options,
+    add_verb,
     check_spec,
     overrides,
     report,
@@ -24,14 +25,26 @@ __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    export = sub.add_parser(
-        "export", help="write PyTorch source (.py), ONNX (.onnx) or a torch.export program (.pt2)"
+    export = add_verb(
+        sub,
+        "export",
+        "write PyTorch source (.py), ONNX (.onnx) or a torch.export program (.pt2)",
+        "Write the network for use without jumpdsl: standalone PyTorch source (.py, an "
+        "nn.Module class), ONNX (.onnx) or a torch.export program (.pt2); the suffix of -o "
+        "picks. --checkpoint puts a trained run's weights and input normalisation inside.",
+        [
+            "jumpdsl export specs/jumpnet.jnet -o jumpnet.py     # PyTorch source",
+            "jumpdsl export resnet50 -o r50.onnx --inference     # eval-only: BN folded",
+            "jumpdsl export specs/digits.jnet --checkpoint runs/d/best.pt -o digits.pt2",
+        ],
     )
-    export.add_argument("file", metavar="FILE")
+    export.add_argument("file", metavar="FILE", help="a spec file, or a zoo model's name")
     export.add_argument(
         "-o", "--output", required=True, help="output file; the suffix picks the format"
     )
-    export.add_argument("--seed", type=int, default=None, help="seed for identical weights")
+    export.add_argument(
+        "--seed", type=int, default=None, help="seed for identical weights (default: random)"
+    )
     export.add_argument(
         "--inference",
         action="store_true",

@@ -9,14 +9,25 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jumpdsl.api import Checked, check_source_text
-from jumpdsl.cli.common import EXIT_OK, EXIT_SPEC, EXIT_USAGE, UsageError, report
+from jumpdsl.cli.common import EXIT_OK, EXIT_SPEC, EXIT_USAGE, UsageError, add_verb, report
 from jumpdsl.report import render_text
 
 __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    fmt = sub.add_parser("fmt", help="rewrite specs in canonical form (comments kept)")
+    fmt = add_verb(
+        sub,
+        "fmt",
+        "rewrite specs in canonical form (comments kept)",
+        "Rewrite specs in the one canonical layout, comments kept; a file is only rewritten "
+        "when the result means the same network. --check changes nothing (for CI).",
+        [
+            "jumpdsl fmt specs/mine.jnet          # rewrite one file in place",
+            "jumpdsl fmt --check specs/           # exit 1 if a file below specs/ would change",
+            "cat mine.jnet | jumpdsl fmt -        # stdin to stdout",
+        ],
+    )
     fmt.add_argument(
         "files",
         nargs="+",

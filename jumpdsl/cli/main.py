@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from jumpdsl import __version__
-from jumpdsl.cli import check, draw, export, fmt, lsp, ops, train
+from jumpdsl.cli import check, draw, export, fmt, lsp, ops, train, zoo
 from jumpdsl.cli import compile as compile_verb
 from jumpdsl.cli import eval as eval_verb
 from jumpdsl.cli.common import (
@@ -34,6 +34,7 @@ from jumpdsl.cli.common import (
     EXIT_OK,
     EXIT_SPEC,
     EXIT_USAGE,
+    HelpFormatter,
     UsageError,
     add_plugin_options,
 )
@@ -45,23 +46,49 @@ from jumpdsl.source import SourceFile, Span
 
 __all__ = ["VERBS", "build_parser", "main"]
 
-VERBS = (check, compile_verb, export, draw, fmt, train, eval_verb, lsp, ops)
+VERBS = (check, compile_verb, export, draw, fmt, train, eval_verb, zoo, ops, lsp)
+
+
+FIRST_STEPS = """first steps:
+  jumpdsl check specs/jumpnet.jnet              # is the spec right? parameters, shapes
+  jumpdsl compile specs/jumpnet.jnet            # the torch module: a summary and a forward pass
+  jumpdsl draw specs/jumpnet.jnet -o net.svg    # a figure
+  jumpdsl zoo                                   # ResNet, DenseNet, …: jumpdsl check resnet50
+  jumpdsl COMMAND --help                        # what a command does, its options, examples
+
+--debug, --plugin and --no-plugins may come before or after the command."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jumpdsl",
         description="Check, draw and compile neural networks written in .jnet.",
+        epilog=FIRST_STEPS,
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"jumpdsl {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument(
+        "--version", action="version", version=f"jumpdsl {__version__}", help="the version"
+    )
+    _add_debug(parser, "before")
     add_plugin_options(parser, "before")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for verb in VERBS:
         verb.register(sub)
     for verb_parser in dict.fromkeys(sub.choices.values()):
+        _add_debug(verb_parser, "after")
         add_plugin_options(verb_parser, "after")
     return parser
+
+
+def _add_debug(parser: argparse.ArgumentParser, where: str) -> None:
+    """``--debug``, before the verb or after it: after it, the verb's parser leaves the value
+    alone unless given (SUPPRESS), so one given before the verb stays."""
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if where == "before" else argparse.SUPPRESS,
+        help="show the traceback of an internal error instead of a report file",
+    )
 
 
 def _crash_report(exc: BaseException) -> str:
@@ -109,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
+    if args.command is None:  # bare `jumpdsl`: the commands, one line each
+        parser.print_help(err)
+        return EXIT_USAGE
     try:
         code = int(args.func(args, out, err))
         out.flush()  # a full disk behind stdout shows here, not as a warning at exit

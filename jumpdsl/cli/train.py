@@ -14,6 +14,7 @@ from jumpdsl.cli.common import (
     UsageError,
     add_resource_options,
     add_spec_options,
+    add_verb,
     check_spec,
     overrides,
     report,
@@ -40,15 +41,42 @@ RECIPE_OPTIONS: dict[str, tuple[Any, str]] = {
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("train", help="train a spec on a data set (torchrun for DDP)")
-    p.add_argument("file", metavar="SPEC")
+    p = add_verb(
+        sub,
+        "train",
+        "train a spec on a data set (torchrun for DDP)",
+        "Train a spec on a data set with a recipe (optimizer, schedule, augmentation, epochs), "
+        "writing checkpoints (best.pt, last.pt), a log and curves to --out. Options left out "
+        "come from --recipe. Needs the 'train' extra: pip install 'jumpdsl[train]'.",
+        [
+            "jumpdsl train specs/digits.jnet --data digits --out runs/digits",
+            "jumpdsl train specs/jumpnet.jnet --data cifar10:data/ --out runs/c10 --epochs 30",
+            "jumpdsl train specs/digits.jnet --out runs/digits --resume   # continue a run",
+        ],
+    )
+    p.add_argument("file", metavar="SPEC", help="the spec to train (a file or a zoo name)")
     p.add_argument("--data", help="cifar10:DIR, digits or synthetic[:N] (on --resume: as before)")
     p.add_argument("--out", required=True, metavar="DIR", help="the run folder")
-    p.add_argument("--recipe", default="default", choices=tuple(RECIPES))
+    p.add_argument(
+        "--recipe",
+        default="default",
+        choices=tuple(RECIPES),
+        help="the settings of the options left out (docs/training.md)",
+    )
     for name, (kind, text) in RECIPE_OPTIONS.items():
-        p.add_argument(f"--{name}", type=kind, default=None, help=text)
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default=None)
-    p.add_argument("--schedule", choices=SCHEDULES, default=None)
+        p.add_argument(f"--{name}", type=kind, default=None, help=f"{text} (default: the recipe's)")
+    p.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default=None,
+        help="the optimizer (default: the recipe's)",
+    )
+    p.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default=None,
+        help="the learning-rate schedule (default: the recipe's)",
+    )
     p.add_argument("--step-at", default=None, metavar="E[,E…]", help="epochs of the lr ÷10 steps")
     p.add_argument(
         "--augment",
