@@ -278,15 +278,15 @@ def add_resource_options(parser: argparse.ArgumentParser) -> None:
         type=_count,
         default=DEFAULT_MAX_PARAMS,
         metavar="N",
-        help="refuse to build more parameters than this (default 2**31 = %(default)s)",
+        help="refuse to build more parameters than this (default %(default)s = 2**31)",
     )
     parser.add_argument(
         "--max-memory",
         type=_size,
-        default=DEFAULT_MAX_MEMORY,
+        default=f"{DEFAULT_MAX_MEMORY >> 30}G",  # a string default goes through ``type``
         metavar="SIZE",
         help="refuse to build a network whose weights and activations need more "
-        "(16G, 512M, …; default 16G)",
+        "(16G, 512M, …; default %(default)s)",
     )
 
 
