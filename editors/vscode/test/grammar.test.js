@@ -88,7 +88,7 @@ async function loadGrammar() {
 }
 
 function files() {
-  const dirs = [path.join(ROOT, "specs"), path.join(ROOT, "jumpdsl", "stdlib")];
+  const dirs = ["specs", "jumpdsl/zoo", "jumpdsl/stdlib"].map((d) => path.join(ROOT, d));
   return dirs.flatMap((d) =>
     fs.readdirSync(d).filter((f) => f.endsWith(".jnet")).sort().map((f) => path.join(d, f)),
   );
@@ -128,7 +128,7 @@ function check(grammar, file) {
   return { problems, seen };
 }
 
-test("every spec and stdlib file is scoped", async () => {
+test("every spec, zoo and stdlib file is scoped", async () => {
   const grammar = await loadGrammar();
   const all = files();
   assert.ok(all.length >= 20, `found ${all.length} files`);
