@@ -58,13 +58,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return status
     from jumpdsl.backends.summary import format_summary, summarize
     from jumpdsl.backends.torch_fx import build_module
-    from jumpdsl.backends.torch_runtime import pick_device, prepare, smoke_forward
+    from jumpdsl.backends.torch_runtime import DeviceError, pick_device, prepare, smoke_forward
 
     graph = result.graph
     try:
         device = pick_device(args.device)
-    except RuntimeError as exc:
-        raise UsageError(f"--device {args.device}: {exc}") from None
+    except DeviceError as exc:
+        raise UsageError(str(exc)) from None
     module = build_module(graph, seed=args.seed)
     if args.code:
         print(module.code.strip(), file=out)

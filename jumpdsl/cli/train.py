@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from jumpdsl.api import Checked
 from jumpdsl.cli.common import EXIT_OK, UsageError, add_spec_options, check_spec, overrides, report
 from jumpdsl.cli.device import add_device_options, make_runtime, wants_cuda
+from jumpdsl.cli.extras import needs_train_extra
 from jumpdsl.train.settings import AUGMENTS, OPTIMIZERS, RECIPES, SCHEDULES, Settings, resolve
 
 __all__ = ["register", "run"]
@@ -106,6 +107,7 @@ def _previous_run(args: argparse.Namespace) -> dict[str, Any] | None:
         raise UsageError(f"--resume: {exc}") from None
 
 
+@needs_train_extra("train")
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     state = _previous_run(args)
     settings = _settings(args, state)

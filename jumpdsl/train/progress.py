@@ -7,6 +7,8 @@ from typing import Any, TextIO
 
 __all__ = ["Console"]
 
+NO_TQDM = "no progress bars: tqdm is not installed (pip install 'jumpdsl[train]'); a line per epoch"
+
 
 class Console:
     """A :class:`jumpdsl.train.run.Reporter` that prints; ``bar`` draws tqdm bars on ``err``."""
@@ -14,6 +16,8 @@ class Console:
     def __init__(self, out: TextIO, err: TextIO, *, bar: bool) -> None:
         self.out, self.err = out, err
         self.tqdm = _tqdm() if bar else None
+        if bar and self.tqdm is None:
+            self.note(NO_TQDM)
         self.bar: Any = None
         self.epochs = 0
 

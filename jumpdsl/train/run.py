@@ -24,7 +24,7 @@ from jumpdsl.train.lottery import draw_lottery
 from jumpdsl.train.model import network_io, place
 from jumpdsl.train.optim import build_optimizer, lr_at, set_lr
 from jumpdsl.train.outputs import write_json, write_metrics, write_text
-from jumpdsl.train.plots import plot_curves
+from jumpdsl.train.plots import NO_MATPLOTLIB, plot_curves
 from jumpdsl.train.settings import Settings
 
 __all__ = ["Job", "Quiet", "Reporter", "train"]
@@ -115,12 +115,22 @@ class _Run:
             while not self._done():
                 self._epoch(len(self.history))
         finally:
-            if self.group.main and self.history:
-                plot_curves(out / "curves.png", self.history)
+            if (
+                self.group.main
+                and self.history
+                and not plot_curves(out / "curves.png", self.history)
+            ):
+                self.reporter.note(NO_MATPLOTLIB)
         return self._finish()
+
+    def _plot(self, path: Path) -> None:
+        if not plot_curves(path, self.history):
+            self.reporter.note(NO_MATPLOTLIB)
 
     # ------------------------------------------------------------ start
     def _start(self) -> None:
+        if self.data.note:
+            self.reporter.note(self.data.note)
         state = self.job.state
         weights = state["model"] if state else None
         if state is None and self.s.lottery:
