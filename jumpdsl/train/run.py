@@ -23,12 +23,13 @@ from jumpdsl.train.loop import EVAL_BATCH, Measured, evaluate, train_epoch, trai
 from jumpdsl.train.lottery import draw_lottery
 from jumpdsl.train.model import network_io, place
 from jumpdsl.train.optim import build_optimizer, lr_at, set_lr
-from jumpdsl.train.outputs import write_json, write_metrics, write_text
+from jumpdsl.train.outputs import best_row, write_json, write_metrics, write_text
 from jumpdsl.train.plots import NO_MATPLOTLIB, plot_curves
 from jumpdsl.train.settings import Settings
 
 __all__ = ["Job", "Quiet", "Reporter", "train"]
 
+COMPILING = "compiling the model with torch.compile (first call, may take a minute on CPU)…"
 DROPOUT_SALT = 10_000  # dropout's stream (torch's global one), apart from order and augmentation
 
 
@@ -144,6 +145,8 @@ class _Run:
             )
         self.model = place(self.job.graph, self.s.seed, self.rt, self.group, weights=weights)
         self.optimizer = build_optimizer(self.job.graph, self.model.raw, self.s)
+        if self.rt.compile:  # the first step waits for it, with nothing else to show
+            self.reporter.note(COMPILING)
         if state is not None:
             self.optimizer.load_state_dict(state["optimizer"])
             self.history, self.lottery = list(state["history"]), list(state["lottery"])
@@ -170,9 +173,7 @@ class _Run:
 
     # ------------------------------------------------------------ epochs
     def _best(self) -> dict[str, Any] | None:
-        """The best epoch: highest validation accuracy; on a tie (common on a small validation
-        set), the lower validation loss."""
-        return max(self.history, key=lambda r: (r["val_acc"], -r["val_loss"]), default=None)
+        return best_row(self.history)
 
     def _done(self) -> bool:
         best = self._best()
