@@ -8,7 +8,7 @@ import json
 
 import pytest
 import torch
-from train_helpers import CIFAR_NET, TINY, TINY_BN, write_cifar
+from train_helpers import CIFAR_NET, TINY, TINY_BN, write_cifar, write_images
 
 from jumpdsl.cli import main
 from jumpdsl.train.outputs import METRICS
@@ -166,3 +166,16 @@ def test_eval_with_a_different_network(tmp_spec, tmp_path, capsys) -> None:
     other = tmp_spec(TINY.replace("conv(8", "conv(6"), "other.jnet")
     code = main(["eval", str(other), "--checkpoint", str(tmp_path / "run/best.pt")])
     assert code == 2 and "do not fit this network" in capsys.readouterr().err
+
+
+def test_a_folder_of_images_trains(tmp_spec, tmp_path, capsys) -> None:
+    pytest.importorskip("PIL")
+    write_images(tmp_path / "images", {"train": {"a": 48, "b": 48}, "val": {"a": 16, "b": 16}})
+    spec = tmp_spec(TINY.replace("[3, 8, 8]", "[3, 6, 6]"))  # the 8×8 images are resized
+    args = ["--data", f"folder:{tmp_path / 'images'}", "--set", "classes=2", "--epochs", "4"]
+    assert main(["train", str(spec), "--out", str(tmp_path / "run"), *args, "--lr", "0.02"]) == 0
+    assert "in 2 classes (a, b), resized to 6×6" in capsys.readouterr().out
+    results = json.loads((tmp_path / "run/results.json").read_text())
+    assert results["test_images"] == 32 and results["test_acc"] > 0.8  # chance: 0.5
+    settings = json.loads((tmp_path / "run/settings.json").read_text())
+    assert settings["class_names"] == ["a", "b"]

@@ -43,7 +43,10 @@ RECIPE_OPTIONS: dict[str, tuple[Any, str]] = {
 def register(sub: Any) -> None:
     p = sub.add_parser("train", help="train a spec on a data set (torchrun for DDP)")
     p.add_argument("file", metavar="SPEC")
-    p.add_argument("--data", help="cifar10:DIR, digits or synthetic[:N] (on --resume: as before)")
+    p.add_argument(
+        "--data",
+        help="cifar10:DIR, folder:DIR (DIR/train/CLASS/*.png, DIR/val/…), digits, synthetic[:N]",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="the run folder")
     p.add_argument(
         "--recipe",

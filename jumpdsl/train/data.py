@@ -1,4 +1,5 @@
-"""Data sets as arrays: ``cifar10:DIR``, ``digits`` and ``synthetic[:N]``; the validation split.
+"""Data sets as arrays: ``cifar10:DIR``, ``folder:DIR``, ``digits`` and ``synthetic[:N]``; the
+validation split.
 
 Images are uint8 arrays N×C×H×W with labels as int64; ``scale`` maps pixels to [0, 1]. Nothing
 here imports torch.
@@ -33,12 +34,18 @@ def load_data(spec: str, input_shape: tuple[int, ...], classes: int) -> Dataset:
         from jumpdsl.train.cifar import load_cifar10
 
         data = load_cifar10(arg)
+    elif kind == "folder":
+        from jumpdsl.train.folder import load_folder
+
+        data = load_folder(arg, tuple(input_shape))
     elif kind == "digits" and not arg:
         data = _digits()
     elif kind == "synthetic":
         data = _synthetic(input_shape, classes, _size(arg))
     else:
-        raise DataError(f"unknown data '{spec}': use cifar10:DIR, digits or synthetic[:N]")
+        raise DataError(
+            f"unknown data '{spec}': use cifar10:DIR, folder:DIR, digits or synthetic[:N]"
+        )
     _check_fits(data, input_shape, classes)
     return data
 

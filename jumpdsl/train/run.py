@@ -167,6 +167,7 @@ class _Run:
             "data": self.job.data,
             "settings": self.s.to_json(),
             "normalization": dataclasses.asdict(self.norm),
+            "class_names": list(self.data.labels),
             "runtime": self.rt.to_json() | {"processes": self.group.world},
             "versions": {"jumpdsl": jumpdsl.__version__, "torch": str(torch.__version__)},
         }
