@@ -92,7 +92,8 @@ def _settings(args: argparse.Namespace, state: dict[str, Any] | None) -> Setting
         _refuse_changes(given, saved)
         return dataclasses.replace(saved, epochs=args.epochs or saved.epochs)
     try:
-        return resolve(args.recipe or "default", given)
+        options = {k: v for k, v in given.items() if k != "recipe"}
+        return resolve(args.recipe or "default", options)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
