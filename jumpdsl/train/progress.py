@@ -17,12 +17,12 @@ class Console:
     def __init__(self, out: TextIO, err: TextIO, *, bar: bool) -> None:
         self.out, self.err = out, err
         self.tqdm = _tqdm() if bar else None
-        if bar and self.tqdm is None:
-            self.note(NO_TQDM)
         self.bar: Any = None
         self.run_bar: Any = None
         self.epochs = 0
         self.seconds: list[float] = []  # of the epochs run by this process
+        if bar and self.tqdm is None:
+            self.note(NO_TQDM)
 
     def note(self, text: str) -> None:
         if self.run_bar is not None:
@@ -79,12 +79,14 @@ def remaining(seconds: list[float], epochs_left: int) -> str:
     """``  (about 1 min 20 s left)`` from the mean epoch so far; empty when none is left
     (early stopping may end the run sooner).
 
-    >>> remaining([10.0, 12.0], 7), remaining([3.0], 0)
-    ('  (about 1 min 17 s left)', '')
+    >>> remaining([10.0, 12.0], 7), remaining([0.1], 2), remaining([3.0], 0)
+    ('  (about 1 min 17 s left)', '  (under a second left)', '')
     """
     if epochs_left <= 0 or not seconds:
         return ""
     left = round(sum(seconds) / len(seconds) * epochs_left)
+    if left == 0:
+        return "  (under a second left)"
     minutes, secs = divmod(left, 60)
     hours, minutes = divmod(minutes, 60)
     text = (
