@@ -175,7 +175,8 @@ def test_a_folder_of_images_trains(tmp_spec, tmp_path, capsys) -> None:
     spec = tmp_spec(TINY.replace("[3, 8, 8]", "[3, 6, 6]"))  # the 8×8 images are resized
     args = ["--data", f"folder:{tmp_path / 'images'}", "--set", "classes=2", "--epochs", "4"]
     assert main(["train", str(spec), "--out", str(tmp_path / "run"), *args, "--lr", "0.02"]) == 0
-    assert "in 2 classes (a, b), resized to 6×6" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "96 training and 32 validation images in 2 classes (a, b), 128 resized to 6×6" in out
     results = json.loads((tmp_path / "run/results.json").read_text())
     assert results["test_images"] == 32 and results["test_acc"] > 0.8  # chance: 0.5
     settings = json.loads((tmp_path / "run/settings.json").read_text())

@@ -129,7 +129,10 @@ def test_a_folder_per_class_is_read_sorted_and_resized(tmp_path) -> None:
     assert data.train.x.shape == (5, 3, 8, 8) and data.test.x.shape == (2, 3, 8, 8)
     assert data.train.x[:2].mean() < 100 < data.train.x[2:].mean()  # a dark, b bright
     grey = load_data(f"folder:{tmp_path}", (1, 8, 8), 2)
-    assert grey.train.x.shape == (5, 1, 8, 8) and "5 training and 2 validation" in grey.note
+    assert grey.train.x.shape == (5, 1, 8, 8)
+    assert grey.note.endswith(
+        "5 training and 2 validation images in 2 classes (a, b), 1 resized to 8×8"
+    )
 
 
 @pytest.mark.parametrize(

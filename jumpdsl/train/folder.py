@@ -35,18 +35,21 @@ def load_folder(folder: str, shape: tuple[int, ...]) -> Dataset:
     names = sorted(p.name for p in (root / "train").iterdir() if p.is_dir())
     if not names:
         raise DataError(f"folder: {root / 'train'} has no class subfolders")
-    train = _read_split(root / "train", names, shape)
-    test = _read_split(root / "val", names, shape)
+    train, resized = _read_split(root / "train", names, shape)
+    test, resized_test = _read_split(root / "val", names, shape)
+    size = f"{shape[1]}×{shape[2]}"
+    how = f"{resized + resized_test} resized to {size}" if resized + resized_test else f"all {size}"
     note = (
         f"folder {folder}: {len(train)} training and {len(test)} validation images in "
-        f"{len(names)} classes ({', '.join(names)}), resized to {shape[1]}×{shape[2]}"
+        f"{len(names)} classes ({', '.join(names)}), {how}"
     )
     return Dataset(
         "folder", train, test, len(names), 255.0, "crop+flip", note=note, labels=tuple(names)
     )
 
 
-def _read_split(part: Path, names: list[str], shape: tuple[int, ...]) -> Split:
+def _read_split(part: Path, names: list[str], shape: tuple[int, ...]) -> tuple[Split, int]:
+    """The images of train/ or val/, and how many of them were resized."""
     extra = sorted(p.name for p in part.iterdir() if p.is_dir() and p.name not in names)
     if extra:
         raise DataError(f"folder: {part} has classes that train/ has not: {', '.join(extra)}")
@@ -59,20 +62,24 @@ def _read_split(part: Path, names: list[str], shape: tuple[int, ...]) -> Split:
     ]
     if not files:
         raise DataError(f"folder: no images ({', '.join(IMAGE_SUFFIXES)}) under {part}")
-    x = np.stack([_read_image(path, shape) for _, path in files])
-    return Split(x, np.array([label for label, _ in files], dtype=np.int64))
+    read = [_read_image(path, shape) for _, path in files]
+    x = np.stack([pixels for pixels, _ in read])
+    resized = sum(was for _, was in read)
+    return Split(x, np.array([label for label, _ in files], dtype=np.int64)), resized
 
 
-def _read_image(path: Path, shape: tuple[int, ...]) -> np.ndarray:
+def _read_image(path: Path, shape: tuple[int, ...]) -> tuple[np.ndarray, bool]:
+    """The image as C×H×W uint8, and whether it had to be resized."""
     from PIL import Image
 
     channels, height, width = shape
     try:
         with Image.open(path) as image:
             image = image.convert(MODES[channels])
-            if image.size != (width, height):
+            resized = image.size != (width, height)
+            if resized:
                 image = image.resize((width, height), Image.Resampling.BILINEAR)
             pixels = np.asarray(image, dtype=np.uint8)
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise DataError(f"folder: cannot read {path}: {exc}") from None
-    return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
+    return (pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)), resized
