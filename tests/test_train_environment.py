@@ -128,3 +128,17 @@ def test_a_device_name_torch_does_not_know(capsys) -> None:
     assert capsys.readouterr().err.strip() == (
         "jumpdsl: device 'gpu' is not a device name: use cpu, cuda or cuda:N"
     )
+
+
+def test_export_needs_no_numpy_and_a_checkpoint_names_it(tmp_path) -> None:
+    spec = str(ROOT / "specs/digits.jnet")
+    done = _without("numpy", "export", spec, "-o", "net.py", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "net.py").read_text().startswith('"""DigitsJumpNet')
+    norm = {"scale": 16.0, "mean": [0.3], "std": [0.4]}
+    state = {"format": "jumpdsl-train/1", "model": {}, "params": {}, "normalization": norm}
+    torch.save(state, tmp_path / "best.pt")
+    done = _without("numpy", "export", spec, "-o", "t.py", "--checkpoint", "best.pt", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip().splitlines()[-1] == (
+        f"jumpdsl: jumpdsl export --checkpoint needs numpy, which is not installed: {INSTALL}"
+    )

@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import fx
 
-from jumpdsl.train.batches import Normalization
 from jumpdsl.train.checkpoint import CheckpointError, load_checkpoint
+
+if TYPE_CHECKING:  # batches imports numpy: a plain install exports without it
+    from jumpdsl.train.batches import Normalization
 
 __all__ = ["Trained", "read_trained", "with_input_normalization"]
 
@@ -51,6 +53,8 @@ def read_trained(path: str | Path) -> Trained:
 def _normalization(path: str | Path, field: Any) -> Normalization | None:
     if field is None:
         return None
+    from jumpdsl.train.batches import Normalization
+
     try:
         norm = Normalization(
             float(field["scale"]),

@@ -16,6 +16,7 @@ from jumpdsl.cli.common import (
     report,
     write_output,
 )
+from jumpdsl.cli.extras import needs_train_extra
 from jumpdsl.options import EXPORT_SUFFIXES
 
 __all__ = ["register", "run"]
@@ -45,6 +46,7 @@ def register(sub: Any) -> None:
     export.set_defaults(func=run)
 
 
+@needs_train_extra("export --checkpoint")  # a checkpoint's normalisation is read with numpy
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = Path(args.output)
     if target.suffix.lower() not in EXPORT_SUFFIXES:
