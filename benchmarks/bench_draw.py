@@ -27,6 +27,14 @@ from jumpdsl.backends.graphviz_render import embedded_program
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ("jumpnet", "resnet50", "densenet121", "jumpnet152")
+
+
+def _spec(name: str) -> Path:
+    """JumpNet's specs are in specs/, the zoo's in the package."""
+    path = ROOT / "specs" / f"{name}.jnet"
+    return path if path.is_file() else ROOT / "jumpdsl" / "zoo" / f"{name}.jnet"
+
+
 COLUMN = 3.3 * 72
 ARTICLE_COLUMN = 229.5  # \columnwidth of article with twocolumn, TeX points
 
@@ -35,7 +43,7 @@ def sizes() -> None:
     print("| spec | depth | size (in) | smallest text | columns | fits 3.3 in |")
     print("|---|---|---|---|---|---|")
     for name in SPECS:
-        graph = check_file(ROOT / "specs" / f"{name}.jnet").raise_for_errors()
+        graph = check_file(_spec(name)).raise_for_errors()
         for depth in (1, 2, 3):
             options = DrawOptions(depth=depth, theme="paper", width=COLUMN)
             fig = draw_figure(graph, "svg", options)
@@ -53,7 +61,7 @@ def tex() -> None:
     print("| spec | depth | --width | compiles | width in the article | \\columnwidth |")
     print("|---|---|---|---|---|---|")
     for name in SPECS:
-        graph = check_file(ROOT / "specs" / f"{name}.jnet").raise_for_errors()
+        graph = check_file(_spec(name)).raise_for_errors()
         for depth in (1, 2, 3):
             for label, width in (("column", COLUMN), ("229.5pt", ARTICLE_COLUMN * 72 / 72.27)):
                 picture = draw(graph, "tex", DrawOptions(depth=depth, theme="paper", width=width))

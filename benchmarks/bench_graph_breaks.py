@@ -1,4 +1,4 @@
-"""Every spec in specs/ traced whole by torch.compile's front end (dynamo): graphs and breaks.
+"""Every spec in specs/ and the zoo traced whole by dynamo (torch.compile's front end).
 
 Weights on the meta device, so tracing does no arithmetic and needs no memory for weights.
 """
@@ -48,4 +48,5 @@ def _trace(path: Path) -> Traced:
 
 def trace_specs() -> list[Traced]:
     """One row per spec, in name order."""
-    return [_trace(path) for path in sorted(SPECS.glob("*.jnet"))]
+    zoo = SPECS.parent / "jumpdsl" / "zoo"
+    return [_trace(path) for path in sorted([*SPECS.glob("*.jnet"), *zoo.glob("*.jnet")])]

@@ -29,6 +29,7 @@ from jumpdsl.backends.inference import inference_module
 __all__ = ["CASES", "INFERENCE_CASES", "InferenceRow", "Row", "compare", "compare_inference"]
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
+ZOO = SPECS.parent / "jumpdsl" / "zoo"
 SPEC = SPECS / "jumpnet.jnet"
 
 # (case, batch, target ratio)
@@ -64,7 +65,7 @@ def models(device: torch.device) -> tuple[nn.Module, nn.Module]:
 # (network, hand-written model, spec, input shape, batches); target: hand ÷ jumpdsl ≥ 1.3
 INFERENCE_CASES = [
     ("JumpNet", JumpNet, SPEC, (3, 32, 32), (1, 32)),
-    ("ResNet-50", ResNet50, SPECS / "resnet50.jnet", (3, 224, 224), (1, 32)),
+    ("ResNet-50", ResNet50, ZOO / "resnet50.jnet", (3, 224, 224), (1, 32)),
 ]
 INFERENCE_TARGET = 1.3
 

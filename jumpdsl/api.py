@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from jumpdsl import messages as M
+from jumpdsl.backends.memory import ResourceLimits, estimate
 from jumpdsl.diagnostics import Diagnostic, DiagnosticSink, JumpdslError, Reported
 from jumpdsl.errorcodes import Severity
+from jumpdsl.fileio import MAX_SPEC_BYTES, NotRegularFileError, TooLargeError, read_bounded
 from jumpdsl.gcpause import paused_gc
 from jumpdsl.ir.evaluate import evaluate
 from jumpdsl.ir.graph import Graph
@@ -34,14 +36,16 @@ from jumpdsl.syntax.parser import parse, parse_expression
 __all__ = [
     "MAX_FILE_BYTES",
     "Checked",
+    "UseRoots",
     "check_file",
+    "check_resources",
     "check_text",
     "lower_text",
     "parse_override",
     "spec_names",
 ]
 
-MAX_FILE_BYTES = 1 << 20
+MAX_FILE_BYTES = MAX_SPEC_BYTES
 
 
 @dataclass
@@ -115,6 +119,7 @@ def check_text(
     shapes_despite_errors: bool = False,
     plugins: Sequence[str] = (),
     autoload: bool | None = None,
+    use_path: Sequence[str | Path] = (),
 ) -> Checked:
     """Check a spec given as text; ``params`` override the network's parameters.
 
@@ -125,7 +130,8 @@ def check_text(
     not reported: they could follow from the errors). ``plugins`` are modules whose ops the
     spec may use; installed plugins (entry points in ``jumpdsl.ops``) load by themselves unless
     ``autoload`` is False or the environment sets ``JUMPDSL_NO_PLUGINS`` (see
-    :mod:`jumpdsl.ops.loading`).
+    :mod:`jumpdsl.ops.loading`). ``use_path`` names folders outside the working folder and
+    the spec's own that its ``use`` may read (see :class:`UseRoots`).
     """
     return _check_source(
         SourceFile(path, text),
@@ -136,6 +142,7 @@ def check_text(
         shapes_despite_errors,
         tuple(plugins),
         autoload,
+        tuple(use_path),
     )
 
 
@@ -147,6 +154,39 @@ def check_source_text(path: str | Path) -> SourceFile | Checked:
     return source if source is not None else Checked(str(path), None, sink.sorted(), shown)
 
 
+def check_resources(
+    result: Checked,
+    limits: ResourceLimits | None = None,
+    *,
+    batch: int = 1,
+    training: bool = False,
+    warn: bool = False,
+) -> Checked:
+    """``result`` with a diagnostic where building its network would take more than
+    ``limits`` (parameters, or bytes of weights and activations at ``batch``; ``training``:
+    the activations the backward pass keeps): an error (JD403) for the verbs that build, a
+    warning (JD503, the default limits) for ``check``. Estimated from the shapes: nothing is
+    allocated. A result with errors already comes back as it is."""
+    if not result.ok or result.graph is None:
+        return result
+    graph, limits = result.graph, limits or ResourceLimits()
+    found = estimate(graph, batch, training=training)
+    message = M.RESOURCE_ESTIMATE if warn else M.RESOURCE_LIMIT
+    if found.params > limits.max_params:
+        what = M.needs_params(found.params, found.weight_bytes)
+        limit, option, keyword = f"{limits.max_params:,} parameters", "--max-params", "max_params"
+    elif found.memory > limits.max_memory:
+        what = M.needs_memory(found.weight_bytes, found.activation_bytes, batch)
+        limit, option, keyword = M.format_bytes(limits.max_memory), "--max-memory", "max_memory"
+    else:
+        return result
+    span = graph[graph.input].span
+    sink = DiagnosticSink()
+    sink.report(message, span, what=what, limit=limit, option=option, keyword=keyword)
+    found_all = sorted([*result.diagnostics, *sink.items], key=Diagnostic.sort_key)
+    return dataclasses.replace(result, diagnostics=found_all)
+
+
 def check_file(
     path: str | Path,
     params: Mapping[str, Any] | None = None,
@@ -154,9 +194,10 @@ def check_file(
     limits: Limits | None = None,
     plugins: Sequence[str] = (),
     autoload: bool | None = None,
+    use_path: Sequence[str | Path] = (),
 ) -> Checked:
-    """Check a spec file; unreadable or non-UTF-8 files come back as diagnostics. ``plugins``
-    and ``autoload`` as for :func:`check_text`."""
+    """Check a spec file; unreadable or non-UTF-8 files come back as diagnostics. ``plugins``,
+    ``autoload`` and ``use_path`` as for :func:`check_text`."""
     shown = str(path)
     sink = DiagnosticSink()
     lossy: dict[str, SourceFile] = {}
@@ -164,7 +205,13 @@ def check_file(
     if source is None:
         return Checked(shown, None, sink.sorted(), lossy)
     return _check_source(
-        source, params, limits, Path(path), plugins=tuple(plugins), autoload=autoload
+        source,
+        params,
+        limits,
+        Path(path),
+        plugins=tuple(plugins),
+        autoload=autoload,
+        use_path=tuple(use_path),
     )
 
 
@@ -178,23 +225,31 @@ def _read(
 ) -> SourceFile | None:
     """A spec's text, or None with a diagnostic (at ``span``, the ``use`` that asked for it).
 
-    For a file that is not UTF-8, ``sources`` gets a copy with the bad bytes replaced, so the
-    diagnostic can still show the line. A file in ``overlay`` (open in an editor) is read
-    from there.
+    Reading is bounded (:func:`jumpdsl.fileio.read_bounded`): devices, FIFOs and folders are
+    refused unread, and no more than the limit is read from any file. For a file that is not
+    UTF-8, ``sources`` gets a copy with the bad bytes replaced, so the diagnostic can still
+    show the line. A file in ``overlay`` (open in an editor) is read from there.
     """
     if overlay and path in overlay:
         return SourceFile(shown, overlay[path])
     try:
-        data = path.read_bytes()
-    except OSError as err:
-        reason = err.strerror or str(err)
+        data = read_bounded(path, MAX_FILE_BYTES)
+    except NotRegularFileError as err:
+        sink.report(M.NOT_REGULAR_FILE, span, path=shown, kind=err.kind)
+        return None
+    except TooLargeError as err:
+        where = span or Span(shown, 1, 1, 1, 1)
+        if err.size is None:
+            sink.report(M.INPUT_TOO_LARGE, where, path=shown, limit=err.limit)
+        else:
+            sink.report(M.FILE_TOO_LARGE, where, size=err.size, limit=err.limit)
+        return None
+    except (OSError, ValueError) as err:  # ValueError: a NUL in a path given to the API
+        reason = (err.strerror if isinstance(err, OSError) else None) or str(err)
         if span is not None:
             sink.report(M.CANNOT_READ_USED, span, path=shown, reason=reason)
         else:
-            sink.report(M.CANNOT_READ, None, path=shown, reason=reason)
-        return None
-    if len(data) > MAX_FILE_BYTES:
-        sink.report(M.FILE_TOO_LARGE, Span(shown, 1, 1, 1, 1), size=len(data), limit=MAX_FILE_BYTES)
+            sink.report(M.CANNOT_READ, None, path=shown, reason=reason, hint=_zoo_hint(shown))
         return None
     try:
         return SourceFile(shown, decode_source(data))
@@ -209,15 +264,73 @@ def _read(
         return None
 
 
+def _zoo_hint(shown: str) -> str | None:
+    """For a bare name that is not a file (``resnet51``): the zoo models it may mean."""
+    if Path(shown).name != shown or Path(shown).suffix:
+        return None
+    from jumpdsl.zoo import names
+
+    return M.not_a_zoo_model(shown, names())
+
+
 STDLIB = Path(__file__).resolve().parent / "stdlib"
 
 
-def _resolve_use(path: str, base: Path | None) -> Path:
-    """``std/NAME.jnet`` is the standard library shipped in the package; any other path is
-    relative to the importing file."""
+@dataclass(frozen=True)
+class UseRoots:
+    """The folders a spec's ``use`` may read from: the working folder's tree, the tree of the
+    spec's own folder, the standard library, and the ``--use-path`` folders (``use_path=``),
+    which are also searched, in order, for a path not found beside the importing file.
+    Nothing outside these is ever opened: a spec cannot make jumpdsl read, or echo in a
+    diagnostic, ``/etc/passwd`` or ``~/.ssh``.
+    """
+
+    trees: tuple[Path, ...]
+    search: tuple[Path, ...] = ()
+
+    @classmethod
+    def of(cls, spec: Path | None, use_path: Iterable[str | Path] = ()) -> UseRoots:
+        search = tuple(Path(p).resolve() for p in use_path)
+        here = (spec.resolve().parent,) if spec is not None else ()
+        return cls((Path.cwd().resolve(), *here, STDLIB, *search), search)
+
+    def contains(self, target: Path) -> bool:
+        return any(target.is_relative_to(tree) for tree in self.trees)
+
+
+class _Refused(Exception):
+    """A ``use`` path that is not followed: the message and its fields."""
+
+    def __init__(self, message: M.Message, **fields: Any) -> None:
+        super().__init__(message.template)
+        self.message = message
+        self.fields = fields
+
+
+def _resolve_use(path: str, base: Path | None, roots: UseRoots) -> Path:
+    """Where ``use PATH`` points, symlinks followed, or :class:`_Refused`: ``std/NAME.jnet``
+    is the standard library shipped in the package; any other path is relative to the
+    importing file, else to the first ``--use-path`` folder that holds it. The target must be
+    a ``.jnet`` file inside the roots."""
+    bad = next((c for c in path if ord(c) < 32 or ord(c) == 127), None)
+    if bad is not None:
+        what = "a NUL byte" if bad == "\0" else f"the control character {bad!r}"
+        raise _Refused(M.BAD_USE_PATH, what=what)
+    if Path(path).is_absolute():
+        raise _Refused(M.USE_OUTSIDE_ROOTS, path=path, why=": it is an absolute path")
     if path.startswith("std/"):
-        return (STDLIB / path[4:]).resolve()
-    return ((base or Path.cwd()) / path).resolve()
+        target = (STDLIB / path[4:]).resolve()
+        if not target.is_relative_to(STDLIB):
+            raise _Refused(M.USE_OUTSIDE_ROOTS, path=path, why=": it leaves std/")
+    else:
+        places = [(p / path).resolve() for p in (base or Path.cwd(), *roots.search)]
+        inside = [t for t in places if roots.contains(t)]  # nothing outside is even looked at
+        if not inside:
+            raise _Refused(M.USE_OUTSIDE_ROOTS, path=path, why=f" (it is {places[0]})")
+        target = next((t for t in inside if t.exists()), inside[0])
+    if Path(path).suffix != ".jnet" or target.suffix != ".jnet":
+        raise _Refused(M.USE_NOT_JNET, path=path)
+    return target
 
 
 def _shown_path(target: Path) -> str:
@@ -234,6 +347,7 @@ class _Loaded:
 
     sources: dict[str, SourceFile]
     overlay: Mapping[Path, str]
+    roots: UseRoots
     modules: dict[Path, ast.Module | None] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
 
@@ -245,10 +359,15 @@ def _load_uses(
     found: _Loaded,
     stack: tuple[Path, ...],
 ) -> None:
-    """Parse every file ``module`` uses (transitively), each once; report cycles and misses."""
+    """Parse every file ``module`` uses (transitively), each once; report cycles, misses and
+    paths outside the roots (never read)."""
     sources, loaded = found.sources, found.modules
     for use in (i for i in module.items if isinstance(i, ast.Use)):
-        target = _resolve_use(use.path, base)
+        try:
+            target = _resolve_use(use.path, base, found.roots)
+        except _Refused as refused:
+            sink.report(refused.message, use.span, **refused.fields)
+            continue
         if target in stack:
             chain = " → ".join(p.name for p in (*stack[stack.index(target) :], target))
             sink.report(M.IMPORT_CYCLE, use.span, chain=chain)
@@ -316,9 +435,10 @@ def _check_source(
     shapes_despite_errors: bool = False,
     plugins: tuple[str, ...] = (),
     autoload: bool | None = None,
+    use_path: tuple[str | Path, ...] = (),
 ) -> Checked:
     sink = DiagnosticSink()
-    found = _Loaded({source.path: source}, overlay or {})
+    found = _Loaded({source.path: source}, overlay or {}, UseRoots.of(path, use_path))
     module = parse(source, sink)
     graph = None
     modules = {}

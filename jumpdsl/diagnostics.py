@@ -14,7 +14,10 @@ next file). Only the CLI renders (see :mod:`jumpdsl.report`).
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -104,9 +107,34 @@ class Diagnostic:
 
 @dataclass
 class DiagnosticSink:
-    """Collects diagnostics from every stage; an exact repeat is kept once."""
+    """Collects diagnostics from every stage; an exact repeat is kept once.
+
+    Inside :meth:`within` (a template's body), every diagnostic gets a note at each call that
+    led there, innermost first; the same problem met again through other calls (a block
+    called in a loop) is kept once, with the first chain."""
 
     items: list[Diagnostic] = field(default_factory=list)
+    calls: list[Label] = field(default_factory=list)
+    _seen_within: set[Diagnostic] = field(default_factory=set, repr=False)
+    _kept: set[Diagnostic] = field(default_factory=set, repr=False)  # items, to find repeats
+
+    def __post_init__(self) -> None:
+        self._kept.update(self.items)
+
+    def _keep(self, diag: Diagnostic) -> None:
+        # A set beside the list: 5,000 diagnostics are not 12 million comparisons.
+        if diag not in self._kept:
+            self._kept.add(diag)
+            self.items.append(diag)
+
+    @contextmanager
+    def within(self, call: Label) -> Iterator[None]:
+        """Report what happens inside with a note at ``call`` (a template's call site)."""
+        self.calls.append(call)
+        try:
+            yield
+        finally:
+            self.calls.pop()
 
     def report(
         self,
@@ -132,8 +160,12 @@ class DiagnosticSink:
             None if hint is None else visible(hint),
             suggestion,
         )
-        if diag not in self.items:
-            self.items.append(diag)
+        if self.calls:
+            if diag in self._seen_within:
+                return diag
+            self._seen_within.add(diag)
+            diag = dataclasses.replace(diag, labels=labels + tuple(reversed(self.calls)))
+        self._keep(diag)
         return diag
 
     def fail(
@@ -158,8 +190,7 @@ class DiagnosticSink:
 
     def extend(self, diags: list[Diagnostic]) -> None:
         for diag in diags:
-            if diag not in self.items:
-                self.items.append(diag)
+            self._keep(diag)
 
     @property
     def has_errors(self) -> bool:

@@ -57,6 +57,16 @@ FILE_TOO_LARGE = register("JD107", "file-too-large", "the file is over the size 
 CANNOT_READ = register("JD108", "cannot-read", "the file cannot be read")
 MISSING_BRACKET = register("JD109", "missing-bracket", "a bracket left open")
 
+# Hostile input: files and imports
+NOT_REGULAR_FILE = register(
+    "JD120", "not-regular-file", "a device, FIFO, socket or folder where a spec file should be"
+)
+USE_OUTSIDE_ROOTS = register(
+    "JD121", "use-outside-roots", "a 'use' that reaches outside the folders a spec may read"
+)
+USE_NOT_JNET = register("JD122", "use-not-jnet", "a 'use' of a file that is not a .jnet spec")
+BAD_USE_PATH = register("JD123", "bad-use-path", "a 'use' path holding a NUL or control character")
+
 # Names, calls and values
 UNKNOWN_NAME = register("JD201", "unknown-name", "a name that nothing defines")
 BAD_ARGUMENTS = register("JD202", "bad-arguments", "arguments that do not fit the call")
@@ -81,6 +91,21 @@ SHAPE_REFUSED = register("JD306", "shape-refused", "an input an op's own rule re
 CYCLE = register("JD401", "cycle", "a tensor used before it is made")
 LIMIT_EXCEEDED = register("JD402", "limit-exceeded", "a spec that expands past a limit")
 
+# Hostile input: values and messages
+MALFORMED_NUMBER = register("JD110", "malformed-number", "a number literal written wrongly")
+NUMBER_TOO_LARGE = register(
+    "JD111", "number-too-large", "a number literal outside the range of values"
+)
+OUT_OF_RANGE = register("JD211", "out-of-range", "a computed number outside the range of values")
+RESERVED_WORD = register("JD212", "reserved-word", "a keyword used as a name")
+USED_BEFORE_DEFINITION = register(
+    "JD213", "used-before-definition", "a 'let' value used above its definition"
+)
+SECOND_INPUT = register("JD214", "second-input", "a network with more than one input")
+SECOND_NETWORK = register("JD215", "second-network", "a file with more than one network")
+VALUE_TOO_LARGE = register("JD404", "value-too-large", "a list or tuple past the size limit")
+VALUE_TOO_DEEP = register("JD405", "value-too-deep", "lists or tuples nested past the limit")
+
 # Plugins
 PLUGIN_NOT_LOADED = register("JD601", "plugin-not-loaded", "a plugin that cannot be loaded")
 PLUGIN_FAILED = register("JD602", "plugin-failed", "a plugin's op raised while jumpdsl ran it")
@@ -91,6 +116,23 @@ UNUSED_DEFINITION = register(
 )
 DANGLING_TENSOR = register(
     "JD502", "dangling-tensor", "a tensor named but never used", Severity.WARNING
+)
+
+# Hostile input: outputs and resources
+RESOURCE_LIMIT = register(
+    "JD403", "resource-limit", "a network too big to build: parameters or memory past a limit"
+)
+SHAPE_TOO_LARGE = register(
+    "JD410", "shape-too-large", "a tensor with more elements than a 64-bit size can count"
+)
+WINDOW_TOO_LARGE = register(
+    "JD411", "window-too-large", "a window, stride or padding past what torch's window ops count"
+)
+RESOURCE_ESTIMATE = register(
+    "JD503",
+    "resource-estimate",
+    "a network that compile, export and train would refuse as too big",
+    Severity.WARNING,
 )
 
 __all__ += [name for name, value in list(globals().items()) if isinstance(value, ErrorCode)]

@@ -14,8 +14,9 @@ same. Fields left out of a template read as nothing (an optional ``where``).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from jumpdsl import errorcodes as C
@@ -59,16 +60,72 @@ class DidYouMean(str):
     names: tuple[str, ...]
 
     @classmethod
-    def of(cls, word: str, names: Iterable[str]) -> DidYouMean:
+    def of(cls, word: str, names: Iterable[str], why: str = "") -> DidYouMean:
         close = tuple(names)
-        hint = cls("did you mean " + " or ".join(f"'{c}'" for c in close) + "?")
+        text = "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+        hint = cls(f"{text} ({why})" if why else text)
         hint.word, hint.names = word, close
         return hint
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> DidYouMean | None:
-    """The 'did you mean' hint for a misspelt name, or None when nothing is close."""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+# What PyTorch and Keras call an op, as people new to .jnet type it first (BatchNorm2d, Dense):
+# the key is the name in lower case without '_'; the value the op's name here.
+FRAMEWORK_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        **dict.fromkeys(
+            ("batchnorm", "batchnorm1d", "batchnorm2d", "batchnormalization", "syncbatchnorm"),
+            "bn",
+        ),
+        **dict.fromkeys(("conv2d", "convolution2d", "depthwiseconv2d", "convolution"), "conv"),
+        **dict.fromkeys(("linear", "lazylinear", "fullyconnected", "fc"), "dense"),
+        **dict.fromkeys(("maxpool2d", "maxpooling2d", "maxpool", "maxpooling"), "maxpool"),
+        **dict.fromkeys(("avgpool2d", "averagepooling2d", "avgpooling2d"), "avgpool"),
+        **dict.fromkeys(
+            (
+                "adaptiveavgpool2d",
+                "globalaveragepooling2d",
+                "globalavgpool2d",
+                "globalavgpool",
+                "globalaveragepooling",
+            ),
+            "gap",
+        ),
+        **dict.fromkeys(("adaptivemaxpool2d", "globalmaxpooling2d", "globalmaxpool2d"), "gmp"),
+        **dict.fromkeys(("dropout1d", "dropout2d", "spatialdropout2d", "dropout"), "dropout"),
+        **dict.fromkeys(("layernormalization", "layernorm"), "layernorm"),
+        **dict.fromkeys(
+            ("upsampling2d", "upsamplingnearest2d", "upsamplingbilinear2d"), "upsample"
+        ),
+        **dict.fromkeys(("concatenate", "cat"), "concat"),
+        **dict.fromkeys(("multiply",), "mul"),
+        **dict.fromkeys(("swish",), "silu"),
+        **dict.fromkeys(("channelshuffle",), "channel_shuffle"),
+        # the same word in other capitals: ReLU, GELU, SiLU, Flatten, Softmax, Identity, …
+        **{op: op for op in ("relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "softmax")},
+        **{op: op for op in ("hardswish", "hardsigmoid", "flatten", "identity", "add", "dense")},
+    }
+)
+
+
+def framework_name(name: str, ops: Iterable[str]) -> DidYouMean | None:
+    """The hint for a PyTorch or Keras name of an op (``BatchNorm2d`` → ``bn``), or None.
+
+    >>> framework_name("BatchNorm2d", ["bn", "conv"])
+    "did you mean 'bn'? (.jnet calls BatchNorm2d 'bn'; 'jumpdsl ops bn' shows its attributes)"
+    """
+    op = FRAMEWORK_NAMES.get(name.lower().replace("_", ""))
+    if op is None or op == name or op not in set(ops):
+        return None
+    why = f".jnet calls {name} '{op}'; 'jumpdsl ops {op}' shows its attributes"
+    return DidYouMean.of(name, [op], why=why)
+
+
+def did_you_mean(
+    name: str, candidates: Iterable[str], cutoff: float = 0.6, n: int = 3
+) -> DidYouMean | None:
+    """The 'did you mean' hint for a misspelt name, or None when nothing is close (at least
+    ``cutoff`` alike, difflib's ratio); the ``n`` closest."""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=n, cutoff=cutoff)
     return DidYouMean.of(name, close) if close else None
 
 
@@ -93,9 +150,21 @@ TOO_DEEP = Message(
     "split the expression or the nesting with 'let' or templates",
 )
 FILE_TOO_LARGE = Message(
-    C.FILE_TOO_LARGE, "the file is {size} bytes, over the limit of {limit} bytes"
+    C.FILE_TOO_LARGE,
+    "the file is {size} bytes, over the limit of {limit} bytes",
+    "split the spec into files joined by 'use'",
 )
 CANNOT_READ = Message(C.CANNOT_READ, "cannot read {path}: {reason}")
+
+
+def not_a_zoo_model(name: str, models: Sequence[str]) -> str:
+    """The hint for a bare name that is neither a file nor a zoo model (``resnet51``)."""
+    close = did_you_mean(name, models)
+    if close is not None:
+        return f"{close} (a zoo model; 'jumpdsl zoo' lists them)"
+    return f"a name without a path is a zoo model's: one of {', '.join(models)}"
+
+
 MISSING_BRACKET = Message(
     C.MISSING_BRACKET,
     "missing {closer}: the {opener} at line {line} is not closed",
@@ -107,11 +176,45 @@ NOTE_OPENED_HERE = "opened here"
 
 # ---------------------------------------------------------------- files brought in by `use`
 
-CANNOT_READ_USED = Message(C.BAD_IMPORT, "cannot read {path}: {reason}")
+CANNOT_READ_USED = Message(
+    C.BAD_IMPORT,
+    "cannot read {path}: {reason}",
+    "a 'use' path is relative to the spec's folder, then to each --use-path DIR",
+)
 IMPORT_CYCLE = Message(
     C.BAD_IMPORT, "import cycle: {chain}", "move the shared templates to a third file"
 )
 NO_NETWORK = Message(C.NO_NETWORK, "{path} defines no network")
+
+# ---------------------------------------------------------------- Hostile input: files and imports
+
+INPUT_TOO_LARGE = Message(
+    C.FILE_TOO_LARGE,
+    "{path} holds more than the limit of {limit} bytes",
+    "split the spec into files joined by 'use'",
+)
+NOT_REGULAR_FILE = Message(
+    C.NOT_REGULAR_FILE,
+    "cannot read {path}: it is {kind}, not a regular file",
+    "name a .jnet file; 'jumpdsl fmt -' reads a spec from stdin",
+)
+USE_OUTSIDE_ROOTS = Message(
+    C.USE_OUTSIDE_ROOTS,
+    "'{path}' is outside the folders a spec may use{why}",
+    "a spec may use files under the working folder, under its own folder and in std/; "
+    "name another folder with --use-path DIR (use_path= in Python) and write the path "
+    "relative to it",
+)
+USE_NOT_JNET = Message(
+    C.USE_NOT_JNET,
+    "'{path}' is not a .jnet file",
+    "'use' brings in templates from another .jnet spec; rename the file or fix the path",
+)
+BAD_USE_PATH = Message(
+    C.BAD_USE_PATH,
+    "the path in this 'use' holds {what}",
+    "write the path of a .jnet file, without control characters",
+)
 
 # ---------------------------------------------------------------- names
 
@@ -218,7 +321,7 @@ RANGE_TOO_LONG = Message(C.BAD_VALUE, "range of {length:,} items is over the lim
 LEN_ARGUMENT = Message(C.BAD_VALUE, "len takes one list, tuple or string")
 FUNCTION_ARITY = Message(C.BAD_VALUE, "{name} takes {least} to {most} arguments, got {given}")
 CONDITION_NOT_BOOL = Message(C.BAD_VALUE, "a condition must be true or false, got {value}")
-LIST_TOO_LONG = Message(C.BAD_VALUE, "list of {length} items is over the limit")
+LIST_TOO_LONG = Message(C.BAD_VALUE, "list of {length:,} items is over the limit of {limit:,}")
 DIVISION_BY_ZERO = Message(C.BAD_VALUE, "division by zero")
 NOT_INDEXABLE = Message(C.BAD_VALUE, "only lists and tuples can be indexed, not {type}")
 INDEX_NOT_INT = Message(C.BAD_VALUE, "an index must be an integer, got {value}")
@@ -361,6 +464,91 @@ def runs_about(statements: int) -> str:
     return f"would run about {statements:,} statements"
 
 
+# ------------------------------------------------------- Hostile input: values and messages
+
+MALFORMED_NUMBER = Message(C.MALFORMED_NUMBER, "malformed number '{text}'")
+HINT_SIZE_LITERAL = "a size is two integers joined by 'x' with no spaces, e.g. 3x3"
+HINT_EXPONENT = "an exponent needs digits, e.g. 1e-3"
+HINT_NUMBER_THEN_NAME = "put a space or an operator between a number and a name, e.g. 2 * x"
+INTEGER_LITERAL_TOO_LARGE = Message(
+    C.NUMBER_TOO_LARGE,
+    "integer {text} is out of range",
+    "integers lie within ±{limit:,} (64 bits)",
+)
+FLOAT_LITERAL_TOO_LARGE = Message(
+    C.NUMBER_TOO_LARGE,
+    "number {text} is too large for a float",
+    "floats are finite, at most about 1.8e308",
+)
+INTEGER_OUT_OF_RANGE = Message(
+    C.OUT_OF_RANGE,
+    "{what} gives an integer out of range",
+    "integers lie within ±{limit:,} (64 bits); use smaller numbers",
+)
+FLOAT_NOT_FINITE = Message(
+    C.OUT_OF_RANGE,
+    "{what} gives a number too large for a float",
+    "floats are finite, at most about 1.8e308; use smaller numbers",
+)
+NUMBER_OUT_OF_RANGE = Message(C.OUT_OF_RANGE, "{what} has no value for this number")
+RANGE_STEP_ZERO = Message(C.BAD_VALUE, "range's step is 0", "give a step other than 0, e.g. 1")
+RESERVED_WORD = Message(
+    C.RESERVED_WORD, "'{name}' is a keyword and cannot name a {what}", "pick another name"
+)
+USED_BEFORE_DEFINITION = Message(
+    C.USED_BEFORE_DEFINITION,
+    "'{name}' is used before its definition at line {line}",
+    "move 'let {name} = …' above its first use",
+)
+SECOND_INPUT = Message(
+    C.SECOND_INPUT,
+    "network '{name}' has a second input",
+    "a network has one input: remove this one or the first",
+)
+SECOND_NETWORK = Message(
+    C.SECOND_NETWORK,
+    "a file holds one network; '{name}' is a second one, after '{first}'",
+    "put each network in its own file (templates can be shared with 'use')",
+)
+VALUE_TOO_LARGE = Message(
+    C.VALUE_TOO_LARGE,
+    "this value holds more than {limit:,} items (nested items counted each time they appear)",
+    "build smaller lists; the limit is fixed (see 'Value bounds' in docs/language.md)",
+)
+VALUE_TOO_DEEP = Message(
+    C.VALUE_TOO_DEEP,
+    "lists or tuples nested more than {limit} deep",
+    "nest less; the limit is fixed (see 'Value bounds' in docs/language.md)",
+)
+NOTE_FIRST_INPUT = "the first input"
+NOTE_FIRST_NETWORK = "the file's network"
+UNKNOWN_TYPE = Message(C.UNKNOWN_NAME, "unknown type '{name}'")
+MISSPELT_KEYWORD = Message(C.UNEXPECTED_TOKEN, "unexpected {found} after '{word}'")
+DANGLING_OPERATOR = Message(
+    C.UNEXPECTED_TOKEN,
+    "'{op}' has nothing on its right",
+    "write its right operand after it, or remove the '{op}'",
+)
+
+
+def note_in_instance(instance: str) -> str:
+    """The note at the call of a template where a diagnostic inside it was found."""
+    return f"in {instance}, called here"
+
+
+def more_errors(errors: int, warnings: int) -> str:
+    """The last line when --max-errors cut the list.
+
+    >>> more_errors(4950, 0)
+    '… and 4,950 more errors (show them with --max-errors 0)'
+    >>> more_errors(1, 2)
+    '… and 1 more error and 2 more warnings (show them with --max-errors 0)'
+    """
+    counts = [(errors, "error"), (warnings, "warning")]
+    parts = [f"{n:,} more {noun}{'' if n == 1 else 's'}" for n, noun in counts if n]
+    return f"… and {' and '.join(parts)} (show them with --max-errors 0)"
+
+
 # ---------------------------------------------------------------- plugins
 
 PLUGIN_NOT_LOADED = Message(
@@ -388,13 +576,72 @@ DANGLING_TENSOR = Message(
     "use it with 'from {name}', or remove 'as {name}'",
 )
 
+# Hostile input: outputs and resources
+RESOURCE_LIMIT = Message(
+    C.RESOURCE_LIMIT,
+    "building this network needs {what}, over the limit of {limit}",
+    "make it smaller, or raise the limit with {option} (load(): {keyword}=)",
+)
+RESOURCE_ESTIMATE = Message(
+    C.RESOURCE_ESTIMATE,
+    "this network needs {what}, over the limit of {limit}: compile, export and train will "
+    "refuse it",
+    "make it smaller, or raise the limit there with {option}",
+)
+SHAPE_TOO_LARGE = Message(
+    C.SHAPE_TOO_LARGE,
+    "this {op} makes a tensor of {elements} elements, more than a 64-bit size counts",
+    "lower the sizes (channels, the scale factor) before it",
+)
+
+WINDOW_TOO_LARGE = Message(
+    C.WINDOW_TOO_LARGE,
+    "this {op}'s {what} is {value}, more than torch's window ops count (2**31 - 1)",
+    "lower the dilation, stride or padding",
+)
+
+
+def needs_params(params: int, nbytes: int) -> str:
+    """``'90,003,100,002 parameters (335.3 GiB)'``."""
+    return f"{params:,} parameters ({format_bytes(nbytes)})"
+
+
+def needs_memory(weights: int, activations: int, batch: int) -> str:
+    """What a build needs: its weights and its activations at the batch it runs."""
+    return (
+        f"{format_bytes(weights + activations)} ({format_bytes(weights)} of weights, "
+        f"{format_bytes(activations)} of activations at batch {batch})"
+    )
+
+
+def big_count(count: int) -> str:
+    """``'1,099,511,627,776'``, or ``'about 2**400'`` for a count too long to print."""
+    return f"{count:,}" if count < 10**30 else f"about 2**{count.bit_length() - 1}"
+
+
+def format_bytes(count: int) -> str:
+    """``'16 GiB'``, ``'1.5 MiB'``, ``'512 B'``: binary units, three significant digits."""
+    value, unit = float(count), "B"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if value < 1024 or unit == "EiB":
+            break
+        value /= 1024
+    return f"{count} B" if unit == "B" else f"{value:.3g} {unit}"
+
+
 _BUILDERS = (
     autoload_off,
     concat_hint,
     example_call,
+    big_count,
     expands_to_about,
+    format_bytes,
     load_failed,
     merges_are,
+    needs_memory,
+    needs_params,
+    more_errors,
+    note_in_instance,
     note_input_shape,
     note_made_in,
     plugin_offers,

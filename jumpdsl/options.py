@@ -5,6 +5,8 @@ argparse reads its ``choices`` here, and each backend checks its own tables agai
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "COMPILE_MODES",
     "DIAGNOSTIC_FORMATS",
@@ -13,6 +15,7 @@ __all__ = [
     "DRAW_STYLES",
     "DRAW_WIDTHS",
     "EXPORT_SUFFIXES",
+    "FONT_NAME",
     "PRECISIONS",
     "RANKDIRS",
     "THEMES",
@@ -21,6 +24,9 @@ __all__ = [
 DIAGNOSTIC_FORMATS = ("text", "json")  # jumpdsl check --format
 DRAW_FORMATS = ("svg", "pdf", "png", "dot", "tex")  # jumpdsl draw: the suffix or --format
 DRAW_ENGINES = ("auto", "system", "embedded")  # which Graphviz renders
+# jumpdsl draw --font: a family's name as figures pass it on (to Graphviz, into SVG attributes
+# and CSS), so nothing in it quotes, escapes or marks up.
+FONT_NAME = re.compile(r"[\w .,+'-]{1,100}")
 DRAW_STYLES = ("flat", "3d")  # jumpdsl draw --style: Graphviz boxes, or tensors as cuboids
 DRAW_WIDTHS = {"column": 3.3, "page": 7.0}  # jumpdsl draw --width NAME, in inches
 RANKDIRS = ("TB", "LR")  # the direction of the main flow

@@ -15,11 +15,11 @@ draw specs/jumpnet.jnet -o $I/jumpnet-depth2.png --depth 2 --width column --dpi 
 draw specs/jumpnet.jnet -o $I/jumpnet-depth3.svg --depth 3
 draw specs/jumpnet.jnet -o $I/jumpnet-group1.png --depth 3 --focus learner.group1 --dpi 150
 draw specs/jumpnet.jnet -o $I/jumpnet-paper-lr.png --depth 1 --theme paper --rankdir LR --params --width page --dpi 150
-draw specs/resnet50.jnet -o $I/resnet50-depth2.png --depth 2 --theme paper --width column --dpi 150
+draw resnet50 -o $I/resnet50-depth2.png --depth 2 --theme paper --width column --dpi 150
 draw specs/jumpnet.jnet -o $I/jumpnet-folded.png --depth 3 --fold-convs --theme paper --width page --dpi 110
 draw specs/jumpnet.jnet -o $I/jumpnet-3d.svg --style 3d --depth 2 --width page
-draw specs/resnet50.jnet -o $I/resnet50-3d.svg --style 3d --depth 2 --theme paper --width page
-for spec in specs/*.jnet; do   # the zoo's table: every spec but the digits net
+draw resnet50 -o $I/resnet50-3d.svg --style 3d --depth 2 --theme paper --width page
+for spec in specs/*.jnet jumpdsl/zoo/*.jnet; do   # the zoo's table: every spec but the digits net
     [ "$(basename "$spec")" = digits.jnet ] && continue
     draw "$spec" -o "$I/zoo/$(basename "$spec" .jnet).svg" --depth 1 --width column
 done
@@ -27,7 +27,7 @@ done
 # The TikZ figures in a two-column article set in Times, as a paper would have them.
 TMP=$(mktemp -d)
 draw specs/jumpnet.jnet -o "$TMP/jumpnet.tex" --depth 1 --theme paper --width 229.5pt
-draw specs/resnet50.jnet -o "$TMP/resnet50.tex" --depth 1 --theme paper --width 229.5pt
+draw resnet50 -o "$TMP/resnet50.tex" --depth 1 --theme paper --width 229.5pt
 cat > "$TMP/paper.tex" <<'TEX'
 \documentclass[twocolumn]{article}
 \usepackage{times}

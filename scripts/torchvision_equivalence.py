@@ -33,7 +33,7 @@ MODELS = list(json.loads(REFERENCE.read_text(encoding="utf-8"))["models"])
 
 
 def largest_difference(name: str) -> float:
-    graph = check_file(ROOT / "specs" / f"{name}.jnet").raise_for_errors()
+    graph = check_file(ROOT / "jumpdsl" / "zoo" / f"{name}.jnet").raise_for_errors()
     ours = build_module(graph).eval()
     theirs = torchvision.models.get_model(name, weights=None).eval()
     with torch.no_grad():

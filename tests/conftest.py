@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SPECS = ROOT / "specs"
-ALL_SPECS = sorted(SPECS.glob("*.jnet"))
+SPECS = ROOT / "specs"  # JumpNet and the examples
+ZOO_SPECS = ROOT / "jumpdsl" / "zoo"  # the model zoo, shipped in the package
+ALL_SPECS = sorted(SPECS.glob("*.jnet")) + sorted(ZOO_SPECS.glob("*.jnet"))
 PLUGINS = ROOT / "tests" / "plugins"
 CBAM = ROOT / "examples" / "plugins" / "jumpdsl-cbam"  # the worked plugin of docs/ops.md
 for folder in (PLUGINS, CBAM / "src"):
@@ -37,6 +38,11 @@ def _temporary_files_kept_in_pytests_folder(tmp_path_factory):
         patch.setattr(tempfile, "tempdir", str(folder))
         patch.setenv("TMPDIR", str(folder))
         yield folder
+
+
+def spec_file(name: str) -> Path:
+    """A spec of specs/ or of the zoo, by file name (``resnet50.jnet``)."""
+    return SPECS / name if (SPECS / name).is_file() else ZOO_SPECS / name
 
 
 def plugins_named(text: str) -> list[str]:

@@ -94,7 +94,8 @@ def test_markers_match_diagnostics(path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_corpus_is_large_and_covers_every_code() -> None:
     assert len(CASES) >= 60
     seen = {code for path in CASES for _, _, code in _markers(path)}
-    unexercised = set(CODES) - seen - {"JD107", "JD108", "JD206"}  # tested in test_robustness
+    # tested in test_robustness (JD403, JD503: the resource estimate, through the CLI) and elsewhere
+    unexercised = set(CODES) - seen - {"JD107", "JD108", "JD120", "JD206", "JD403", "JD503"}
     assert not unexercised, f"add corpus cases for {sorted(unexercised)}"
 
 

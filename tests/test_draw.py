@@ -423,3 +423,156 @@ def test_inline_spec_with_branches_draws(tmp_path) -> None:
     for depth in (1, 2, 3):
         nodes, _ = _figure(graph, depth=depth)
         assert "output" in nodes
+
+
+# ---------------------------------------------------------------- what the user controls
+
+HOSTILE_LABELS = [
+    "</svg><script>alert(1)</script>",
+    "<b>html</b>",
+    "\\input{/etc/passwd} {x} % # $ _ & ^ ~ | \\",
+    'q"uote\\" end\\\\',
+    "\\N \\G \\l x",
+]
+# A 3-D figure draws no template titles: the labels of layers.
+_LAYER_LABELS = [label for label in HOSTILE_LABELS if label != "<b>html</b>"]
+_QUOTED = [f"'{label}'" if '"' in label else f'"{label}"' for label in HOSTILE_LABELS]
+HOSTILE = (
+    "network T {\n  input [3, 8, 8]\n"
+    f"  block Part() {_QUOTED[1]} {{ conv(4, 3) relu }}\n"
+    "  learner {\n    Part()\n"
+    + "".join(f"    conv(4, 3) {label}\n" for label in (_QUOTED[0], *_QUOTED[2:]))
+    + "  }\n  task { gap dense(2) }\n}\n"
+)
+# What tex_text may write: the escapes of special characters, nothing that reads a file.
+_TEX_ESCAPES = re.compile(
+    r"\\(textbackslash|textless|textgreater|textbar|texttimes|textperiodcentered|ldots"
+    r"|textrightarrow)\{\}|\\[{}$&#_%]|\\[\^~]\{\}"
+)
+_ENGINES = [pytest.param(True, marks=needs_dot, id="system"), pytest.param(False, id="embedded")]
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    return check_text(HOSTILE).raise_for_errors()
+
+
+def _texts(svg: bytes) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)  # well-formed, or this raises
+    assert not [e for e in root.iter() if e.tag.rsplit("}", 1)[-1] in ("script", "b")]
+    return [e.text or "" for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "text"]
+
+
+@pytest.mark.parametrize("system", _ENGINES)
+@pytest.mark.parametrize("style", ["flat", "3d"])
+def test_svg_escapes_labels_and_font(hostile, system, style) -> None:
+    """Labels that try to end the SVG, open a script or an HTML-like DOT label, or read as
+    DOT escapes come out as the same words."""
+    options = DrawOptions(depth=3, style=style)
+    texts = _texts(draw(hostile, "svg", options, system_dot=system))
+    for label in _LAYER_LABELS if style == "3d" else HOSTILE_LABELS:
+        assert label in texts, (label, texts)
+
+
+@pytest.mark.parametrize("system", _ENGINES)
+def test_dot_of_hostile_labels_parses(hostile, system, tmp_path) -> None:
+    source = draw(hostile, "dot", DrawOptions(depth=3), system_dot=system).decode()
+    assert "label=<" not in source  # never an HTML-like label
+    if shutil.which("dot"):
+        done = subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True)
+        assert done.returncode == 0 and "syntax error" not in done.stderr, done.stderr
+
+
+def _tex_unescaped(text: str) -> str:
+    plain = {"textbackslash": "\\", "textless": "<", "textgreater": ">", "textbar": "|"}
+    text = re.sub(r"\\(\w+)\{\}", lambda m: plain.get(m.group(1), m.group(0)), text)
+    return re.sub(r"\\([{}$&#_%])|\\([\^~])\{\}", lambda m: m.group(1) or m.group(2), text)
+
+
+@pytest.mark.parametrize("system", _ENGINES)
+@pytest.mark.parametrize("style", ["flat", "3d"])
+def test_tex_escapes_every_special_character(hostile, system, style, tmp_path) -> None:
+    """No control sequence of the spec's reaches TeX (``\\input{/etc/passwd}`` is text), and
+    the text reads back as the label; where pdflatex is installed the picture compiles and
+    reads no file it should not."""
+    tex = draw(hostile, "tex", DrawOptions(depth=3, style=style), system_dot=system).decode()
+    texts = re.findall(r"\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\};\n", tex)
+    for text in texts:
+        assert not re.sub(_TEX_ESCAPES, "", text).count("\\"), text
+    shown = [_tex_unescaped(t) for t in texts]
+    for label in _LAYER_LABELS:
+        assert label in shown, (label, shown)
+    if shutil.which("pdflatex") is None:
+        return
+    (tmp_path / "fig.tex").write_text(tex)
+    (tmp_path / "doc.tex").write_text(
+        "\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{tikz}"
+        "\\begin{document}\\input{fig.tex}\\end{document}\n"
+    )
+    args = ["pdflatex", "-recorder", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "/etc/passwd" not in (tmp_path / "doc.fls").read_text()
+    assert "Undefined control sequence" not in done.stdout
+
+
+def test_a_font_name_that_would_quote_or_mark_up_is_refused(tmp_spec, tmp_path, capsys) -> None:
+    spec = tmp_spec(HOSTILE)
+    for font in ('Hel"vetica', "a<b>", "x\\1", "a&b"):
+        assert main(["draw", str(spec), "--font", font, "-o", str(tmp_path / "f.svg")]) == 2
+        assert "a font family's name has" in capsys.readouterr().err
+    assert not (tmp_path / "f.svg").exists()
+    with pytest.raises(ValueError, match="font family"):
+        DrawOptions(font='"')
+
+
+# ---------------------------------------------------------------- in a notebook
+
+
+def test_jumpdsl_draw_shows_inline_and_is_the_cli_figure(tmp_path) -> None:
+    import jumpdsl
+
+    figure = jumpdsl.draw(SPECS / "jumpnet.jnet", depth=1)
+    svg = figure._repr_svg_()  # what Jupyter shows inline
+    assert svg == figure.svg and "<svg" in svg and "learner" in svg
+    cli = tmp_path / "c.svg"
+    assert main(["draw", str(SPECS / "jumpnet.jnet"), "--depth", "1", "-o", str(cli)]) == 0
+    assert figure.save(tmp_path / "a.svg").read_bytes() == cli.read_bytes()
+
+
+@pytest.mark.parametrize("suffix, magic", [("png", b"\x89PNG"), ("dot", b"digraph"), ("tex", b"%")])
+def test_jumpdsl_draw_saves_in_the_format_its_suffix_names(tmp_path, suffix, magic) -> None:
+    import jumpdsl
+
+    target = jumpdsl.draw("resnet18", depth=1).save(tmp_path / f"r.{suffix}")
+    assert target.read_bytes().lstrip().startswith(magic)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="PDF needs the system's Graphviz")
+def test_jumpdsl_draw_saves_pdf(tmp_path) -> None:
+    import jumpdsl
+
+    assert jumpdsl.draw("resnet18", depth=1).save(tmp_path / "r.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_jumpdsl_draw_takes_text_and_refuses_an_unknown_suffix(tmp_path) -> None:
+    import jumpdsl
+
+    figure = jumpdsl.draw(net("stem { conv(4, 3x3) } task { gap dense(2) }"), theme="paper")
+    assert "conv" in figure.svg
+    with pytest.raises(ValueError, match="the suffix picks the format"):
+        figure.save(tmp_path / "net.jpeg")
+    assert not (tmp_path / "net.jpeg").exists()
+
+
+def test_jumpdsl_draw_never_writes_over_its_spec(tmp_path) -> None:
+    import jumpdsl
+    from jumpdsl.fileio import OverwriteInputError
+
+    spec = tmp_path / "net.dot"  # a spec whose name ends like a figure's
+    spec.write_text(net("task { gap dense(2) }"), encoding="utf-8")
+    with pytest.raises(OverwriteInputError):
+        jumpdsl.draw(spec).save(spec)
+    assert spec.read_text(encoding="utf-8").startswith("network T")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ALL_SPECS, ROOT, SPECS, net
+from conftest import ALL_SPECS, ROOT, SPECS, ZOO_SPECS, net, spec_file
 from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.draw import DrawOptions, draw, draw_figure
 from jumpdsl.backends.draw_3d import cuboid_size
@@ -41,7 +41,7 @@ _SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _graph(name: str):
-    return check_file(SPECS / f"{name}.jnet").raise_for_errors()
+    return check_file(spec_file(f"{name}.jnet")).raise_for_errors()
 
 
 def _svg_size_and_fonts(svg: bytes) -> tuple[float, float, float]:
@@ -82,7 +82,7 @@ def test_a_column_figure_fits_with_no_text_under_the_minimum(name, depth) -> Non
 
 
 def test_what_cannot_fit_says_so(tmp_path, capsys) -> None:
-    spec = str(SPECS / "resnet50.jnet")
+    spec = str(ZOO_SPECS / "resnet50.jnet")
     target = str(tmp_path / "r.svg")
     assert main(["draw", spec, "-o", target, "--depth", "3", "--width", "1in"]) == 0
     assert "wider than --width 1.00 in even at --min-font 6 pt" in capsys.readouterr().out
@@ -463,3 +463,19 @@ def test_3d_is_byte_identical_on_every_run(fmt) -> None:
         return draw(_graph("jumpnet"), fmt, DrawOptions(depth=2, style="3d", width=COLUMN))
 
     assert once() == once()
+
+
+def test_3d_never_goes_under_the_minimum_and_says_when_it_cannot_fit(tmp_path) -> None:
+    # JumpNet at depth 3: its jump arcs span whole groups, so rows cannot break enough.
+    figure = draw_figure(_graph("jumpnet"), "svg", DrawOptions(depth=3, style="3d", width=COLUMN))
+    width, _, smallest = _svg_size_and_fonts(figure.data)
+    assert smallest >= 6 - 0.01 and width > COLUMN and not figure.fits
+    target = tmp_path / "j3.svg"
+    args = ["draw", str(SPECS / "jumpnet.jnet"), "--style", "3d", "--depth", "3"]
+    done = subprocess.run(
+        [sys.executable, "-m", "jumpdsl", *args, "--width", "column", "-o", str(target)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0 and "wider than --width 3.30 in even at --min-font 6" in done.stdout

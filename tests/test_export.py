@@ -171,3 +171,39 @@ def test_cli_export_refuses_bad_targets(tmp_spec, tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert "refusing to write over the input spec" in err and "unknown format" in err
     assert not (tmp_path / "model.h5").exists()
+
+
+# ---------------------------------------------------------------- what the user controls
+
+HOSTILE_NAME = 'a""";import os;os.system("touch PWNED");"""b\\\nc.jnet'
+
+
+def test_export_escapes_the_file_name_and_set_values(tmp_path) -> None:
+    """A file name (and a --set value) that would end the docstring and run a command when
+    the export is imported: the file imports with no side effect, and its docstring still
+    says the file's name."""
+    spec = tmp_path / HOSTILE_NAME
+    spec.write_text("network T(c: int = 2) { input [3, 8, 8] task { gap dense(c) } }\n")
+    target = tmp_path / "model.py"
+    set_value = 'c=2 """;import os;os.system("touch PWNED2");"""'
+    assert main(["export", str(spec), "-o", str(target), "--set", "c=2"]) == 0
+    code = "import model, sys; sys.stdout.write(model.__doc__)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
+    assert f"From: {spec} --set c=2\n" in done.stdout  # the same words read back
+    graph = check_text("network T { input [3, 8, 8] task { gap dense(2) } }").raise_for_errors()
+    text = python_source(graph, origin=set_value + '\n"""\nimport os\n\x00')
+    assert [type(s).__name__ for s in ast.parse(text).body] == ["Expr", "Import", "ClassDef"]
+    assert set_value + '\n"""\nimport os\n\x00' in ast.get_docstring(ast.parse(text), clean=False)
+
+
+def test_export_refuses_a_file_that_holds_more_than_the_model() -> None:
+    """The layout check runs before the file is: a statement smuggled in is refused."""
+    from jumpdsl.backends.export_py import ExportError, _check_layout
+
+    with pytest.raises(ExportError, match="statements it should not"):
+        _check_layout('"""doc"""\nimport torch\nimport os; os.system("x")\nclass Model: pass\n')
+    _check_layout('"""doc"""\nimport torch\nclass Model: pass\n')

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import re
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 import jumpdsl.formatting as formatting
-from conftest import ROOT, plugins_named
+from conftest import ALL_SPECS, ROOT, plugins_named
 from jumpdsl.api import check_text
 from jumpdsl.backends.summary import summarize
 from jumpdsl.cli import main
 from jumpdsl.formatting import FormatterBug, format_source
 from jumpdsl.source import SourceFile
 
-SPEC_FILES = sorted((ROOT / "specs").glob("*.jnet")) + sorted(
-    (ROOT / "jumpdsl" / "stdlib").glob("*.jnet")
-)
+SPEC_FILES = ALL_SPECS + sorted((ROOT / "jumpdsl" / "stdlib").glob("*.jnet"))
 MESSY = ROOT / "tests" / "fmt" / "messy.jnet"
 FENCE = re.compile(r"^```jnet\n(.*?)^```", re.S | re.M)
 DOC_EXAMPLES = [
@@ -63,7 +65,8 @@ def test_round_trip_over_doc_examples(where: str, text: str) -> None:
 
 
 def test_specs_in_the_repository_are_formatted() -> None:
-    assert main(["fmt", "--check", str(ROOT / "specs"), str(ROOT / "jumpdsl" / "stdlib")]) == 0
+    folders = [ROOT / "specs", ROOT / "jumpdsl" / "zoo", ROOT / "jumpdsl" / "stdlib"]
+    assert main(["fmt", "--check", *map(str, folders)]) == 0
 
 
 def test_canonical_layout() -> None:
@@ -150,3 +153,101 @@ def test_long_or_multiline_lists_get_one_item_per_line() -> None:
 
 def test_use_lines_stay_together() -> None:
     assert _fmt('use "a.jnet"\nuse "b.jnet"\n') == 'use "a.jnet"\nuse "b.jnet"\n'
+
+
+# ---------------------------------------------------------------- fmt keeps a file's identity
+
+MESSY_TEXT = "network T{input [1]}\n"
+TIDY_TEXT = "network T {\n    input [1]\n}\n"
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> Path:
+    spec = tmp_path / "t.jnet"
+    spec.write_text(MESSY_TEXT)
+    return spec
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_fmt_through_a_symlink_formats_the_target_and_keeps_the_link(messy: Path) -> None:
+    link = messy.parent / "link.jnet"
+    link.symlink_to(messy.name)
+    assert main(["fmt", str(link)]) == 0
+    assert link.is_symlink() and os.readlink(link) == messy.name
+    assert messy.read_text() == TIDY_TEXT
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o755])
+def test_fmt_keeps_the_mode(messy: Path, mode: int) -> None:
+    messy.chmod(mode)
+    assert main(["fmt", str(messy)]) == 0
+    assert messy.read_text() == TIDY_TEXT
+    assert stat.S_IMODE(messy.stat().st_mode) == mode  # a 0600 file stays private
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give a file to another user")
+def test_fmt_keeps_the_owner(messy: Path) -> None:
+    os.chown(messy, 4321, 4321)
+    assert main(["fmt", str(messy)]) == 0
+    assert (messy.stat().st_uid, messy.stat().st_gid) == (4321, 4321)
+
+
+def test_fmt_refuses_a_read_only_file_unless_forced(messy: Path, capsys) -> None:
+    messy.chmod(0o444)
+    assert main(["fmt", str(messy)]) == 2
+    assert messy.read_text() == MESSY_TEXT
+    assert f"jumpdsl: {messy} is read-only (use --force to rewrite it)" in capsys.readouterr().err
+    assert main(["fmt", "--force", str(messy)]) == 0
+    assert messy.read_text() == TIDY_TEXT
+    assert stat.S_IMODE(messy.stat().st_mode) == 0o444
+
+
+def test_fmt_keeps_hard_links(messy: Path) -> None:
+    other = messy.parent / "other.jnet"
+    os.link(messy, other)
+    assert main(["fmt", str(messy)]) == 0
+    assert other.read_text() == TIDY_TEXT  # written in place: every name sees the new text
+    assert messy.samefile(other) and messy.stat().st_nlink == 2
+    assert _leftovers(messy.parent) == []  # the backup copy is gone
+
+
+def test_fmt_in_a_folder_it_cannot_write_exits_2(messy: Path, monkeypatch, capsys) -> None:
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)  # what a read-only folder does
+    assert main(["fmt", str(messy)]) == 2
+    assert messy.read_text() == MESSY_TEXT
+    err = capsys.readouterr().err
+    assert f"jumpdsl: cannot write {messy}: Permission denied\n" in err
+
+
+@pytest.mark.parametrize("linked", [False, True], ids=["atomic", "hard-linked"])
+def test_fmt_on_a_full_disk_exits_2_and_keeps_the_file(
+    messy: Path, monkeypatch, capsys, linked: bool
+) -> None:
+    if linked:
+        os.link(messy, messy.parent / "other.jnet")
+    real_write, real_fsync = os.write, os.fsync
+    calls = {"write": 0}
+
+    def full_write(fd: int, data) -> int:  # the first in-place write finds the disk full
+        calls["write"] += 1
+        if calls["write"] == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    def full_fsync(fd: int) -> None:  # the temporary file's data does not fit
+        if not linked:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "write", full_write)
+    monkeypatch.setattr(os, "fsync", full_fsync)
+    assert main(["fmt", str(messy)]) == 2
+    assert messy.read_text() == MESSY_TEXT
+    assert f"cannot write {messy}: No space left on device" in capsys.readouterr().err
+    assert _leftovers(messy.parent) == []

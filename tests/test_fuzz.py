@@ -1,9 +1,13 @@
 """Property tests: whatever the input, jumpdsl answers with diagnostics, never a crash.
 
-Four sources of input: (a) near-miss text from the grammar itself (``from_lark``: most of its
+Five sources of input: (a) near-miss text from the grammar itself (``from_lark``: most of its
 strings do not parse, which is the point), (b) mutations of every spec in specs/ and the
 standard library, (c) random text, bytes-like garbage, control and bidi characters included,
-and (d) valid programs built from an AST strategy, printed, parsed and printed again.
+(d) valid programs built from an AST strategy, printed, parsed and printed again, and (e)
+hostile specs: arithmetic edge values (1e999, -0.0, nan, huge integers, 2**63, zero divisors,
+deep nesting, long lists, bombs) in every builtin and operator, and the bad specs and
+misleading messages of issue 16 (malformed numbers, names given twice, keywords as names,
+values used before their definition, a dangling operator, misspelt keywords and types).
 
 Properties: no uncaught exception; every diagnostic's line and column lie inside the file;
 messages, hints and labels hold no raw control or bidi characters.
@@ -26,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from conftest import ROOT
+from conftest import ALL_SPECS, ROOT
 from jumpdsl.api import check_text
 from jumpdsl.diagnostics import DiagnosticSink
 from jumpdsl.formatting import format_source
@@ -50,9 +54,7 @@ def _settings(examples: int) -> settings:
     )
 
 
-SEEDS = sorted((ROOT / "specs").glob("*.jnet")) + sorted(
-    (ROOT / "jumpdsl" / "stdlib").glob("*.jnet")
-)
+SEEDS = ALL_SPECS + sorted((ROOT / "jumpdsl" / "stdlib").glob("*.jnet"))
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in SEEDS]
 _BAD_CATEGORIES = ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
 
@@ -186,7 +188,7 @@ _SNIPPETS = st.sampled_from(
 )
 
 
-@_settings(6400)
+@_settings(5800)
 @given(st.one_of(st.text(max_size=80), st.lists(_SNIPPETS, max_size=40).map(" ".join)))
 def test_random_text(text: str) -> None:
     check_robust(text)
@@ -203,7 +205,10 @@ _KW = st.sampled_from(sorted({a.name for op in CORE.values() for a in op.attrs})
 def _leaf() -> st.SearchStrategy[ast.Expr]:
     return st.one_of(
         st.integers(0, 512).map(lambda v: ast.Int(v, _S)),
-        st.sampled_from(["0.5", "1e-3", "2.0", "1.5e2"]).map(lambda t: ast.Float(float(t), t, _S)),
+        st.sampled_from([2**63 - 1, 2**62, 2**31]).map(lambda v: ast.Int(v, _S)),  # the edges
+        st.sampled_from(["0.5", "1e-3", "2.0", "1.5e2", "0.0", "1e308", "4.9e-324"]).map(
+            lambda t: ast.Float(float(t), t, _S)
+        ),
         st.tuples(st.integers(1, 7), st.integers(1, 7)).map(
             lambda hw: ast.Size(hw, f"{hw[0]}x{hw[1]}", _S)
         ),
@@ -313,6 +318,100 @@ def test_valid_programs_print_parse_and_format_stably(module: ast.Module) -> Non
     # the same program and formats to itself
     assert format_source(SourceFile("<gen>", printed)).text is not None
     check_robust(printed)
+
+
+# ---------------------------------------------------------------- (e) hostile specs
+
+_EDGES = [
+    "1e999",
+    "-0.0",
+    "0.0",
+    "nan",
+    "inf",
+    "0",
+    "-1",
+    "1e308",
+    "4.9e-324",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775807",
+    "1" * 30,
+    "9" * 5000,
+    "[" * 40 + "1" + "]" * 40,
+    "[1] * 100001",
+    "range(100000)",
+    "range(0, 10, 0)",
+    "range(1e20)",
+    "range(-9223372036854775807, 9223372036854775807)",
+    "3x",
+    "1e",
+    "0x",
+    "3x3x3",
+    "3 x 3",
+    "99999999999999999999x3",
+    '"s"',
+    "true",
+    "a",
+    "b",
+]
+_FUNCS = ["int", "float", "round", "ceil", "floor", "abs", "len", "min", "max", "range"]
+_BINARY = ["+", "-", "*", "/", "//", "%", "==", "<", "and"]
+
+
+def _hostile_expr(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(inner, st.sampled_from(_BINARY), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(st.sampled_from(_FUNCS), st.lists(inner, min_size=1, max_size=3)).map(
+            lambda t: f"{t[0]}({', '.join(t[1])})"
+        ),
+        st.lists(inner, max_size=3).map(lambda xs: f"[{', '.join(xs)}]"),
+        st.tuples(inner, inner).map(lambda t: f"{t[0]}[{t[1]}]"),
+        inner.map(lambda x: f"-{x}"),
+    )
+
+
+HOSTILE_EXPRS = st.recursive(st.sampled_from(_EDGES), _hostile_expr, max_leaves=4)
+_BOMBS = [  # a line, repeated: each step doubles what the one before built
+    "let a = a + a",
+    "let a = [a, a]",
+    "let a = a * a",
+    "let a = [a]",
+]
+_BAD_LINES = [  # issue 16's bad specs and misleading messages, one line each
+    "input [3, 16, 16]",
+    "let repeat = 1",
+    "let true = 2",
+    "let c = d",
+    "let d = 3 +",
+    "learner { repeet 2 { relu } }",
+    "learner { conv(3, 3, kernel=3, kernel=5) }",
+    "defaults { conv.bias = false, conv.bias = true }",
+    "block Unit(c: itn, c) { conv(c, 3x3, stride=0) }",
+    "learner { Unit(4) }",
+]
+
+
+@st.composite
+def hostile_specs(draw: st.DrawFn) -> str:
+    params = draw(st.lists(HOSTILE_EXPRS, max_size=2))
+    lines = ["network T(" + ", ".join(f"p{i} = {e}" for i, e in enumerate(params)) + ") {"]
+    lines += ["    input [3, 8, 8]", f"    let a = {draw(HOSTILE_EXPRS)}"]
+    if draw(st.integers(0, 3)) == 0:
+        lines += [f"    {draw(st.sampled_from(_BOMBS))}"] * draw(st.integers(1, 70))
+    lines += [f"    let b = {draw(HOSTILE_EXPRS)}"]
+    lines += [f"    {line}" for line in draw(st.lists(st.sampled_from(_BAD_LINES), max_size=3))]
+    value = draw(HOSTILE_EXPRS)
+    call = draw(st.sampled_from(["conv({}, 3x3)", "upsample({})", "bn(eps={})", "dropout({})"]))
+    lines += [f"    task {{ {call.format(value)} }}", "}"]
+    if draw(st.booleans()):
+        lines += ["network U { input [3, 8, 8] }"]
+    return "\n".join(lines) + "\n"
+
+
+@_settings(600)
+@given(hostile_specs())
+def test_hostile_specs(text: str) -> None:
+    check_robust(text)
 
 
 def test_the_default_profile_runs_ten_thousand_cases() -> None:

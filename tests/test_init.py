@@ -126,7 +126,7 @@ def test_a_bare_default_no_op_takes_is_an_error_naming_the_first_checker() -> No
     [
         ("kaiming_normal(fan_ot)", "expects kaiming_normal's mode: fan_in or fan_out, got fan_ot"),
         ("normal", "expects normal(std) (its std is needed), got normal"),
-        ("normal(-1)", "expects normal's std: a positive number, got -1"),
+        ("normal(-1)", "expects normal's std: a number above 0, got -1"),
         ("constant(1, 2)", "expects constant(value), got constant(1, 2)"),
         ("1e-3", "expects an initialisation (torch, zeros"),
     ],

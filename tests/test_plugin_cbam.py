@@ -237,3 +237,17 @@ def test_exported_source_imports_the_plugins_module_and_runs_without_jumpdsl(
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "(2, 10)"
+
+
+def test_summary_counts_frozen_tensors_inside_the_plugins_modules() -> None:
+    # the plugin's module nests (cbam1.channel.0.weight): each tensor still has its layer
+    import jumpdsl
+
+    model = jumpdsl.load(SPEC, plugins=["jumpdsl_cbam.ops"])
+    for name, p in model.named_parameters():
+        p.requires_grad_("cbam" not in name)
+    frozen = sum(p.numel() for n, p in model.named_parameters() if "cbam" in n)
+    summary = jumpdsl.summary(model, depth=None).data
+    assert frozen > 0 and summary["non_trainable_params"] == frozen
+    by_layer = {layer["name"]: layer["frozen"] for layer in summary["layers"]}
+    assert sum(by_layer[name] for name in by_layer if "cbam" in name) == frozen

@@ -86,3 +86,19 @@ def test_torch_compile_only_by_default_on_cuda() -> None:
     prepared, compiled = prepare(module, torch.device("cpu"), torch_compile=True)
     assert compiled is True and prepared is not module
     assert pick_device("cpu").type == "cpu"
+
+
+def test_check_text_and_load_text_at_the_top_level() -> None:
+    # a notebook holds a spec in a string: the same as a file of that text
+    text = net("stem { conv(c, 3x3) bn relu } task { gap dense(2) }", params="c: int = 4")
+    checked = jumpdsl.check_text(text, c=6)
+    assert checked.ok and checked.graph.get(Shapes, "stem.conv1").shape == (6, 16, 16)
+    model = jumpdsl.load_text(text, seed=0, c=6).eval()
+    x = torch.randn(2, 3, 16, 16)
+    reference = build_module(check_text(text, params={"c": 6}).raise_for_errors(), seed=0).eval()
+    with torch.no_grad():
+        assert torch.equal(model(x), reference(x))
+    bad = jumpdsl.check_text(net("task { gap dense(2) rleu }"))
+    assert not bad.ok and bad.diagnostics[0].code == "JD201"
+    with pytest.raises(JumpdslError, match="did you mean 'relu'"):
+        jumpdsl.load_text(net("task { gap dense(2) rleu }"))

@@ -206,3 +206,62 @@ def test_a_compiled_run_says_so_before_the_first_step(tmp_spec, tmp_path, monkey
         "compiling the model with torch.compile (first call, may take a minute on CPU)…"
     )
     assert out[2].startswith("epoch   1/1")
+
+
+DOCTORED = [
+    ("params", "x", "'params' is a str, not a dict"),
+    ("data", 5, "'data' is a int, not a str"),
+    ("model", {"stem.conv1.weight": 1}, "the weights or parameters are not what jumpdsl saves"),
+    ("normalization", {"scale": "x", "mean": [0], "std": [1]}, "'normalization' is not"),
+    ("history", [1], "'history' is not a list of epochs"),
+    ("history", [{"epoch": 1}], "'history' is not a list of epochs"),
+    ("normalization", {"scale": 255.0, "mean": [0.0] * 5, "std": [1.0] * 5}, "normalizes 5"),
+    ("optimizer", {"state": {}, "param_groups": [{"x": 1}]}, "the optimizer state does not"),
+    ("settings", {"epochs": "many"}, "the saved setting epochs = 'many' is not a whole number"),
+    ("lottery", None, "the checkpoint has no 'lottery'"),
+]
+
+
+def test_doctored_checkpoints_are_one_line_exit_2(tmp_spec, tmp_path, capsys) -> None:
+    spec = tmp_spec(TINY)
+    assert _train(spec, tmp_path / "run", "--epochs", "1") == 0
+    saved = torch.load(tmp_path / "run/last.pt", weights_only=True)
+    for case, (field, value, says) in enumerate(DOCTORED):
+        state = dict(saved)
+        if value is None:
+            del state[field]
+        else:
+            state[field] = value
+        run = tmp_path / f"doctored-{case}"
+        run.mkdir()
+        torch.save(state, run / "last.pt")
+        capsys.readouterr()
+        verb = ["train", str(spec), "--out", str(run), "--resume", *FAST]
+        if field not in ("settings", "optimizer", "history"):  # what only --resume reads
+            verb = ["eval", str(spec), "--checkpoint", str(run / "last.pt")]
+        assert main(verb) == 2, field
+        err = capsys.readouterr().err
+        assert says in err and len(err.strip().splitlines()) == 1, (field, err)
+
+
+def test_a_full_disk_during_training_is_one_line_exit_2(tmp_spec, tmp_path, monkeypatch, capsys):
+    import errno
+    import os
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    assert _train(tmp_spec(TINY), tmp_path / "run", "--epochs", "1") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("jumpdsl: cannot write ") and err[-1].endswith(
+        ": No space left on device"
+    )
+
+
+def test_synthetic_data_too_large_to_draw_is_exit_2(tmp_spec, tmp_path, capsys) -> None:
+    args = ["train", str(tmp_spec(TINY)), "--out", str(tmp_path / "run"), "--data"]
+    assert main([*args, "synthetic:1e11"]) == 2
+    assert "give a number of training images" in capsys.readouterr().err
+    assert main([*args, "synthetic:" + "9" * 12]) == 2  # it used to run out of memory (101)
+    assert "GiB to draw; at most" in capsys.readouterr().err

@@ -130,7 +130,13 @@ def test_processes_split_each_global_batch() -> None:
 
 
 def test_checkpoint_is_plain_data_and_loads_weights_only(tmp_path) -> None:
-    state = {"model": {"w": torch.ones(2)}, "history": [{"epoch": 1, "val_acc": 0.5}], "x": (1, 2)}
+    state = {
+        "model": {"w": torch.ones(2)},
+        "history": [{"epoch": 1, "val_acc": 0.5, "val_loss": 1.0}],
+        "x": (1, 2),
+        **{"params": {}, "data": "synthetic", "settings": {}, "optimizer": {}, "lottery": []},
+        "normalization": {"scale": 255.0, "mean": [0.0], "std": [1.0]},
+    }
     save_checkpoint(tmp_path / "a.pt", state)
     loaded = load_checkpoint(tmp_path / "a.pt")
     assert (

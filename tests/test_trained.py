@@ -135,5 +135,5 @@ def test_a_damaged_normalisation_is_named(run, tmp_path) -> None:
         jumpdsl.load(run[0], checkpoint=damaged)
     state["normalization"] = {"scale": "x"}
     torch.save(state, damaged)
-    with pytest.raises(CheckpointError, match="'normalization' field is damaged"):
+    with pytest.raises(CheckpointError, match="'normalization' is not a scale, mean and std"):
         jumpdsl.load(run[0], checkpoint=damaged)

@@ -24,11 +24,13 @@ from reference import (
 )
 from torch import nn
 
-from conftest import ROOT, SPECS
+import jumpdsl
+from conftest import ALL_SPECS, ROOT, ZOO_SPECS, spec_file
 from jumpdsl.api import check_file
 from jumpdsl.backends.summary import summarize
 from jumpdsl.backends.torch_fx import build_module
 from jumpdsl.cli import build_parser, main
+from jumpdsl.train.checkpoint import CheckpointError
 
 
 def jumpnet_params(
@@ -110,14 +112,14 @@ def checked(model: Model) -> Any:
 def _checked(name: str) -> Any:
     # Checked once per model: the tests below only read the graph.
     model = ZOO[IDS.index(name)]
-    result = check_file(SPECS / model.spec, model.overrides)
+    result = check_file(spec_file(model.spec), model.overrides)
     assert result.ok, [d.message for d in result.diagnostics]
     return result.graph
 
 
 def test_every_spec_is_in_the_zoo() -> None:
     others = {"digits.jnet"}  # a training example, not a zoo model
-    assert {m.spec for m in ZOO} == {p.name for p in SPECS.glob("*.jnet")} - others
+    assert {m.spec for m in ZOO} == {p.name for p in ALL_SPECS} - others
 
 
 def test_jumpnet_formula_reproduces_the_seed() -> None:
@@ -177,7 +179,7 @@ def test_forward_gives_batch_by_classes(model: Model) -> None:
 
 @pytest.mark.parametrize("model", ZOO, ids=IDS)
 def test_classes_parameter(model: Model) -> None:
-    result = check_file(SPECS / model.spec, {**model.overrides, "classes": 7})
+    result = check_file(spec_file(model.spec), {**model.overrides, "classes": 7})
     assert result.ok
     assert summarize(result.graph)["output_shape"] == [7]
 
@@ -190,7 +192,7 @@ def _draw_args() -> list[str]:
 @pytest.mark.parametrize("model", [m for m in ZOO if not m.overrides], ids=lambda m: m.name)
 def test_draws(model: Model, tmp_path: Path) -> None:
     out = tmp_path / "figure.svg"
-    assert main(["draw", str(SPECS / model.spec), *_draw_args(), "-o", str(out)]) == 0
+    assert main(["draw", str(spec_file(model.spec)), *_draw_args(), "-o", str(out)]) == 0
     assert out.read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
 
 
@@ -250,7 +252,13 @@ def test_preact_resnet18_computes_what_pytorch_does() -> None:
 
 
 def spec_lines(spec: str) -> int:
-    return len((SPECS / spec).read_text(encoding="utf-8").splitlines())
+    return len(spec_file(spec).read_text(encoding="utf-8").splitlines())
+
+
+def _shown(spec: str) -> str:
+    """How docs/zoo.md names a spec: a zoo model by its name, the others by their path."""
+    path = spec_file(spec)
+    return f"`{path.stem}`" if path.parent == ZOO_SPECS else f"`{path.relative_to(ROOT)}`"
 
 
 def zoo_table() -> list[str]:
@@ -258,7 +266,7 @@ def zoo_table() -> list[str]:
     for model in ZOO:
         summary = summarize(checked(model))
         settings = " ".join(f"--set {k}={str(v).lower()}" for k, v in model.overrides.items())
-        spec = f"`specs/{model.spec}`" + (f" `{settings}`" if settings else "")
+        spec = _shown(model.spec) + (f" `{settings}`" if settings else "")
         rows.append(
             f"| {spec} | {summary['params']:,} | {summary['macs'] / 1e9:.3f} G "
             f"| {spec_lines(model.spec)} |"
@@ -277,3 +285,90 @@ def test_zoo_table_and_docs(capsys: pytest.CaptureFixture[str]) -> None:
         assert any(spec in line and params in line and macs in line for line in doc.splitlines()), (
             f"docs/zoo.md lacks: {spec} {params} {macs}"
         )
+
+
+# ---------------------------------------------------------------- by name, and weights
+
+
+def torchvision_name(ours: str) -> str:
+    """What torchvision's resnet18 calls one of our state_dict entries (its module order is
+    ours, its names are not): stem.block1.conv1 → conv1, learner.group2.block1.skip1.bn1 →
+    layer2.0.downsample.1, task.dense1 → fc."""
+    parts = ours.split(".")
+    if parts[0] == "stem":
+        return ".".join(parts[2:])
+    if parts[0] == "task":
+        return "fc." + parts[-1]
+    group, block = int(parts[1][5:]), int(parts[2][5:]) - 1
+    rest = parts[3:]
+    if rest[0] == "skip1":
+        rest = ["downsample", "0" if rest[1].startswith("conv") else "1", *rest[2:]]
+    return ".".join([f"layer{group}", str(block), *rest])
+
+
+def _torchvision_like_file(tmp_path: Path, seed: int) -> tuple[Path, torch.nn.Module]:
+    source = jumpdsl.load("resnet18", seed=seed).eval()
+    with torch.no_grad():  # running statistics that are not the defaults, so they must load
+        for name, buffer in source.named_buffers():
+            if name.endswith("running_mean"):
+                buffer.uniform_(-0.5, 0.5)
+            elif name.endswith("running_var"):
+                buffer.uniform_(0.5, 2.0)
+    state = {torchvision_name(k): v for k, v in source.state_dict().items()}
+    assert "layer2.0.downsample.1.running_var" in state and "fc.weight" in state
+    path = tmp_path / "resnet18-torchvision.pth"
+    torch.save(state, path)
+    return path, source
+
+
+def test_load_by_name_is_the_zoo_spec() -> None:
+    by_name = jumpdsl.load("resnet18", seed=0)
+    by_path = jumpdsl.load(ZOO_SPECS / "resnet18.jnet", seed=0)
+    assert all(
+        torch.equal(a, b) for a, b in zip(by_name.parameters(), by_path.parameters(), strict=True)
+    )
+    assert jumpdsl.check("resnet50").ok and "resnet50" in jumpdsl.zoo_models()
+
+
+def test_load_weights_maps_a_torchvision_state_dict_in_order(tmp_path: Path) -> None:
+    path, source = _torchvision_like_file(tmp_path, seed=0)
+    loaded = jumpdsl.load("resnet18", seed=1, weights=path).eval()
+    fresh = jumpdsl.load("resnet18", seed=1).eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), source(x))
+        assert not torch.allclose(fresh(x), source(x))  # the weights did come from the file
+    inference = jumpdsl.load("resnet18", weights=path, inference=True, device="cpu")
+    with torch.no_grad():
+        assert torch.allclose(inference(x), source(x), atol=1e-4)
+
+
+def test_load_weights_names_the_first_entry_that_does_not_fit(tmp_path: Path) -> None:
+    path, _ = _torchvision_like_file(tmp_path, seed=0)
+    with pytest.raises(CheckpointError, match=r"entry 121 'fc.weight' is 1000×512.*10×512"):
+        jumpdsl.load("resnet18", weights=path, classes=10)
+    # resnet34's first stage has a third block where resnet18's second stage begins
+    with pytest.raises(CheckpointError, match=r"'layer2.0.conv1.weight' is 128×64×3×3"):
+        jumpdsl.load("resnet34", weights=path)
+    state = torch.load(path, weights_only=True)
+    state.pop("fc.bias")
+    torch.save(state, tmp_path / "short.pth")
+    with pytest.raises(CheckpointError, match="121 entries, but this network has 122"):
+        jumpdsl.load("resnet18", weights=tmp_path / "short.pth")
+
+
+def test_load_weights_reads_no_code_and_says_what_the_file_is(tmp_path: Path) -> None:
+    import datetime
+
+    # an object weights_only=True will not build: loading runs none of the file's code
+    torch.save({"layer": datetime.date(2020, 1, 1)}, tmp_path / "pickled.pth")
+    with pytest.raises(CheckpointError, match="not a state_dict file"):
+        jumpdsl.load("resnet18", weights=tmp_path / "pickled.pth")
+    torch.save({"epochs": 3}, tmp_path / "numbers.pth")
+    with pytest.raises(CheckpointError, match="not a state_dict"):
+        jumpdsl.load("resnet18", weights=tmp_path / "numbers.pth")
+    with pytest.raises(CheckpointError, match="no such file"):
+        jumpdsl.load("resnet18", weights=tmp_path / "missing.pth")
+    (tmp_path / "text.pth").write_text("hello")
+    with pytest.raises(CheckpointError, match="not a state_dict file"):
+        jumpdsl.load("resnet18", weights=tmp_path / "text.pth")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import partial
+from xml.sax.saxutils import escape
 
 from jumpdsl.backends.draw_3d import render_3d
 from jumpdsl.backends.draw_fit import PAGE_HEIGHT, Fitted, fit, layout_size, smallest_text
@@ -76,7 +77,7 @@ def draw_figure(
         if fmt not in ("svg", "tex"):
             raise DrawError(f"--style 3d draws .svg and .tex, not .{fmt}")
         scene = render_3d(graph, view, options, fmt, font)
-        return Figure(scene.data, scene.width, scene.height, scene.smallest)
+        return Figure(scene.data, scene.width, scene.height, scene.smallest, fits=scene.fits)
     base = options.font_size or (_WIDTH_FONT if options.width else look.font_size)
     height = options.height if options.height is not None else PAGE_HEIGHT
     make = partial(_dot, graph, options, view, system, font)
@@ -122,5 +123,8 @@ _FONT_FAMILY = re.compile(rb'font-family="[^"]*"')
 
 def _svg_fonts(svg: bytes, css: str) -> bytes:
     """Every text in the real font first, then what was asked for, then the generic family:
-    the SVG reads the same where the real font is missing."""
-    return _FONT_FAMILY.sub(b'font-family="' + css.encode("utf-8") + b'"', svg)
+    the SVG reads the same where the real font is missing. The list is the user's words
+    (``--font``): escaped for the attribute, and given as a function so no backslash in it
+    reads as a group of the pattern."""
+    value = b'font-family="' + escape(css, {'"': "&quot;"}).encode("utf-8") + b'"'
+    return _FONT_FAMILY.sub(lambda _: value, svg)

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from jumpdsl.backends.draw_fonts import LINE_HEIGHT, Font
-from jumpdsl.backends.draw_labels import merge_symbol, node_label
+from jumpdsl.backends.draw_labels import merge_symbol, node_label, plain_lines
 from jumpdsl.backends.draw_sizes import SMALL
 from jumpdsl.backends.draw_theme import Theme, theme
 from jumpdsl.backends.draw_view import View, ViewNode
@@ -34,6 +34,7 @@ from jumpdsl.passes.shapes import Shapes
 __all__ = ["Scene", "cuboid_size", "render_3d"]
 
 _OBLIQUE = math.radians(40)  # the angle the depth of a box is drawn at
+_QUOTE = {'"': "&quot;"}  # the font list stands in a quoted attribute: --font is the user's
 _GAP = 1.4  # between boxes, in font sizes
 _BASE_FONT = 8.0
 
@@ -44,6 +45,7 @@ class Scene:
     width: float
     height: float
     smallest: float
+    fits: bool = True
 
 
 def cuboid_size(shape: Shape) -> tuple[float, float, float]:
@@ -150,9 +152,14 @@ def render_3d(graph: Graph, view: View, options: DrawOptions, fmt: str, font: Fo
         if scale * style.small >= options.min_font or rows >= most:
             break
         rows += 1
+    # Rows cannot break under an arc: where no more can be made, the text keeps its minimum
+    # and the figure is wider than asked (said, as for the flat style), never smaller text.
+    floor = min(1.0, options.min_font / style.small)
+    fits = scale >= floor
+    scale = max(scale, floor)
     writer = _svg if fmt == "svg" else _tikz
     data = writer(graph.name, ops, width, height, scale, font, style)
-    return Scene(data.encode("utf-8"), width * scale, height * scale, style.small * scale)
+    return Scene(data.encode("utf-8"), width * scale, height * scale, style.small * scale, fits)
 
 
 def _items(graph: Graph, view: View) -> list[_Item]:
@@ -191,7 +198,8 @@ def _arcs(graph: Graph, view: View, items: list[_Item]) -> list[_Arc]:
             continue
         labels, tail, kind = [], edge.tail, edge.kind
         while tail not in index and tail in view.nodes:
-            labels.append(node_label(graph, view, view.nodes[tail], False, 40).replace("\\n", " "))
+            label = node_label(graph, view, view.nodes[tail], False, 40)
+            labels.append(" ".join(plain_lines(label)))
             before = into.get(tail, [])
             if not before:
                 break
@@ -251,7 +259,7 @@ def _draw(
 def _caption(graph: Graph, view: View, item: _Item) -> tuple[str, str]:
     if item.merge:
         return "", ""
-    text = node_label(graph, view, item.node, False, 40).split("\\n")[0]
+    text = plain_lines(node_label(graph, view, item.node, False, 40))[0]
     return text, format_shape(item.shape)
 
 
@@ -398,7 +406,7 @@ def _svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * scale:.2f}pt" '
         f'height="{height * scale:.2f}pt" viewBox="0 0 {width:.2f} {height:.2f}">\n',
         f"<title>{escape(name)}</title>\n",
-        f'<g font-family="{escape(font.css)}" stroke-linejoin="round">\n',
+        f'<g font-family="{escape(font.css, _QUOTE)}" stroke-linejoin="round">\n',
     ]
     for op in ops:
         if isinstance(op, _Poly):

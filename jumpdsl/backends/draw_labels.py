@@ -11,6 +11,10 @@ it.
 
 from __future__ import annotations
 
+import re
+
+import graphviz
+
 from jumpdsl.backends.draw_view import View, ViewNode
 from jumpdsl.ir.graph import Graph, Node, Scope
 from jumpdsl.ops.core import Op
@@ -20,9 +24,12 @@ __all__ = [
     "WRAP",
     "cluster_label",
     "compact_count",
+    "dot_label",
+    "dot_text",
     "layer_label",
     "node_label",
     "paper_call",
+    "plain_lines",
     "repeated",
 ]
 
@@ -81,7 +88,7 @@ def layer_label(graph: Graph, node: Node) -> str:
 def node_label(graph: Graph, view: View, node: ViewNode, params: bool, wrap: int = WRAP) -> str:
     """The label of a view node, lines joined by DOT's ``\\n``."""
     if node.role == "merge":
-        return merge_symbol(graph.ops[graph[node.id].op])
+        return _escape(merge_symbol(graph.ops[graph[node.id].op]))
     if node.role in ("input", "output"):
         return node.role
     if node.role == "continue":
@@ -205,5 +212,36 @@ def _port_label(view: View, node: ViewNode) -> str:
 
 
 def _escape(text: str) -> str:
-    """Backslashes in spec text must not read as DOT escapes such as ``\\N``."""
+    """Backslashes in spec text must not read as DOT escapes such as ``\\N``; a character
+    that is not printable (a tab, a NUL in a label) is drawn as a space."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
     return text.replace("\\", "\\\\")
+
+
+def dot_text(text: str) -> graphviz.nohtml:
+    """Plain text (a plugin's merge symbol, a legend's word) as a label for graphviz."""
+    return dot_label(_escape(text))
+
+
+def dot_label(label: str) -> graphviz.nohtml:
+    """A label in DOT's escapes (what :func:`node_label` returns) as graphviz must be given
+    it: quoted, never read as an HTML-like label however it starts and ends (``<b>…</b>``)."""
+    return graphviz.nohtml(label)
+
+
+def plain_lines(label: str) -> list[str]:
+    r"""The lines a label in DOT's escapes stands for, each as the reader sees it: the inverse
+    of :func:`node_label`'s escaping, for the drawings that set the text themselves (3-D).
+
+    >>> plain_lines(r"conv \\n\n3×3")
+    ['conv \\n', '3×3']
+    """
+    lines: list[str] = []
+    current: list[str] = []
+    for escape in re.findall(r"\\\\|\\n|.", label, flags=re.DOTALL):
+        if escape == "\\n":
+            lines.append("".join(current))
+            current = []
+        else:
+            current.append(escape[-1])
+    return [*lines, "".join(current)]

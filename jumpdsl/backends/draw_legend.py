@@ -11,7 +11,7 @@ from itertools import pairwise
 
 import graphviz
 
-from jumpdsl.backends.draw_labels import merge_symbol
+from jumpdsl.backends.draw_labels import dot_text, merge_symbol
 from jumpdsl.backends.draw_layout import Columns
 from jumpdsl.backends.draw_sizes import Sizer
 from jumpdsl.backends.draw_theme import Theme
@@ -116,7 +116,7 @@ def _edge_sample(legend: graphviz.Digraph, kind: str, look: Theme, sizer: Sizer)
 
 def _merge_sample(legend: graphviz.Digraph, op: Op, look: Theme, sizer: Sizer) -> list[str]:
     symbol, text = f"legend.{op.name}", f"legend.{op.name}.text"
-    legend.node(symbol, merge_symbol(op), **look.merge_node(), **sizer.circle())
+    legend.node(symbol, dot_text(merge_symbol(op)), **look.merge_node(), **sizer.circle())
     word = _MERGE_TEXT.get(op.name, op.name)
-    legend.node(text, word, **sizer.text(word, size=sizer.small))
+    legend.node(text, dot_text(word), **sizer.text(word, size=sizer.small))
     return [symbol, text]

@@ -49,7 +49,7 @@ def _example(graph: Graph, job: _Job) -> tuple[torch.nn.Module, tuple[Any, ...]]
         module = build_module(graph, seed=job.seed).eval()
         if weights is not None:
             fit_weights(module, weights)
-    if job.trained is not None and job.trained.normalization is not None:
+    if job.trained is not None:
         module = with_input_normalization(module, job.trained.normalization)
     return module, (torch.randn(_EXAMPLE_BATCH, *graph.input_shape),)
 

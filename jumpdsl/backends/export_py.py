@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import keyword
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -145,7 +146,8 @@ class _Source:
         module_name, sep, name = made.path.partition(":")
         if not sep:
             module_name, _, name = made.path.rpartition(".")
-        self.imports[module_name] = None
+        self.imports[_checked_path(module_name)] = None
+        _checked_path(name)
         self.packages[module_name.split(".")[0]] = None
         what = f"{node} ({made.path})"
         parts = [_literal(v, what) for v in made.args]
@@ -173,7 +175,7 @@ def _init_line(target: str, init: Init) -> str:
     assert call is not None
     name, kwargs = call
     options = "".join(f", {k}={v!r}" for k, v in kwargs.items())
-    return f"torch.nn.init.{name}({target}{options})"
+    return f"torch.nn.init.{name}({_checked_path(target)}{options})"
 
 
 def _set(inits: list[tuple[str, Init]]) -> list[tuple[str, Init]]:
@@ -200,15 +202,16 @@ def _module_lines(node: str, call: str, inits: list[tuple[str, Init]]) -> list[s
     if legacy is not None:
         torch_name, kwargs = torch_call(legacy) or ("", {})
         options = "".join(f", {k}={v!r}" for k, v in kwargs.items())
-        return [f"self.{node} = _init({call}, torch.nn.init.{torch_name}{options})"]
-    lines = [f"self.{node} = {call}"]
+        return [f"self.{_checked_path(node)} = _init({call}, torch.nn.init.{torch_name}{options})"]
+    lines = [f"self.{_checked_path(node)} = {call}"]
     return lines + [_init_line(f"self.{node}.{name}", init) for name, init in _set(inits)]
 
 
 def _tensor_line(tensor: Tensor) -> str:
     zeros = f"torch.zeros({tensor.shape!r})"
+    path = _checked_path(f"{tensor.node}.{tensor.name}")
     if tensor.kind == "parameter":
-        return f"self.{tensor.node}.{tensor.name} = torch.nn.Parameter({zeros})"
+        return f"self.{path} = torch.nn.Parameter({zeros})"
     persistent = "" if tensor.persistent else ", persistent=False"
     return f"self.{tensor.node}.register_buffer({tensor.name!r}, {zeros}{persistent})"
 
@@ -219,7 +222,7 @@ def _scopes(node: str, made: set[str]) -> Iterator[str]:
         scope = ".".join(scopes[:depth])
         if scope not in made:
             made.add(scope)
-            yield f"self.{scope} = torch.nn.Module()"
+            yield f"self.{_checked_path(scope)} = torch.nn.Module()"
 
 
 def _layer_lines(graph: Graph, log: BuildLog, source: _Source) -> list[str]:
@@ -236,7 +239,7 @@ def _layer_lines(graph: Graph, log: BuildLog, source: _Source) -> list[str]:
         if module is not None:
             lines += _module_lines(node, source.module_call(node, module), inits)
             continue
-        lines.append(f"self.{node} = torch.nn.Module()")
+        lines.append(f"self.{_checked_path(node)} = torch.nn.Module()")
         lines += [_tensor_line(t) for t in tensors]
         lines += [_init_line(f"self.{node}.{name}", init) for name, init in _set(inits)]
     return lines
@@ -253,7 +256,7 @@ def _init(module, initialiser, **options):
 
 
 def _trained_text(trained: TrainedSource) -> str:
-    name = trained.weights_file
+    name = _doc_text(trained.weights_file)
     text = (
         f"Trained weights: Model.trained() loads {name}, written beside this file (a state_dict;\n"
         f"Model(weights=PATH) takes another path; torch.load(PATH, weights_only=True) reads it).\n"
@@ -292,12 +295,26 @@ def _header(
     if trained is not None:
         weights = _trained_text(trained).rstrip()
     shape = "×".join(map(str, graph.input_shape))
+    origin, name = _doc_text(origin), _doc_text(graph.name)
     needs = "torch and nothing else" if not packages else "torch and " + ", ".join(packages)
     return (
-        f'"""{graph.name}: standalone PyTorch source written by `jumpdsl export`.\n\n'
+        f'"""{name}: standalone PyTorch source written by `jumpdsl export`.\n\n'
         f"From: {origin}\nInput: N×{shape}. Needs {needs}.\n{weights}\n"
         '"""\n\nimport torch\n' + "".join(f"{line}\n" for line in imports)
     )
+
+
+def _doc_text(text: str) -> str:
+    r"""``text`` (a file name, a ``--set`` value: what the user controls) as it may stand inside
+    a triple-quoted docstring: backslashes and quotes escaped, and anything not printable (a
+    line break, a NUL, a lone surrogate from an undecodable file name) as its escape, so the
+    docstring reads the same words back and nothing in it can end the string.
+
+    >>> print(_doc_text("a" + '"' * 3 + "\\b\nc"))
+    a\"\"\"\\b\nc
+    """
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def _init_method(
@@ -344,7 +361,7 @@ def _trained_methods(trained: TrainedSource, forward: str) -> list[str]:
     lines = [
         "@classmethod",
         "def trained(cls):",
-        f'    """The model with the weights of {trained.weights_file}, beside this file."""',
+        f'    """The model with the weights of {_doc_text(trained.weights_file)}, beside it."""',
         "    import pathlib",
         "",
         f"    return cls(weights=pathlib.Path(__file__).with_name({trained.weights_file!r}))",
@@ -400,7 +417,7 @@ def python_source(
         _header(graph, origin, seed, imports, sorted(source.packages), inference, trained),
         *([_INIT_HELPER, ""] if uses_init else []),
         "\nclass Model(torch.nn.Module):",
-        f'    """{graph.name}, as its spec says (see the top of the file)."""\n',
+        f'    """{_doc_text(graph.name)}, as its spec says (see the top of the file)."""\n',
         f"    input_shape = {tuple(graph.input_shape)!r}\n",
         *_init_method(layers, seed, trained),
         "",
@@ -420,9 +437,40 @@ def _inference_form(graph: Graph, built: Built) -> Built:
     return Built(module, dataclasses.replace(built.log, modules=kept))
 
 
+def _check_layout(text: str) -> None:
+    """The file must be what this module writes, and nothing else, before it is run: one
+    docstring, imports, the ``_init`` helper, ``class Model``. Text the user controls (a file
+    name, a name, a label) that escaped its string would show up here as another statement."""
+    try:
+        body = ast.parse(text).body
+    except SyntaxError as exc:
+        raise ExportError(f"the written file is not valid Python: {exc.msg}") from None
+    docstring = bool(body) and isinstance(body[0], ast.Expr)
+    defined = [
+        (type(s).__name__, getattr(s, "name", ""))
+        for s in body[1:]
+        if not isinstance(s, ast.Import | ast.ImportFrom)
+    ]
+    if not docstring or defined not in (_LAYOUTS[0], _LAYOUTS[1]):
+        raise ExportError("the written file holds statements it should not: not exported")
+
+
+# What the file defines after its docstring and imports: the class, with or without the helper.
+_LAYOUTS = ([("ClassDef", "Model")], [("FunctionDef", "_init"), ("ClassDef", "Model")])
+
+
+def _checked_path(path: str) -> str:
+    """A dotted name written into the file as code (``self.<path>``, ``import <path>``): each
+    part must be a Python identifier, so no name can carry code with it."""
+    if not all(part.isidentifier() and not keyword.iskeyword(part) for part in path.split(".")):
+        raise ExportError(f"cannot export {path!r}: not a dotted Python name")
+    return path
+
+
 def _verify(text: str, graph: Graph, built: Built) -> None:
     """Run the file on the meta device: ``Model()`` must have the network's tensors and a
     forward pass its output shape; else the file would fail, and is refused."""
+    _check_layout(text)
     namespace: dict[str, Any] = {"__name__": "jumpdsl_export_check"}
     try:
         with torch.device("meta"):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import graphviz
 
 from jumpdsl.backends.draw_fonts import LINE_HEIGHT, Font, resolve_font
-from jumpdsl.backends.draw_labels import WRAP, cluster_label, node_label
+from jumpdsl.backends.draw_labels import WRAP, cluster_label, dot_label, dot_text, node_label
 from jumpdsl.backends.draw_layout import (
     TITLE_EDGE,
     Columns,
@@ -36,12 +36,13 @@ from jumpdsl.backends.draw_theme import Theme, theme
 from jumpdsl.backends.draw_view import View, ViewEdge, ViewNode, build_view
 from jumpdsl.ir.graph import Graph
 from jumpdsl.ops.core import Shape, format_shape
-from jumpdsl.options import DRAW_STYLES, RANKDIRS
+from jumpdsl.options import DRAW_STYLES, FONT_NAME, RANKDIRS
 from jumpdsl.passes.shapes import Shapes
 
 __all__ = ["SHAPES", "DrawOptions", "Fit", "build_dot", "to_dot", "view_of"]
 
-SHAPES = ("changes", "all", "none")  # which edges carry the tensor's shape
+SHAPES = ("changes", "all", "none")
+# which edges carry the tensor's shape
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class DrawOptions:
             raise ValueError(f"shapes: one of {SHAPES}; rankdir: one of {RANKDIRS}")
         if self.style not in DRAW_STYLES:
             raise ValueError(f"style: one of {DRAW_STYLES}")
+        if self.font is not None and not FONT_NAME.fullmatch(self.font):
+            raise ValueError(f"font: {self.font!r} is not a font family's name")
 
 
 @dataclass(frozen=True)
@@ -152,9 +155,10 @@ def spine_heights(
 def _digraph(name: str, rankdir: str, font: Font, sizer: Sizer) -> graphviz.Digraph:
     dot = graphviz.Digraph(name)
     size = f"{sizer.size:g}"
+    family = dot_text(font.family)  # --font is the user's words
     dot.attr(
         rankdir=rankdir,
-        fontname=font.family,
+        fontname=family,
         fontsize=size,
         nodesep=inches(1.6 * sizer.size),
         ranksep=inches(sizer.gap),
@@ -163,8 +167,8 @@ def _digraph(name: str, rankdir: str, font: Font, sizer: Sizer) -> graphviz.Digr
         pad="0.01",  # no outer margin: a hair, so no line on the border is cut
         margin="0",
     )
-    dot.attr("node", fontname=font.family, fontsize=size, margin="0")
-    dot.attr("edge", fontname=font.family, fontsize=f"{sizer.small:g}", arrowsize="0.6")
+    dot.attr("node", fontname=family, fontsize=size, margin="0")
+    dot.attr("edge", fontname=family, fontsize=f"{sizer.small:g}", arrowsize="0.6")
     return dot
 
 
@@ -196,12 +200,12 @@ def _emit_clusters(
                 node = view.nodes[child]
                 label = node_label(graph, view, node, options.params, fit.wrap)
                 attrs = _node_attrs(graph, node, look, sizer, label)
-                target.node(child, label, **attrs, **node_hints(view, child, columns))
+                target.node(child, dot_label(label), **attrs, **node_hints(view, child, columns))
                 continue
             label = cluster_label(graph, view, child, options.params, fit.wrap)
             with target.subgraph(name=f"cluster_{child}") as sub:
                 sub.attr(
-                    label="" if titled else label,
+                    label="" if titled else dot_label(label),
                     **cluster_hints(options.rankdir),
                     style="rounded,filled",
                     color=look.cluster_line,
@@ -210,7 +214,7 @@ def _emit_clusters(
                     margin=f"{0.45 * sizer.size:.1f}",
                 )
                 if titled:
-                    sub.node(title_id(child), label, **sizer.text(label))
+                    sub.node(title_id(child), dot_label(label), **sizer.text(label))
                 emit(sub, child)
 
     titled = options.rankdir == "TB"

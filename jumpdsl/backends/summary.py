@@ -10,14 +10,28 @@ Pure Python over the IR attributes written by the shape pass; no torch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from jumpdsl.backends.memory import activation_memory, layer_bytes
+from jumpdsl.backends.memory import BYTES_PER_ELEMENT, activation_memory, layer_bytes
 from jumpdsl.ir.graph import Graph, Node
 from jumpdsl.ops.core import format_shape
 from jumpdsl.passes.shapes import Shapes
 
-__all__ = ["format_bytes", "format_summary", "layer_label", "summarize"]
+__all__ = [
+    "Row",
+    "aligned",
+    "depth_of",
+    "format_bytes",
+    "format_macs",
+    "format_summary",
+    "format_totals",
+    "layer_label",
+    "rows",
+    "summarize",
+    "with_module_counts",
+]
 
 
 def layer_label(graph: Graph, node: Node) -> str:
@@ -28,7 +42,8 @@ def layer_label(graph: Graph, node: Node) -> str:
 def summarize(graph: Graph, *, batch_size: int = 1) -> dict[str, Any]:
     """A JSON-ready summary; keys ``name``, ``input_shape``, ``output_shape``, ``params``,
     ``macs``, ``batch_size``, ``activation_bytes`` and ``peak_activation_bytes`` (float32 at
-    ``batch_size``, see :mod:`jumpdsl.backends.memory`) and ``layers`` (each with ``name``,
+    ``batch_size``, see :mod:`jumpdsl.backends.memory`), ``scopes`` (each template instance's
+    path → its template's name) and ``layers`` (each with ``name``,
     ``op``, ``label``, ``output_shape``, ``params``, ``macs``, ``activation_bytes``)."""
     memory = layer_bytes(graph, batch_size)
     totals = activation_memory(graph, batch_size)
@@ -59,6 +74,7 @@ def summarize(graph: Graph, *, batch_size: int = 1) -> dict[str, Any]:
         "activation_bytes": totals["total"],
         "peak_activation_bytes": totals["peak"],
         "layers": layers,
+        "scopes": {path: scope.template for path, scope in graph.scopes.items()},
     }
 
 
@@ -80,36 +96,164 @@ def format_bytes(n: int) -> str:
     return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
 
 
-def format_summary(summary: dict[str, Any]) -> str:
-    """The summary as an aligned text table with a totals line."""
-    rows = [("layer", "op", "output", "params", "MACs", "activations")]
+def with_module_counts(summary: dict[str, Any], module: Any) -> dict[str, Any]:
+    """``summary`` with what only the built module knows, per layer and in all (as
+    torchinfo counts them): ``trainable`` and ``frozen`` parameters (``requires_grad`` off)
+    and ``buffers`` (batch norm's running statistics: state, not parameters)."""
+    names = {layer["name"] for layer in summary["layers"]}
+    frozen: dict[str | None, int] = {}
+    buffers: dict[str | None, int] = {}
+    for name, tensor in module.named_parameters():
+        if not tensor.requires_grad:
+            owner = _owner(name, names)
+            frozen[owner] = frozen.get(owner, 0) + tensor.numel()
+    for name, tensor in module.named_buffers():
+        owner = _owner(name, names)
+        buffers[owner] = buffers.get(owner, 0) + tensor.numel()
+    layers = [
+        {**layer, "frozen": frozen.get(layer["name"], 0), "buffers": buffers.get(layer["name"], 0)}
+        for layer in summary["layers"]
+    ]
+    total_frozen = sum(frozen.values())  # a tensor of no layer (the input's) counts too
+    return {
+        **summary,
+        "layers": layers,
+        "trainable_params": summary["params"] - total_frozen,
+        "non_trainable_params": total_frozen,
+        "buffers": sum(buffers.values()),
+    }
+
+
+def _owner(tensor_name: str, layers: set[str]) -> str | None:
+    """The layer a tensor of the module belongs to: the longest layer name its name starts
+    with (a plugin's module may nest: ``…cbam1.channel.fc1.weight``); None for none."""
+    parts = tensor_name.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        if ".".join(parts[:end]) in layers:
+            return ".".join(parts[:end])
+    return None
+
+
+def format_macs(n: int) -> str:
+    """``4_089_184_256`` → ``'4.09 G'``.
+
+    >>> format_macs(4_089_184_256), format_macs(950)
+    ('4.09 G', '950')
+    """
+    for scale, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= scale:
+            return f"{n / scale:.2f} {unit}"
+    return str(n)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a summary table: a layer, or a template instance (stem, a group, a block)
+    with the subtotals of the layers inside it."""
+
+    name: str
+    level: int  # 1 for a section, 2 for what a section holds, …
+    kind: str  # the op's label, or the template's name
+    output_shape: tuple[int, ...]
+    params: int
+    macs: int
+    activation_bytes: int
+    layers: int
+
+
+def depth_of(summary: dict[str, Any]) -> int:
+    """The deepest level of the network's hierarchy (a layer's path: ``learner.group1.block2.conv1``
+    is at level 4)."""
+    return max((layer["name"].count(".") + 1 for layer in summary["layers"]), default=1)
+
+
+def rows(summary: dict[str, Any], depth: int | None = None) -> list[Row]:
+    """The table's rows down to ``depth`` (None: every layer), in the network's order: each
+    instance first with its subtotals, then what it holds; a level's rows add up to the
+    level above."""
+    found: dict[str, list[dict[str, Any]]] = {}
     for layer in summary["layers"]:
-        rows.append(
-            (
-                layer["name"],
-                layer["label"],
-                format_shape(tuple(layer["output_shape"])),
-                _count(layer["params"]),
-                _count(layer["macs"]),
-                format_bytes(layer["activation_bytes"]),
-            )
+        parts = layer["name"].split(".")
+        for level in range(1, min(len(parts), depth or len(parts)) + 1):
+            found.setdefault(".".join(parts[:level]), []).append(layer)
+    kinds = summary.get("scopes", {})
+    return [
+        Row(
+            name,
+            name.count(".") + 1,
+            group[0]["label"] if group[0]["name"] == name else kinds.get(name, "section"),
+            tuple(group[-1]["output_shape"]),
+            sum(layer["params"] for layer in group),
+            sum(layer["macs"] for layer in group),
+            sum(layer["activation_bytes"] for layer in group),
+            len(group),
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(6)]
-    lines = []
-    for index, row in enumerate(rows):
-        cells = [row[i].ljust(widths[i]) if i < 3 else row[i].rjust(widths[i]) for i in range(6)]
-        lines.append("  ".join(cells).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    lines.append("")
-    lines.append(
+        for name, group in found.items()
+    ]
+
+
+def format_totals(summary: dict[str, Any]) -> list[str]:
+    """The totals, a few lines: what the network takes and gives, its parameters (trainable,
+    not, their size in float32), its buffers, MACs and activation memory."""
+    params = summary["params"]
+    trainable = summary.get("trainable_params", params)
+    lines = [
         f"{summary['name']}: input {format_shape(tuple(summary['input_shape']))} → output "
-        f"{format_shape(tuple(summary['output_shape']))}; "
-        f"{_count(summary['params'])} trainable parameters; {_count(summary['macs'])} MACs"
-    )
-    lines.append(
+        f"{format_shape(tuple(summary['output_shape']))}",
+        f"params: {_count(params)} ({format_bytes(params * BYTES_PER_ELEMENT)} in float32): "
+        f"{_count(trainable)} trainable, {_count(params - trainable)} non-trainable"
+        + (f"; buffers: {_count(summary['buffers'])}" if "buffers" in summary else ""),
+        f"MACs: {format_macs(summary['macs'])} ({_count(summary['macs'])}) per input",
         f"activations at batch {summary['batch_size']} (float32): "
         f"{format_bytes(summary['activation_bytes'])} in all layers' outputs, "
-        f"{format_bytes(summary['peak_activation_bytes'])} at the peak of a forward pass"
-    )
+        f"{format_bytes(summary['peak_activation_bytes'])} at the peak of a forward pass",
+    ]
+    return lines
+
+
+def aligned(table: Sequence[Sequence[str]], left: Sequence[int], rule: bool = False) -> list[str]:
+    """The rows of ``table`` as lines, its columns aligned: those in ``left`` to the left,
+    the others (figures) to the right; ``rule`` draws a line under the first row.
+
+    >>> aligned([("name", "params"), ("a", "1,024")], left=(0,))
+    ['name  params', 'a      1,024']
+    """
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines = []
+    for index, row in enumerate(table):
+        pairs = enumerate(zip(row, widths, strict=True))
+        cells = [c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in pairs]
+        lines.append("  ".join(cells).rstrip())
+        if rule and index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def format_summary(summary: dict[str, Any], depth: int | None = None, brief: bool = False) -> str:
+    """The summary as text: the totals first, then (unless ``brief``) an aligned table of
+    the rows down to ``depth`` (None: every layer), with a line saying how to see more."""
+    lines = format_totals(summary)
+    if brief:
+        return "\n".join(lines)
+    table = [("layer", "kind", "output", "params", "MACs", "activations")]
+    for row in rows(summary, depth):
+        table.append(
+            (
+                "  " * (row.level - 1) + row.name.rpartition(".")[2],
+                row.kind if row.layers == 1 else f"{row.kind} ({row.layers} layers)",
+                format_shape(row.output_shape),
+                _count(row.params),
+                _count(row.macs),
+                format_bytes(row.activation_bytes),
+            )
+        )
+    lines.append("")
+    lines.extend(aligned(table, left=(0, 1, 2), rule=True))
+    deepest = depth_of(summary)
+    if depth is not None and depth < deepest:
+        lines.append("")
+        lines.append(
+            f"rows to depth {depth} of {deepest}; every layer: depth {deepest} "
+            f"(jumpdsl compile --depth {deepest}, jumpdsl.summary(…, depth={deepest}))"
+        )
     return "\n".join(lines)

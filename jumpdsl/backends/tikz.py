@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from jumpdsl.backends.draw_labels import plain_lines
+
 __all__ = ["Palette", "picture", "tex_text", "to_tikz"]
 
 _LISTS = ("_draw_", "_ldraw_", "_hdraw_", "_tdraw_", "_hldraw_", "_tldraw_")
@@ -32,6 +34,9 @@ _TEX = {
     "_": r"\_",
     "%": r"\%",
     "~": r"\~{}",
+    "<": r"\textless{}",  # OT1 sets these two and the bar as other glyphs (¡, ¿, —)
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
     "×": r"\texttimes{}",  # the paper font's own signs (LaTeX's kernel has them since 2020)
     "·": r"\textperiodcentered{}",
     "…": r"\ldots{}",
@@ -101,7 +106,8 @@ _COLOR_REF = re.compile(r"\x00(\d+)\x00")
 
 
 def _comment(text: str) -> str:
-    return text.replace("\n", " ").replace("\r", " ")
+    """``text`` kept on its comment's line: no line break (nor anything unprintable) in it."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def _in_paint_order(layout: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -175,10 +181,24 @@ def _object(obj: dict[str, Any], colors: Palette, scale: _Scale) -> Iterator[str
         return
     for key in _LISTS:
         pen = _Pen(line=colors.name("black"), fill=colors.name("black"))
-        for op in obj.get(key, []):
+        ops = _label_text(obj) if key == "_ldraw_" else obj.get(key, [])
+        for op in ops:
             line = _op(op, pen, colors, scale.factor)
             if line:
                 yield line
+
+
+def _label_text(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The label's drawing operations, each text the line of the label it sets, read off the
+    DOT label itself: the embedded Graphviz writes a backslash in its xdot text twice (all
+    but a last one), so the text there is not the reader's."""
+    ops = list(obj.get("_ldraw_", []))
+    texts = [i for i, op in enumerate(ops) if op.get("op") == "T"]
+    lines = plain_lines(str(obj["label"])) if "label" in obj else []
+    if len(lines) == len(texts):
+        for i, line in zip(texts, lines, strict=True):
+            ops[i] = {**ops[i], "text": line}
+    return ops
 
 
 def _op(op: dict[str, Any], pen: _Pen, colors: Palette, scale: float) -> str | None:
@@ -260,5 +280,6 @@ def _text(op: dict[str, Any], pen: _Pen, scale: float) -> str:
 
 
 def tex_text(text: str) -> str:
-    """Text set safely in TeX: every special character as the character itself."""
-    return "".join(_TEX.get(ch, ch) for ch in text)
+    """Text set safely in TeX: every special character as the character itself; one that is
+    not printable (TeX refuses a NUL, ends a line at a line break) as a space."""
+    return "".join(_TEX.get(ch, ch if ch.isprintable() else " ") for ch in text)

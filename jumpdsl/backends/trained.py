@@ -9,6 +9,7 @@ buffers: the ``state_dict`` stays the training form's (or the inference form's) 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,44 +32,25 @@ class Trained:
     network parameters (``--set``) of the run."""
 
     weights: Mapping[str, torch.Tensor]
-    normalization: Normalization | None
+    normalization: Normalization
     params: Mapping[str, Any]
 
 
 def read_trained(path: str | Path) -> Trained:
     """The weights and normalisation of a ``jumpdsl train`` checkpoint (``best.pt``,
-    ``last.pt``); :class:`~jumpdsl.train.checkpoint.CheckpointError` names what is wrong."""
+    ``last.pt``); :class:`~jumpdsl.train.checkpoint.CheckpointError` names what is wrong
+    (the fields' types are checked on loading)."""
+    from jumpdsl.train.batches import Normalization  # numpy: only where a checkpoint is read
+
     state = load_checkpoint(path)
-    weights = state.get("model")
-    if not isinstance(weights, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in weights.items()
-    ):
-        raise CheckpointError(f"{path}: its 'model' field is not a table of tensors")
-    params = state.get("params", {})
-    if not isinstance(params, Mapping) or not all(isinstance(k, str) for k in params):
-        raise CheckpointError(f"{path}: its 'params' field is not a table of parameters")
-    return Trained(weights, _normalization(path, state.get("normalization")), dict(params))
-
-
-def _normalization(path: str | Path, field: Any) -> Normalization | None:
-    if field is None:
-        return None
-    from jumpdsl.train.batches import Normalization
-
-    try:
-        norm = Normalization(
-            float(field["scale"]),
-            tuple(float(v) for v in field["mean"]),
-            tuple(float(v) for v in field["std"]),
-        )
-    except (KeyError, TypeError, ValueError):
-        raise CheckpointError(f"{path}: its 'normalization' field is damaged") from None
+    field = state["normalization"]
+    norm = Normalization(float(field["scale"]), tuple(field["mean"]), tuple(field["std"]))
     figures = (norm.scale, *norm.mean, *norm.std)
-    if len(norm.mean) != len(norm.std) or not all(abs(v) < float("inf") for v in figures):
+    if len(norm.mean) != len(norm.std) or not all(math.isfinite(v) for v in figures):
         raise CheckpointError(f"{path}: its 'normalization' field is damaged")
-    if norm.scale == 0 or any(s == 0 for s in norm.std):
+    if norm.scale == 0 or 0 in norm.std:
         raise CheckpointError(f"{path}: its 'normalization' field divides by zero")
-    return norm
+    return Trained(state["model"], norm, dict(state["params"]))
 
 
 def with_input_normalization(module: fx.GraphModule, norm: Normalization) -> fx.GraphModule:

@@ -12,9 +12,12 @@ from jumpdsl.cli.common import (
     EXIT_OK,
     EXIT_SPEC,
     UsageError,
+    add_resource_options,
     add_spec_options,
+    add_verb,
     check_spec,
     report,
+    within_limits,
 )
 from jumpdsl.diagnostics import Diagnostic, DiagnosticSink
 from jumpdsl.ir.graph import Graph
@@ -25,11 +28,26 @@ __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    comp = sub.add_parser("compile", help="build the torch module, run a forward pass, summarise")
-    comp.add_argument("file", metavar="FILE")
+    comp = add_verb(
+        sub,
+        "compile",
+        "build the torch module, run a forward pass, summarise",
+        "Build the spec's torch.nn.Module, run one forward pass on random data and print a "
+        "summary: totals first (parameters trainable and not, their size, buffers, MACs, "
+        "activation memory), then the layers collapsed by hierarchy to --depth with "
+        "subtotals. torch.compile is used on CUDA.",
+        [
+            "jumpdsl compile specs/jumpnet.jnet                  # totals and the groups",
+            "jumpdsl compile resnet50 --depth all --batch-size 32  # every layer",
+            "jumpdsl compile specs/jumpnet.jnet --json           # everything, as JSON",
+        ],
+    )
+    comp.add_argument("file", metavar="FILE", help="a spec file, or a zoo model's name")
     comp.add_argument("--json", action="store_true", help="the summary as one JSON object")
     comp.add_argument("--code", action="store_true", help="print the generated forward code")
-    comp.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, … (default: auto)")
+    comp.add_argument(
+        "--device", default="auto", help="cpu, cuda, cuda:1, … (default: auto, CUDA where found)"
+    )
     compiling = comp.add_mutually_exclusive_group()
     compiling.add_argument(
         "--no-torch-compile",
@@ -39,24 +57,49 @@ def register(sub: Any) -> None:
     compiling.add_argument(
         "--torch-compile", action="store_true", help="use torch.compile on the CPU too"
     )
-    comp.add_argument("--compile-mode", default="default", choices=COMPILE_MODES)
+    comp.add_argument(
+        "--compile-mode", default="default", choices=COMPILE_MODES, help="torch.compile's mode"
+    )
     comp.add_argument(
         "--batch-size",
         type=int,
         default=2,
         help="batch of the test forward pass and of the activation-memory figures",
     )
-    comp.add_argument("--seed", type=int, default=None, help="seed for identical weights")
+    comp.add_argument(
+        "--seed", type=int, default=None, help="seed for identical weights (default: random)"
+    )
+    comp.add_argument(
+        "--depth",
+        type=_depth,
+        default=2,
+        metavar="N",
+        help="rows of the table down to this level of the hierarchy, with subtotals: 1 the "
+        "sections, 2 their groups, … 'all' every layer (default %(default)s; --json has all)",
+    )
+    comp.add_argument("--brief", action="store_true", help="only the totals, no table")
     add_spec_options(comp)
+    add_resource_options(comp)
     comp.set_defaults(func=run)
 
 
+def _depth(text: str) -> int | None:
+    """``--depth``: a level from 1, or ``all``."""
+    if text == "all":
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a level from 1, or 'all'; got '{text}'")
+    return int(text)
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    result = check_spec(args.file, args)
-    status = report(result, err)
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
+    result = within_limits(check_spec(args.file, args), args, batch=args.batch_size)
+    status = report(result, err, args.max_errors)
     if status != EXIT_OK or result.graph is None:
         return status
-    from jumpdsl.backends.summary import format_summary, summarize
+    from jumpdsl.backends.summary import format_summary, summarize, with_module_counts
     from jumpdsl.backends.torch_fx import build_module
     from jumpdsl.backends.torch_runtime import DeviceError, pick_device, prepare
 
@@ -75,7 +118,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         torch_compile=False if args.no_torch_compile else (args.torch_compile or None),
         mode=args.compile_mode,
     )
-    summary = summarize(graph, batch_size=args.batch_size)
+    summary = with_module_counts(summarize(graph, batch_size=args.batch_size), module)
     forward = _forward(runnable, compiled, tuple(graph.input_shape), args.batch_size, device, err)
     expected = [args.batch_size, *summary["output_shape"]]
     forward["ok"] = forward["output_shape"] == expected
@@ -84,7 +127,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2), file=out)
     else:
-        print(format_summary(summary), file=out)
+        print(format_summary(summary, args.depth, args.brief), file=out)
         mode = "torch.compile" if compiled else "eager"
         print(
             f"forward pass on {device} ({mode}): batch {args.batch_size} → "

@@ -11,11 +11,21 @@ from jumpdsl.cli.common import (
     EXIT_OK,
     UsageError,
     add_spec_options,
+    add_verb,
     check_spec,
+    make_folder,
     report,
     write_output,
 )
-from jumpdsl.options import DRAW_ENGINES, DRAW_FORMATS, DRAW_STYLES, DRAW_WIDTHS, RANKDIRS, THEMES
+from jumpdsl.options import (
+    DRAW_ENGINES,
+    DRAW_FORMATS,
+    DRAW_STYLES,
+    DRAW_WIDTHS,
+    FONT_NAME,
+    RANKDIRS,
+    THEMES,
+)
 
 if TYPE_CHECKING:
     from jumpdsl.backends.draw import DrawOptions, Figure
@@ -24,8 +34,22 @@ __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    draw = sub.add_parser("draw", help="draw specs with Graphviz (.svg, .pdf, .png, .dot, .tex)")
-    draw.add_argument("files", nargs="+", metavar="FILE")
+    draw = add_verb(
+        sub,
+        "draw",
+        "draw specs with Graphviz (.svg, .pdf, .png, .dot, .tex)",
+        "Draw a spec as a figure: stem, learner and task, with the jumps and skips, boxes "
+        "collapsed to --depth; the suffix of -o picks the format. Works without torch and, "
+        "for .svg and .png, without Graphviz installed (docs/drawing.md).",
+        [
+            "jumpdsl draw specs/jumpnet.jnet -o jumpnet.svg --depth 1",
+            "jumpdsl draw resnet50 -o r50.pdf --theme paper --width column  # a paper's column",
+            "jumpdsl draw specs/*.jnet -d figures --format png --dpi 300",
+        ],
+    )
+    draw.add_argument(
+        "files", nargs="+", metavar="FILE", help="spec files, or zoo model names (jumpdsl zoo)"
+    )
     draw.add_argument("-o", "--output", help="output file; the suffix picks the format")
     draw.add_argument("-d", "--outdir", help="directory for one figure per spec")
     draw.add_argument(
@@ -41,8 +65,12 @@ def register(sub: Any) -> None:
         "(default: the deepest that stays under 100 nodes)",
     )
     draw.add_argument("--focus", metavar="PART", help="draw one part alone: learner.group2")
-    draw.add_argument("--rankdir", default="TB", choices=RANKDIRS, help="flow direction")
-    draw.add_argument("--theme", default="color", choices=THEMES)
+    draw.add_argument(
+        "--rankdir", default="TB", choices=RANKDIRS, help="flow direction: top-down or left-right"
+    )
+    draw.add_argument(
+        "--theme", default="color", choices=THEMES, help="colours, or paper's greys and Times"
+    )
     draw.add_argument("--font", help="font family (default: Helvetica; paper: Times-Roman)")
     draw.add_argument("--font-size", type=float, metavar="PT", help="base font size (10)")
     draw.add_argument("--params", action="store_true", help="parameter counts in the boxes")
@@ -62,7 +90,7 @@ def register(sub: Any) -> None:
         help="with --width: fold a taller figure into columns (default 9in, a page)",
     )
     draw.add_argument(
-        "--min-font", type=float, default=6.0, metavar="PT", help="smallest text with --width (6)"
+        "--min-font", type=float, default=6.0, metavar="PT", help="smallest text with --width"
     )
     draw.add_argument(
         "--expand", action="store_true", help="draw every repeated instance (no ×n collapse)"
@@ -96,8 +124,7 @@ def _targets(args: argparse.Namespace) -> list[tuple[str, Path]]:
             raise UsageError("-o takes one spec; use -d DIR to draw several")
         return [(args.files[0], Path(args.output))]
     if args.outdir:
-        outdir = Path(args.outdir)
-        outdir.mkdir(parents=True, exist_ok=True)
+        outdir = make_folder(Path(args.outdir), "-d")
         return [(f, outdir / (Path(f).stem + "." + args.format)) for f in args.files]
     raise UsageError("say where to write: -o FILE (.svg, .pdf, .png, .dot, .tex) or -d DIR")
 
@@ -108,6 +135,11 @@ def _options(args: argparse.Namespace) -> DrawOptions:
     if args.depth is not None and args.depth < 1:
         raise UsageError("--depth must be 1 (stem, groups, task), 2 (blocks), 3 (layers) or more")
     shapes = "none" if args.no_shapes else "all" if args.all_shapes else "changes"
+    if args.font is not None and not FONT_NAME.fullmatch(args.font):
+        raise UsageError(
+            f"--font {args.font!r}: a font family's name has letters, digits, spaces and "
+            "- _ . , + ' only"
+        )
     if args.min_font <= 0:
         raise UsageError("--min-font must be a size in points above 0")
     return DrawOptions(
@@ -167,7 +199,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"{target}: unknown format; end the name in .svg, .pdf, .png, .dot or .tex"
             )
         result = check_spec(spec, args)
-        status = report(result, err)
+        status = report(result, err, args.max_errors)
         if status != EXIT_OK or result.graph is None:
             code = max(code, status)
             continue

@@ -6,7 +6,15 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from jumpdsl.cli.common import EXIT_OK, UsageError, add_spec_options, check_spec, overrides, report
+from jumpdsl.cli.common import (
+    EXIT_OK,
+    UsageError,
+    add_spec_options,
+    add_verb,
+    check_spec,
+    overrides,
+    report,
+)
 from jumpdsl.cli.device import add_device_options, make_runtime, wants_cuda
 from jumpdsl.cli.extras import needs_train_extra
 
@@ -14,8 +22,18 @@ __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("eval", help="test a trained checkpoint")
-    p.add_argument("file", metavar="SPEC")
+    p = add_verb(
+        sub,
+        "eval",
+        "test a trained checkpoint",
+        "Test a checkpoint of 'jumpdsl train' on the test split of its data set (or of "
+        "--data), with the network parameters and normalisation it was trained with.",
+        [
+            "jumpdsl eval specs/digits.jnet --checkpoint runs/digits/best.pt",
+            "jumpdsl eval specs/jumpnet.jnet --checkpoint runs/c10/best.pt --json",
+        ],
+    )
+    p.add_argument("file", metavar="SPEC", help="the spec that was trained")
     p.add_argument("--checkpoint", required=True, metavar="FILE", help="best.pt or last.pt")
     p.add_argument("--data", help="the data set (default: the one it was trained on)")
     p.add_argument("--json", action="store_true", help="the result as one JSON object")
@@ -38,7 +56,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(exc)) from None
     params = {**state["params"], **overrides(args.set)}
     checked = check_spec(args.file, args, params)
-    status = report(checked, err)
+    status = report(checked, err, args.max_errors)
     if status != EXIT_OK or checked.graph is None:
         return status
     with threads_kept():

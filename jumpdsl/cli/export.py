@@ -10,10 +10,13 @@ from typing import Any, TextIO
 from jumpdsl.cli.common import (
     EXIT_OK,
     UsageError,
+    add_resource_options,
     add_spec_options,
+    add_verb,
     check_spec,
     overrides,
     report,
+    within_limits,
     write_output,
 )
 from jumpdsl.cli.extras import needs_train_extra
@@ -23,14 +26,26 @@ __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    export = sub.add_parser(
-        "export", help="write PyTorch source (.py), ONNX (.onnx) or a torch.export program (.pt2)"
+    export = add_verb(
+        sub,
+        "export",
+        "write PyTorch source (.py), ONNX (.onnx) or a torch.export program (.pt2)",
+        "Write the network for use without jumpdsl: standalone PyTorch source (.py, an "
+        "nn.Module class), ONNX (.onnx) or a torch.export program (.pt2); the suffix of -o "
+        "picks. --checkpoint puts a trained run's weights and input normalisation inside.",
+        [
+            "jumpdsl export specs/jumpnet.jnet -o jumpnet.py     # PyTorch source",
+            "jumpdsl export resnet50 -o r50.onnx --inference     # eval-only: BN folded",
+            "jumpdsl export specs/digits.jnet --checkpoint runs/d/best.pt -o digits.pt2",
+        ],
     )
-    export.add_argument("file", metavar="FILE")
+    export.add_argument("file", metavar="FILE", help="a spec file, or a zoo model's name")
     export.add_argument(
         "-o", "--output", required=True, help="output file; the suffix picks the format"
     )
-    export.add_argument("--seed", type=int, default=None, help="seed for identical weights")
+    export.add_argument(
+        "--seed", type=int, default=None, help="seed for identical weights (default: random)"
+    )
     export.add_argument(
         "--inference",
         action="store_true",
@@ -43,6 +58,7 @@ def register(sub: Any) -> None:
         "(.py: the weights in a .pt beside it)",
     )
     add_spec_options(export)
+    add_resource_options(export)
     export.set_defaults(func=run)
 
 
@@ -53,8 +69,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"{target}: unknown format; end the name in {', '.join(EXPORT_SUFFIXES)}")
     trained = _trained(args.checkpoint) if args.checkpoint else None
     params = {**trained.params, **overrides(args.set)} if trained is not None else None
-    result = check_spec(args.file, args, params)
-    status = report(result, err)
+    result = within_limits(
+        check_spec(args.file, args, params), args, batch=2
+    )  # the check's forward
+    status = report(result, err, args.max_errors)
     if status != EXIT_OK or result.graph is None:
         return status
     from jumpdsl.backends.export import ExportError, export_bytes

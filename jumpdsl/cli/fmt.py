@@ -9,14 +9,25 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jumpdsl.api import Checked, check_source_text
-from jumpdsl.cli.common import EXIT_OK, EXIT_SPEC, UsageError, report
+from jumpdsl.cli.common import EXIT_OK, EXIT_SPEC, EXIT_USAGE, UsageError, add_verb, report
 from jumpdsl.report import render_text
 
 __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    fmt = sub.add_parser("fmt", help="rewrite specs in canonical form (comments kept)")
+    fmt = add_verb(
+        sub,
+        "fmt",
+        "rewrite specs in canonical form (comments kept)",
+        "Rewrite specs in the one canonical layout, comments kept; a file is only rewritten "
+        "when the result means the same network. --check changes nothing (for CI).",
+        [
+            "jumpdsl fmt specs/mine.jnet          # rewrite one file in place",
+            "jumpdsl fmt --check specs/           # exit 1 if a file below specs/ would change",
+            "cat mine.jnet | jumpdsl fmt -        # stdin to stdout",
+        ],
+    )
     fmt.add_argument(
         "files",
         nargs="+",
@@ -25,6 +36,9 @@ def register(sub: Any) -> None:
     )
     fmt.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 when a file would change"
+    )
+    fmt.add_argument(
+        "--force", action="store_true", help="rewrite read-only files too (their mode is kept)"
     )
     fmt.set_defaults(func=run)
 
@@ -38,13 +52,16 @@ def _paths(names: Sequence[str]) -> list[Path]:
 
 
 def _stdin(out: TextIO, err: TextIO) -> int:
+    from jumpdsl.fileio import TooLargeError, read_stream_bounded
     from jumpdsl.formatting import format_source
     from jumpdsl.source import SourceDecodeError, SourceFile, decode_source
 
     try:
-        text = decode_source(sys.stdin.buffer.read())
+        text = decode_source(read_stream_bounded(sys.stdin.buffer))
     except SourceDecodeError as exc:
         raise UsageError(f"<stdin>: {exc}") from None
+    except TooLargeError as exc:  # `fmt - < /dev/zero` reads 1 MiB and a byte, not 8 GB
+        raise UsageError(f"<stdin>: the input is {exc}; a spec is at most that") from None
     result = format_source(SourceFile("<stdin>", text))
     if result.text is None:
         print(render_text(result.diagnostics, {"<stdin>": SourceFile("<stdin>", text)}), file=err)
@@ -53,8 +70,24 @@ def _stdin(out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _write(path: Path, text: str, force: bool, err: TextIO) -> bool:
+    """Rewrite one file, keeping its identity (symlink, mode, owner, hard links); a file that
+    cannot be written is one sentence on stderr, and False."""
+    from jumpdsl.fileio import ReadOnlyFileError, rewrite
+
+    try:
+        rewrite(path, text.encode("utf-8"), force=force)
+    except ReadOnlyFileError as exc:
+        print(f"jumpdsl: {exc}", file=err)
+        return False
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(f"jumpdsl: cannot write {path}: {reason}", file=err)
+        return False
+    return True
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from jumpdsl.fileio import write_atomic
     from jumpdsl.formatting import format_source
 
     if args.files == ["-"]:
@@ -75,9 +108,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if args.check:
                 print(f"would reformat {path}", file=out)
                 code = max(code, EXIT_SPEC)
-            else:
-                write_atomic(path, formatted.text.encode("utf-8"))
+            elif _write(path, formatted.text, args.force, err):
                 print(f"reformatted {path}", file=out)
+            else:
+                changed -= 1
+                code = max(code, EXIT_USAGE)
     verb = "would be reformatted" if args.check else "reformatted"
     print(f"{changed} of {len(paths)} files {verb}", file=err)
     return code

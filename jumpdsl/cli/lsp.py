@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from jumpdsl.cli.common import EXIT_OK, UsageError
+from jumpdsl.cli.common import EXIT_OK, UsageError, add_verb
 
 __all__ = ["INSTALL", "register", "run"]
 
@@ -16,8 +16,16 @@ INSTALL = "pip install 'jumpdsl[lsp]'"
 
 
 def register(sub: Any) -> None:
-    lsp = sub.add_parser(
-        "lsp", help="run the language server over stdio (for editors: hovers with shapes, …)"
+    lsp = add_verb(
+        sub,
+        "lsp",
+        "run the language server over stdio (for editors: hovers with shapes, …)",
+        "Run the language server on stdin/stdout, for an editor to start: diagnostics as you "
+        "type, shapes on hover, go to definition, quick fixes (docs/editor.md). Needs the "
+        "'lsp' extra: pip install 'jumpdsl[lsp]'.",
+        [
+            "jumpdsl lsp                # what an editor runs; see editors/ for the settings",
+        ],
     )
     lsp.set_defaults(func=run)
 

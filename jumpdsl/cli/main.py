@@ -7,8 +7,9 @@ each with ``register(subparsers)`` and ``run(args, out, err)``; what they share 
 ``--plugin MODULE`` (repeatable) and ``--no-plugins`` are global: they may come before the
 verb or after it (see docs/ops.md).
 
-Exit codes: 0 success; 1 errors in a spec (or in a plugin's op); 2 usage or I/O errors, and a
-plugin that cannot be loaded; 101 an internal error (a bug: one line on stderr and a report
+Exit codes: 0 success; 1 errors in a spec (or in a plugin's op); 2 usage or I/O errors (any
+``OSError`` that reaches here: a full disk, a folder that cannot be written), and a plugin
+that cannot be loaded; 101 an internal error (a bug: one line on stderr and a report
 file); 130 interrupted.
 """
 
@@ -21,10 +22,10 @@ import tempfile
 import time
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TextIO
 
 from jumpdsl import __version__
-from jumpdsl.cli import check, draw, export, fmt, lsp, ops, train
+from jumpdsl.cli import check, draw, export, fmt, lsp, ops, train, zoo
 from jumpdsl.cli import compile as compile_verb
 from jumpdsl.cli import eval as eval_verb
 from jumpdsl.cli.common import (
@@ -33,33 +34,61 @@ from jumpdsl.cli.common import (
     EXIT_OK,
     EXIT_SPEC,
     EXIT_USAGE,
+    HelpFormatter,
     UsageError,
     add_plugin_options,
 )
 from jumpdsl.diagnostics import DiagnosticSink
+from jumpdsl.fileio import WriteError, read_bounded
 from jumpdsl.ops.core import OpFailed
 from jumpdsl.report import render_text
 from jumpdsl.source import SourceFile, Span
 
 __all__ = ["VERBS", "build_parser", "main"]
 
-VERBS = (check, compile_verb, export, draw, fmt, train, eval_verb, lsp, ops)
+VERBS = (check, compile_verb, export, draw, fmt, train, eval_verb, zoo, ops, lsp)
+
+
+FIRST_STEPS = """first steps:
+  jumpdsl check specs/jumpnet.jnet              # is the spec right? parameters, shapes
+  jumpdsl compile specs/jumpnet.jnet            # the torch module: a summary and a forward pass
+  jumpdsl draw specs/jumpnet.jnet -o net.svg    # a figure
+  jumpdsl zoo                                   # ResNet, DenseNet, …: jumpdsl check resnet50
+  jumpdsl COMMAND --help                        # what a command does, its options, examples
+
+--debug, --plugin and --no-plugins may come before or after the command."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jumpdsl",
         description="Check, draw and compile neural networks written in .jnet.",
+        epilog=FIRST_STEPS,
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"jumpdsl {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument(
+        "--version", action="version", version=f"jumpdsl {__version__}", help="the version"
+    )
+    _add_debug(parser, "before")
     add_plugin_options(parser, "before")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for verb in VERBS:
         verb.register(sub)
     for verb_parser in dict.fromkeys(sub.choices.values()):
+        _add_debug(verb_parser, "after")
         add_plugin_options(verb_parser, "after")
     return parser
+
+
+def _add_debug(parser: argparse.ArgumentParser, where: str) -> None:
+    """``--debug``, before the verb or after it: after it, the verb's parser leaves the value
+    alone unless given (SUPPRESS), so one given before the verb stays."""
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if where == "before" else argparse.SUPPRESS,
+        help="show the traceback of an internal error instead of a report file",
+    )
 
 
 def _crash_report(exc: BaseException) -> str:
@@ -76,17 +105,44 @@ def _source_of(span: Span | None) -> dict[str, SourceFile]:
     if span is None:
         return {}
     try:
-        return {span.path: SourceFile(span.path, Path(span.path).read_text(encoding="utf-8"))}
-    except (OSError, UnicodeError):
+        text = read_bounded(span.path).decode("utf-8")
+    except (OSError, ValueError):  # unreadable, not a regular file, too large, not UTF-8
         return {}
+    return {span.path: SourceFile(span.path, text)}
+
+
+def _drop_unwritable_stdout(out: TextIO) -> None:
+    """When stdout cannot take what is left in its buffer, send it to /dev/null, so Python's
+    own flush at exit does not print a second, raw error."""
+    try:
+        out.flush()
+    except OSError:
+        try:
+            fd = out.fileno()
+        except (OSError, ValueError):  # not a file (a test's capture): nothing to drop
+            return
+        os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+
+
+def _sentence(exc: OSError) -> str:
+    """One sentence for an I/O error: what failed, on which file, and why."""
+    if isinstance(exc, WriteError):
+        return str(exc)
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename else f"I/O error: {reason}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
+    if args.command is None:  # bare `jumpdsl`: the commands, one line each
+        parser.print_help(err)
+        return EXIT_USAGE
     try:
-        return int(args.func(args, out, err))
+        code = int(args.func(args, out, err))
+        out.flush()  # a full disk behind stdout shows here, not as a warning at exit
+        return code
     except UsageError as exc:
         print(f"jumpdsl: {exc}", file=err)
         return EXIT_USAGE
@@ -101,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:  # the environment, not jumpdsl: a full disk, a folder it can't write
+        print(f"jumpdsl: {_sentence(exc)}", file=err)
+        _drop_unwritable_stdout(out)
+        return EXIT_USAGE
     except Exception as exc:
         if args.debug:
             raise

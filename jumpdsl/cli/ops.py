@@ -7,7 +7,7 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from jumpdsl.cli.common import EXIT_OK, UsageError, plugins
+from jumpdsl.cli.common import EXIT_OK, UsageError, add_verb, plugins
 from jumpdsl.ops.attrs import describe
 from jumpdsl.ops.core import REQUIRED, Op
 from jumpdsl.ops.loading import PluginError, op_table
@@ -17,7 +17,18 @@ __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("ops", help="list the ops a spec can use, with plugins")
+    p = add_verb(
+        sub,
+        "ops",
+        "list the ops a spec can use, with plugins",
+        "List the ops a spec can use here, the core's and the plugins' (--plugin, and "
+        "installed packages unless --no-plugins), each with its attributes and defaults.",
+        [
+            "jumpdsl ops                       # every op, one line each",
+            "jumpdsl ops conv bn               # only these",
+            "jumpdsl --plugin jumpdsl_cbam.ops ops cbam --json",
+        ],
+    )
     p.add_argument("names", nargs="*", metavar="OP", help="only these ops")
     p.add_argument("--json", action="store_true", help="the ops as one JSON list")
     p.set_defaults(func=run)

@@ -13,10 +13,13 @@ from jumpdsl.cli.common import (
     EXIT_INTERRUPT,
     EXIT_OK,
     UsageError,
+    add_resource_options,
     add_spec_options,
+    add_verb,
     check_spec,
     overrides,
     report,
+    within_limits,
 )
 from jumpdsl.cli.device import add_device_options, make_runtime, wants_cuda
 from jumpdsl.cli.extras import needs_train_extra
@@ -41,8 +44,20 @@ RECIPE_OPTIONS: dict[str, tuple[Any, str]] = {
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("train", help="train a spec on a data set (torchrun for DDP)")
-    p.add_argument("file", metavar="SPEC")
+    p = add_verb(
+        sub,
+        "train",
+        "train a spec on a data set (torchrun for DDP)",
+        "Train a spec on a data set with a recipe (optimizer, schedule, augmentation, epochs), "
+        "writing checkpoints (best.pt, last.pt), a log and curves to --out. Options left out "
+        "come from --recipe. Needs the 'train' extra: pip install 'jumpdsl[train]'.",
+        [
+            "jumpdsl train specs/digits.jnet --data digits --out runs/digits",
+            "jumpdsl train specs/jumpnet.jnet --data cifar10:data/ --out runs/c10 --epochs 30",
+            "jumpdsl train specs/digits.jnet --out runs/digits --resume   # continue a run",
+        ],
+    )
+    p.add_argument("file", metavar="SPEC", help="the spec to train (a file or a zoo name)")
     p.add_argument(
         "--data",
         help="cifar10:DIR, folder:DIR (DIR/train/CLASS/*.png, DIR/val/…), digits, synthetic[:N]",
@@ -50,14 +65,24 @@ def register(sub: Any) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="the run folder")
     p.add_argument(
         "--recipe",
-        default=None,
+        default=None,  # None: not given, so that --resume can tell a changed recipe
         choices=tuple(RECIPES),
-        help="the settings to start from (default)",
+        help="the settings of the options left out (docs/training.md; default: default)",
     )
     for name, (kind, text) in RECIPE_OPTIONS.items():
-        p.add_argument(f"--{name}", type=kind, default=None, help=text)
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default=None)
-    p.add_argument("--schedule", choices=SCHEDULES, default=None)
+        p.add_argument(f"--{name}", type=kind, default=None, help=f"{text} (default: the recipe's)")
+    p.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default=None,
+        help="the optimizer (default: the recipe's)",
+    )
+    p.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default=None,
+        help="the learning-rate schedule (default: the recipe's)",
+    )
     p.add_argument("--step-at", default=None, metavar="E[,E…]", help="epochs of the lr ÷10 steps")
     p.add_argument(
         "--augment",
@@ -82,13 +107,17 @@ def register(sub: Any) -> None:
     )
     add_device_options(p)
     add_spec_options(p)
+    add_resource_options(p)
     p.set_defaults(func=run)
 
 
 def _settings(args: argparse.Namespace, state: dict[str, Any] | None) -> Settings:
     given = _given(args)
     if state is not None:  # a resumed run keeps its recipe; only --epochs may extend it
-        saved = Settings.from_json(state["settings"])
+        try:
+            saved = Settings.from_json(state["settings"])
+        except ValueError as exc:
+            raise UsageError(f"--resume: {exc}") from None
         _refuse_changes(given, saved)
         return dataclasses.replace(saved, epochs=args.epochs or saved.epochs)
     try:
@@ -167,6 +196,8 @@ def _params(args: argparse.Namespace, state: dict[str, Any] | None) -> dict[str,
 def _previous_run(args: argparse.Namespace) -> dict[str, Any] | None:
     from jumpdsl.train.checkpoint import CheckpointError, load_checkpoint
 
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UsageError(f"--out {args.out}: a file is there, not a folder")
     last = Path(args.out) / "last.pt"
     if not args.resume:
         if last.exists():
@@ -187,7 +218,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     data = _data(args, state)
     params = _params(args, state)
     checked = check_spec(args.file, args, params)
-    status = report(checked, err)
+    checked = within_limits(checked, args, batch=settings.batch_size, training=True)
+    status = report(checked, err, args.max_errors)
     if status != EXIT_OK or checked.graph is None:
         return status
     from jumpdsl.train import distributed

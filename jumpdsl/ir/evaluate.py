@@ -6,7 +6,7 @@ of an initialisation scheme to an :class:`~jumpdsl.ir.values.Init` (``normal(0.0
 expression without a value is reported to the sink, and evaluation unwinds with
 :class:`jumpdsl.diagnostics.Reported`.
 
->>> from jumpdsl.diagnostics import DiagnosticSink
+>>> from jumpdsl.diagnostics import DiagnosticSink, Reported
 >>> from jumpdsl.source import Span
 >>> from jumpdsl.syntax import ast
 >>> s = Span("x", 1, 1, 1, 2)
@@ -22,14 +22,25 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from jumpdsl import messages as M
-from jumpdsl.diagnostics import DiagnosticSink
-from jumpdsl.ir.values import Init, Symbol, Value, show_typed, show_value, type_name
+from jumpdsl.diagnostics import DiagnosticSink, Reported
+from jumpdsl.ir.values import (
+    MAX_DEPTH,
+    MAX_ELEMENTS,
+    MAX_INT,
+    Init,
+    Symbol,
+    Unset,
+    Value,
+    show_typed,
+    show_value,
+    type_name,
+)
 from jumpdsl.messages import Message, did_you_mean
 from jumpdsl.ops.init import ALIASES, SCHEMES
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "MAX_SEQUENCE", "evaluate"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "MAX_SEQUENCE", "check_bounds", "evaluate"]
 
 # Longest list a spec may build (range, list repetition): keeps a typo from eating memory.
 MAX_SEQUENCE = 100_000
@@ -37,10 +48,14 @@ MAX_SEQUENCE = 100_000
 CONSTANTS: dict[str, Value] = {"true": True, "false": False}
 
 
+class _Unset(Exception):
+    """A use of a name whose ``let`` failed: reported there already, so nothing more here."""
+
+
 class _Failed(Exception):
     """A builtin's or operator's failure, before the evaluator reports it at its place."""
 
-    def __init__(self, message: Message, span: Span, hint: str | None = None, **fields: Any):
+    def __init__(self, message: Message, span: Span | None, hint: str | None = None, **fields: Any):
         super().__init__(message.code.code)
         self.message, self.span, self.hint, self.fields = message, span, hint, fields
 
@@ -58,10 +73,14 @@ def _range(span: Span, *args: Value) -> list[int]:
         isinstance(a, int) and not isinstance(a, bool) for a in args
     ):
         raise _Failed(M.RANGE_ARGUMENTS, span)
-    values = range(*args)  # type: ignore[arg-type]
-    if len(values) > MAX_SEQUENCE:
-        raise _Failed(M.RANGE_TOO_LONG, span, length=len(values), limit=MAX_SEQUENCE)
-    return list(values)
+    start, stop, step = (0, args[0], 1) if len(args) == 1 else (*args, 1)[:3]
+    if step == 0:
+        raise _Failed(M.RANGE_STEP_ZERO, span)
+    # Counted by hand: len(range(...)) overflows past sys.maxsize.
+    length = max(0, (stop - start + step - (1 if step > 0 else -1)) // step)  # type: ignore[operator]
+    if length > MAX_SEQUENCE:
+        raise _Failed(M.RANGE_TOO_LONG, span, length=length, limit=MAX_SEQUENCE)
+    return list(range(start, stop, step))  # type: ignore[arg-type]
 
 
 def _len(span: Span, *args: Value) -> int:
@@ -81,9 +100,64 @@ def _numeric(name: str, fn: Callable[..., Any], arity: tuple[int, int]) -> Calla
         numbers = [_number(a, span, name) for a in args]
         if name in ("min", "max"):
             return fn(numbers)  # type: ignore[no-any-return]  # one number is its own max
-        return fn(*numbers)  # type: ignore[no-any-return]
+        if name == "round" and len(numbers) == 2:
+            numbers[1] = _round_digits(numbers[1], span)
+        try:
+            return fn(*numbers)  # type: ignore[no-any-return]
+        except (OverflowError, ValueError):  # defensive: values are finite and within int64
+            raise _Failed(M.NUMBER_OUT_OF_RANGE, span, what=f"{name}()") from None
 
     return call
+
+
+def _round_digits(digits: int | float, span: Span) -> int:
+    """round()'s second argument, clamped: past ±400 digits every finite float and int64 rounds
+    the same, and round(5, -10**18) would build 10**(10**18)."""
+    if not isinstance(digits, int):
+        raise _Failed(M.NEEDS_NUMBER, span, what="round's digits", got=show_typed(digits))
+    return max(-400, min(400, digits))
+
+
+def check_bounds(value: Value, span: Span | None, sink: DiagnosticSink, what: str) -> None:
+    """Report (and unwind with ``Reported``) a value from outside that breaks the bounds: a
+    parameter given from Python (``jumpdsl.load(path, width=10**30)``)."""
+    try:
+        _bounded(value, span, what)
+    except _Failed as err:
+        _fail(err, {}, sink)
+
+
+def _bounded(value: Value, span: Span | None, what: str) -> Value:
+    """``value`` when it lies within the value bounds (values.py); else a diagnostic that names
+    the bound. Every computed value passes here, so no value a spec holds breaks them."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if not -MAX_INT <= value <= MAX_INT:
+            raise _Failed(M.INTEGER_OUT_OF_RANGE, span, what=what, limit=MAX_INT)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise _Failed(M.FLOAT_NOT_FINITE, span, what=what)
+    elif isinstance(value, (list, tuple)):
+        _measure(value, span, 1)
+    return value
+
+
+def _measure(value: list[Value] | tuple[Value, ...], span: Span | None, depth: int) -> int:
+    """The items in ``value``, nested ones counted each time they appear (what printing or
+    comparing it walks); a diagnostic past MAX_ELEMENTS or MAX_DEPTH. Stops at the limit, so a
+    value built of itself costs no more than the limit."""
+    if depth > MAX_DEPTH:
+        raise _Failed(M.VALUE_TOO_DEEP, span, limit=MAX_DEPTH)
+    total = len(value)
+    for item in value:
+        if total > MAX_ELEMENTS:
+            break
+        if isinstance(item, (list, tuple)):
+            total += _measure(item, span, depth + 1)
+    if total > MAX_ELEMENTS:
+        raise _Failed(M.VALUE_TOO_LARGE, span, limit=MAX_ELEMENTS)
+    return total
 
 
 FUNCTIONS: dict[str, Callable[..., Value]] = {
@@ -129,15 +203,18 @@ def _binop(expr: ast.BinOp, left: Value, right: Value) -> Value:
         result = left + right
     elif op == "*" and isinstance(left, list) and isinstance(right, int):
         if len(left) * right > MAX_SEQUENCE:
-            raise _Failed(M.LIST_TOO_LONG, expr.span, length=len(left) * right)
+            raise _Failed(M.LIST_TOO_LONG, expr.span, length=len(left) * right, limit=MAX_SEQUENCE)
         result = left * right
     else:
         a = _number(left, expr.left.span, f"'{op}'")
         b = _number(right, expr.right.span, f"'{op}'")
         if op in ("/", "//", "%") and b == 0:
             raise _Failed(M.DIVISION_BY_ZERO, expr.right.span)
-        result = _ARITH[op](a, b)
-    return result  # type: ignore[no-any-return]
+        try:
+            result = _ARITH[op](a, b)
+        except OverflowError:  # an int too large for a float (int / int): out of range
+            raise _Failed(M.FLOAT_NOT_FINITE, expr.span, what=f"'{op}'") from None
+    return _bounded(result, expr.span, f"'{op}'")
 
 
 def _index(expr: ast.Index, target: Value, index: Value) -> Value:
@@ -163,6 +240,8 @@ def evaluate(expr: ast.Expr, env: Mapping[str, Value], sink: DiagnosticSink) -> 
         return _value(expr, env)
     except _Failed as err:
         _fail(err, env, sink)
+    except _Unset:
+        raise Reported from None
 
 
 def _fail(err: _Failed, env: Mapping[str, Value], sink: DiagnosticSink) -> NoReturn:
@@ -172,6 +251,16 @@ def _fail(err: _Failed, env: Mapping[str, Value], sink: DiagnosticSink) -> NoRet
     sink.fail(err.message, err.span, hint=hint, **err.fields)
 
 
+def _bound(var: ast.Var, value: Value) -> Value:
+    """A variable's value; a name whose ``let`` failed or comes later has none."""
+    if not isinstance(value, Unset):
+        return value
+    if value.defined_at is None:
+        raise _Unset
+    line = value.defined_at.line
+    raise _Failed(M.USED_BEFORE_DEFINITION, var.span, name=var.name, line=line)
+
+
 def _value(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
     if isinstance(expr, (ast.Int, ast.Float, ast.Str)):
         return expr.value
@@ -179,18 +268,19 @@ def _value(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
         return expr.value
     if isinstance(expr, ast.Var):
         if expr.name in env:
-            return env[expr.name]
+            return _bound(expr, env[expr.name])
         return CONSTANTS.get(expr.name, Symbol(expr.name))
     if isinstance(expr, ast.ListLit):
-        return [_value(item, env) for item in expr.items]
+        return _bounded([_value(item, env) for item in expr.items], expr.span, "list")
     if isinstance(expr, ast.TupleLit):
-        return tuple(_value(item, env) for item in expr.items)
+        return _bounded(tuple(_value(item, env) for item in expr.items), expr.span, "tuple")
     if isinstance(expr, ast.Index):
         return _index(expr, _value(expr.target, env), _value(expr.index, env))
     if isinstance(expr, ast.BinOp):
         return _binop(expr, _value(expr.left, env), _value(expr.right, env))
     if isinstance(expr, ast.Neg):
-        return -_number(_value(expr.operand, env), expr.operand.span, "'-'")
+        negated = -_number(_value(expr.operand, env), expr.operand.span, "'-'")
+        return _bounded(negated, expr.span, "'-'")
     if isinstance(expr, ast.Not):
         return not _truth(_value(expr.operand, env), expr.operand.span)
     if isinstance(expr, ast.BoolOp):
@@ -213,5 +303,6 @@ def _value(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
         if fn is None:
             hint = did_you_mean(expr.name, [*FUNCTIONS, *SCHEMES])
             raise _Failed(M.UNKNOWN_NAME, expr.span, hint, what="function", name=expr.name)
-        return fn(expr.span, *(_value(arg, env) for arg in expr.args))
+        result = fn(expr.span, *(_value(arg, env) for arg in expr.args))
+        return _bounded(result, expr.span, f"{expr.name}()")
     raise TypeError(f"not an expression: {expr!r}")

@@ -13,7 +13,17 @@ from __future__ import annotations
 from jumpdsl.ir.values import Symbol, Value, type_name
 from jumpdsl.syntax.ast import TypeRef
 
-__all__ = ["conforms", "infer_conforms"]
+__all__ = ["TYPE_NAMES", "conforms", "infer_conforms", "unknown_types"]
+
+TYPE_NAMES = ("any", "int", "float", "bool", "str", "word", "size", "list", "tuple")
+
+
+def unknown_types(t: TypeRef) -> list[TypeRef]:
+    """The parts of ``t`` whose name is no type (``itn`` in ``list[itn]``)."""
+    found = [] if t.name in TYPE_NAMES else [t]
+    for arg in t.args:
+        found += unknown_types(arg)
+    return found
 
 
 def _is_int(value: Value) -> bool:

@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Init", "Symbol", "Value", "show_typed", "show_value", "type_name"]
+from jumpdsl.source import Span
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_ELEMENTS",
+    "MAX_INT",
+    "MAX_SHOWN",
+    "Init",
+    "Symbol",
+    "Unset",
+    "Value",
+    "show_typed",
+    "show_value",
+    "type_name",
+]
+
+# The bounds on every value a spec computes (docs/language.md, "Value bounds"): integers within
+# int64, so a size always fits a tensor's dimension and a repeated square stops at once.
+MAX_INT = 2**63 - 1
+# Items in one value, each nested item counted every time it appears: a list built of itself
+# (``let a = [a, a]``) is as large as it prints, and printing or comparing it stays bounded.
+MAX_ELEMENTS = 100_000
+# Nesting of lists and tuples in one value (real specs nest two or three deep).
+MAX_DEPTH = 32
+# Characters of a value quoted in a message; the rest is shown as '…'.
+MAX_SHOWN = 200
 
 
 @dataclass(frozen=True)
@@ -36,7 +62,19 @@ class Init:
         return f"{self.scheme}({', '.join(show_value(a) for a in self.args)})"
 
 
-Value = int | float | bool | str | Symbol | Init | list | tuple
+@dataclass(frozen=True)
+class Unset:
+    """A name bound to no value: its ``let`` failed (reported already, so a use says nothing
+    more), or, with ``defined_at``, the ``let`` comes later in the file than the use."""
+
+    name: str
+    defined_at: Span | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+Value = int | float | bool | str | Symbol | Init | Unset | list | tuple
 
 
 def type_name(value: object) -> str:
@@ -64,22 +102,39 @@ def type_name(value: object) -> str:
     return type(value).__name__
 
 
-def show_value(value: object) -> str:
-    """A value written back in .jnet syntax.
+def show_value(value: object, limit: int = MAX_SHOWN) -> str:
+    """A value written back in .jnet syntax, cut to about ``limit`` characters with '…' (the
+    pieces are made only until the limit is reached, so a large value costs no more).
 
     >>> show_value([(32, 3), (64, 4)]), show_value(True), show_value(1e-3)
     ('[(32, 3), (64, 4)]', 'true', '0.001')
+    >>> show_value(list(range(100)), limit=12)
+    '[0, 1, 2, 3,…'
     """
+    pieces: list[str] = []
+    length = 0
+    for piece in _pieces(value):
+        pieces.append(piece)
+        length += len(piece)
+        if length > limit:
+            return "".join(pieces)[:limit] + "…"
+    return "".join(pieces)
+
+
+def _pieces(value: object) -> Iterator[str]:
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, list):
-        return "[" + ", ".join(show_value(v) for v in value) + "]"
-    if isinstance(value, tuple):
-        inner = ", ".join(show_value(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return str(value)
+        yield "true" if value else "false"
+    elif isinstance(value, str):
+        yield f'"{value}"'
+    elif isinstance(value, (list, tuple)):
+        yield "[" if isinstance(value, list) else "("
+        for i, item in enumerate(value):
+            if i:
+                yield ", "
+            yield from _pieces(item)
+        yield "]" if isinstance(value, list) else ",)" if len(value) == 1 else ")"
+    else:
+        yield str(value)
 
 
 def show_typed(value: object) -> str:

@@ -10,18 +10,20 @@ to the sink and unwinds with :class:`jumpdsl.diagnostics.Reported`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple, NoReturn
 
 from jumpdsl import messages as M
-from jumpdsl.diagnostics import DiagnosticSink, Reported
-from jumpdsl.ir.evaluate import evaluate
-from jumpdsl.ir.types import conforms, infer_conforms
+from jumpdsl.diagnostics import DiagnosticSink, Label, Reported
+from jumpdsl.ir.evaluate import CONSTANTS, check_bounds, evaluate
+from jumpdsl.ir.graph import SECTIONS
+from jumpdsl.ir.types import TYPE_NAMES, conforms, infer_conforms, unknown_types
 from jumpdsl.ir.values import Symbol, Value, show_typed, show_value, type_name
 from jumpdsl.messages import did_you_mean
 from jumpdsl.ops.core import REQUIRED, Attr, AttrError, Op
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
+from jumpdsl.syntax.grammar import keywords
 from jumpdsl.syntax.printer import type_text
 
 __all__ = [
@@ -31,7 +33,9 @@ __all__ = [
     "bind_network",
     "bind_op",
     "bind_template",
+    "check_params",
     "evaluate_arguments",
+    "is_reserved",
     "match",
     "report_attr_error",
 ]
@@ -254,11 +258,38 @@ def _equals_default(param: ast.Param, value: Value, env: Mapping[str, Value]) ->
     return type(default) is type(value) and default == value
 
 
+def is_reserved(name: str) -> bool:
+    """Whether ``name`` is a keyword or a constant, which no value may be named (a section's
+    name may: ``let stem = [32, 64]``, as docs/language.md allows)."""
+    return (name in keywords() and name not in SECTIONS) or name in CONSTANTS
+
+
+def check_params(params: Sequence[ast.Param], sink: DiagnosticSink) -> None:
+    """Report what is wrong in a parameter list itself, once, where it is defined: a name
+    given twice (the last would win) or reserved, a type that does not exist (with a
+    suggestion)."""
+    first: dict[str, ast.Param] = {}
+    for param in params:
+        if is_reserved(param.name):
+            sink.report(M.RESERVED_WORD, param.span, name=param.name, what="parameter")
+        if param.name in first:
+            label = Label(first[param.name].span, M.NOTE_FIRST_DEFINED)
+            sink.report(
+                M.DUPLICATE_NAME, param.span, labels=(label,), what="parameter", name=param.name
+            )
+        first.setdefault(param.name, param)
+        for t in unknown_types(param.type) if param.type is not None else ():
+            hint = did_you_mean(t.name, TYPE_NAMES)
+            sink.report(M.UNKNOWN_TYPE, t.span, hint=hint, name=t.name)
+
+
 def param_type_problem(
     param: ast.Param, value: Value, env: Mapping[str, Value]
 ) -> tuple[str, str] | None:
     """(expected, got) when ``value`` does not fit the parameter's type, else None. Without a
     declared type the default's type is expected (a default without a value checks nothing)."""
+    if param.type is not None and unknown_types(param.type):
+        return None  # reported where the parameter is defined (check_params)
     if param.type is not None:
         ok, expected = conforms(value, param.type), type_text(param.type)
     elif param.default is not None:
@@ -281,6 +312,7 @@ def bind_network(
     """The network's parameters from ``--set`` (``overrides``) or their defaults, checked;
     None when one is missing or wrong (every problem reported)."""
     names = [p.name for p in network.params]
+    check_params(network.params, sink)
     ok = True
     for name, (_, span) in overrides.items():
         if name not in names:
@@ -308,6 +340,10 @@ def _network_param(
 ) -> Value:
     if param.name in overrides:
         value, span = overrides[param.name]
+        try:
+            check_bounds(value, span, sink, f"parameter '{param.name}'")
+        except Reported:
+            return _MISSING
         problem = param_type_problem(param, value, env)
         if problem is None:
             return value

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from jumpdsl import messages as M
-from jumpdsl.diagnostics import DiagnosticSink, Reported
+from jumpdsl.diagnostics import DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
 from jumpdsl.ir.values import Value
 from jumpdsl.lower.binding import report_attr_error
@@ -33,8 +33,16 @@ def read_defaults(
     table: OpDefaults,
     sink: DiagnosticSink,
 ) -> None:
-    """Add the block's settings to ``table``; a bad one is reported and left out."""
+    """Add the block's settings to ``table``; a bad one is reported and left out, and so is
+    a second setting of the same default (the first is kept)."""
+    first: dict[tuple[str, ...], ast.Setting] = {}
     for setting in defaults.settings:
+        if setting.path in first:
+            label = Label(first[setting.path].span, M.NOTE_FIRST_DEFINED)
+            name = ".".join(setting.path)
+            sink.report(M.DUPLICATE_NAME, setting.span, labels=(label,), what="default", name=name)
+            continue
+        first[setting.path] = setting
         try:
             value = evaluate(setting.value, env, sink)
             attr, targets = _targets(setting, ops, sink)

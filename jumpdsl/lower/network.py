@@ -13,12 +13,12 @@ from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
 from jumpdsl.ir.graph import INPUT_NODE, INPUT_OP, INPUT_SECTION, SECTIONS, Graph
-from jumpdsl.ir.values import Value, show_value
+from jumpdsl.ir.values import Unset, Value, show_value
 from jumpdsl.lower.binding import bind_network
 from jumpdsl.lower.builder import Builder, Limits
 from jumpdsl.lower.defaults import OpDefaults, read_defaults
 from jumpdsl.lower.templates import Templates
-from jumpdsl.lower.visitor import Frame, Visitor
+from jumpdsl.lower.visitor import Frame, Visitor, mark_later_lets, read_let
 from jumpdsl.ops import CORE
 from jumpdsl.ops.table import OpTable
 from jumpdsl.source import Span
@@ -52,7 +52,17 @@ def lower(
     """
     networks = [i for i in module.items if isinstance(i, ast.Network)]
     for extra in networks[1:]:
-        sink.report(M.DUPLICATE_NETWORK, extra.name_span, name=extra.name)
+        first = Label(networks[0].name_span, M.NOTE_FIRST_NETWORK)
+        if extra.name == networks[0].name:
+            sink.report(M.DUPLICATE_NETWORK, extra.name_span, labels=(first,), name=extra.name)
+        else:
+            sink.report(
+                M.SECOND_NETWORK,
+                extra.name_span,
+                labels=(first,),
+                name=extra.name,
+                first=networks[0].name,
+            )
     templates = Templates(ops)
     for used in library:
         templates.collect(_templates_of(used.items), _file_env(used, sink), sink)
@@ -79,17 +89,11 @@ def _templates_of(items: Sequence[object]) -> list[ast.Template]:
 
 def _file_env(module: ast.Module, sink: DiagnosticSink) -> dict[str, Value]:
     env: dict[str, Value] = {}
-    _read_lets(module.items, env, sink)
-    return env
-
-
-def _read_lets(items: Sequence[object], env: dict[str, Value], sink: DiagnosticSink) -> None:
-    for item in items:
+    mark_later_lets(module.items, env)
+    for item in module.items:
         if isinstance(item, ast.Let):
-            try:
-                env[item.name] = evaluate(item.value, env, sink)
-            except Reported:
-                pass
+            read_let(item, env, sink)
+    return env
 
 
 def _marks(module: ast.Module) -> dict[str, Span]:
@@ -114,18 +118,22 @@ def _lower_network(
     if env is None:
         return None
     defaults: OpDefaults = {}
+    mark_later_lets(network.items, env)
+    seen: dict[int, dict[str, Value]] = {}  # each input and section: the values above it
     for item in network.items:
         if isinstance(item, ast.Let):
-            _read_lets([item], env, sink)
+            read_let(item, env, sink)
         elif isinstance(item, ast.Defaults):
             read_defaults(item, env, templates.ops, defaults, sink)
+        elif isinstance(item, (ast.InputDecl, ast.Section)):
+            seen[id(item)] = dict(env)
     templates.collect(_templates_of(network.items), env, sink)
-    decl = next((i for i in network.items if isinstance(i, ast.InputDecl)), None)
-    shape = _input_shape(network, decl, env, sink)
+    decl = _the_input(network, sink)
+    shape = _input_shape(network, decl, seen[id(decl)] if decl else env, sink)
     if shape is None:
         return None
     graph = Graph(network.name, network.span.path, shape, templates.ops)
-    graph.params = dict(env)
+    graph.params = {k: v for k, v in env.items() if not isinstance(v, Unset)}
     builder = Builder(graph, sink, limits)
     builder.add_node(
         INPUT_NODE,
@@ -141,13 +149,22 @@ def _lower_network(
     cur = INPUT_NODE
     tensors: dict[str, tuple[str, Span]] = {}
     for section in sections:
-        frame = Frame(section.name, section.name, dict(env), cur, None, tensors)
+        frame = Frame(section.name, section.name, seen[id(section)], cur, None, tensors)
         cur = visitor.stmts(section.body, frame, cur)
     graph.output = cur
     for name, (_, span) in tensors.items():
         if name not in visitor.used_tensors:
             sink.report(M.DANGLING_TENSOR, span, name=name)
     return graph
+
+
+def _the_input(network: ast.Network, sink: DiagnosticSink) -> ast.InputDecl | None:
+    """The network's input; a second one is an error (the first is the one used)."""
+    decls = [i for i in network.items if isinstance(i, ast.InputDecl)]
+    for extra in decls[1:]:
+        first = Label(decls[0].span, M.NOTE_FIRST_INPUT)
+        sink.report(M.SECOND_INPUT, extra.span, labels=(first,), name=network.name)
+    return decls[0] if decls else None
 
 
 def _input_shape(

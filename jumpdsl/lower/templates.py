@@ -11,6 +11,7 @@ from functools import cached_property
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink, Label
 from jumpdsl.ir.values import Value
+from jumpdsl.lower.binding import check_params
 from jumpdsl.ops.table import OpTable
 from jumpdsl.syntax import ast
 
@@ -70,6 +71,7 @@ class Templates:
                     name=tpl.name,
                 )
                 continue
+            check_params(tpl.params, sink)
             self.defined[tpl.name] = TemplateDef(tpl, env)
 
     def warn_unused(self, local: list[ast.Template], sink: DiagnosticSink) -> None:

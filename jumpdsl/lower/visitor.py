@@ -8,7 +8,7 @@ run shows many errors; a passed limit stops everything (:class:`jumpdsl.diagnost
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -16,8 +16,15 @@ from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
 from jumpdsl.ir.graph import Scope, ScopeArg
-from jumpdsl.ir.values import Symbol, Value, show_typed, show_value
-from jumpdsl.lower.binding import BoundArgs, CallArgs, bind_op, bind_template, evaluate_arguments
+from jumpdsl.ir.values import Symbol, Unset, Value, show_typed, show_value
+from jumpdsl.lower.binding import (
+    BoundArgs,
+    CallArgs,
+    bind_op,
+    bind_template,
+    evaluate_arguments,
+    is_reserved,
+)
 from jumpdsl.lower.builder import Builder
 from jumpdsl.lower.defaults import OpDefaults
 from jumpdsl.lower.templates import IN_CHANNELS, TemplateDef, Templates
@@ -28,7 +35,27 @@ from jumpdsl.passes.shapes import ShapeEngine
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
-__all__ = ["Frame", "Visitor"]
+__all__ = ["Frame", "Visitor", "mark_later_lets", "read_let"]
+
+
+def mark_later_lets(items: Sequence[object], env: dict[str, Value]) -> None:
+    """Bind each name a ``let`` among ``items`` defines, and nothing defines yet, to where it is
+    defined: a use above the ``let`` then says so (rather than 'unknown name')."""
+    for item in items:
+        if isinstance(item, ast.Let) and item.name not in env:
+            env[item.name] = Unset(item.name, item.span)
+
+
+def read_let(let: ast.Let, env: dict[str, Value], sink: DiagnosticSink) -> None:
+    """Bind a ``let``'s name to its value; to :class:`Unset` when that fails (reported once:
+    the uses that follow say nothing more). A keyword cannot be the name."""
+    if is_reserved(let.name):
+        sink.report(M.RESERVED_WORD, let.span, name=let.name, what="value")
+        return
+    try:
+        env[let.name] = evaluate(let.value, env, sink)
+    except Reported:
+        env[let.name] = Unset(let.name)
 
 
 @dataclass
@@ -70,6 +97,7 @@ class Visitor:
 
     # ------------------------------------------------------------ statements
     def stmts(self, body: tuple[ast.Stmt, ...], frame: Frame, cur: str) -> str:
+        mark_later_lets(body, frame.env)
         for stmt in body:
             self.builder.tick(stmt.span)
             cur = self.stmt(stmt, frame, cur)
@@ -100,7 +128,7 @@ class Visitor:
         if isinstance(stmt, ast.If):
             return self.if_stmt(stmt, frame, cur)
         if isinstance(stmt, ast.Let):
-            frame.env[stmt.name] = self.eval(stmt.value, frame)
+            read_let(stmt, frame.env, self.sink)
             return cur
         if isinstance(stmt, ast.Mark):
             return self.mark(stmt, frame, cur)
@@ -117,6 +145,9 @@ class Visitor:
 
     # ------------------------------------------------------------ calls
     def call(self, stmt: ast.Call, frame: Frame, cur: str) -> str:
+        if self.templates.get(stmt.name) is not None:
+            # Called, even when the call's arguments fail: no 'never used' on top of the error.
+            self.templates.used.add(stmt.name)
         times = 1 if stmt.count is None else self.count(stmt.count, frame, "'*' (repeat)")
         args = evaluate_arguments(stmt, frame.env, self.sink)
         # A variable holding a word calls the op or template that the word names
@@ -201,7 +232,8 @@ class Visitor:
             stack=(*frame.stack, tpl.name),
             edge_kind=frame.edge_kind,
         )
-        return self.stmts(tpl.body, inner, cur)
+        with self.sink.within(Label(stmt.span, M.note_in_instance(call))):
+            return self.stmts(tpl.body, inner, cur)
 
     def scope_args(
         self, tpl: ast.Template, bound: BoundArgs, stmt: ast.Call, frame: Frame

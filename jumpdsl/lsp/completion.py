@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from jumpdsl.api import STDLIB
@@ -28,7 +27,7 @@ from jumpdsl.lsp.signatures import (
     op_signature,
     template_signature,
 )
-from jumpdsl.syntax.parser import grammar_text
+from jumpdsl.syntax.grammar import keywords
 
 __all__ = ["Completion", "complete", "keywords"]
 
@@ -43,17 +42,6 @@ class Completion:
     detail: str = ""
     doc: str = ""
     insert: str | None = None
-
-
-@lru_cache(maxsize=1)
-def keywords() -> tuple[str, ...]:
-    """The language's keywords, as the grammar spells them.
-
-    >>> {"network", "skip", "repeat"} <= set(keywords())
-    True
-    """
-    words = re.findall(r'"([a-z]+)"', grammar_text())
-    return tuple(sorted(set(words)))
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")

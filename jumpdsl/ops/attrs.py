@@ -7,6 +7,7 @@ or raises :class:`jumpdsl.ops.core.AttrError` saying what it expected.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -14,14 +15,17 @@ from jumpdsl.ir.values import Symbol, show_value
 from jumpdsl.ops.core import Attr, AttrError
 
 __all__ = [
+    "INT64_MAX",
     "SIZE_DOC",
     "boolean",
     "choice",
     "describe",
+    "fraction",
     "number",
     "optional",
     "padding",
     "positive_int",
+    "positive_number",
     "probability",
     "size",
     "stride_attr",
@@ -30,20 +34,55 @@ __all__ = [
 SIZE_DOC = "int, HxW or (h, w)"
 
 
+# The largest size torch (and ONNX) can hold: every integer attribute stays under it.
+INT64_MAX = 2**63 - 1
+
+
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int) and not isinstance(value, bool) and value <= INT64_MAX
+
+
+def _past_int64(value: Any) -> None:
+    """A size no 64-bit integer holds: refused with the limit named."""
+    values = value if isinstance(value, (tuple, list)) else (value,)
+    if any(isinstance(v, int) and v > INT64_MAX for v in values):
+        raise AttrError("a size up to 2**63 - 1 (a 64-bit integer)", show_value(value))
 
 
 def positive_int(value: Any) -> int:
+    _past_int64(value)
     if not _is_int(value) or value < 1:
         raise AttrError("a positive integer", show_value(value))
     return int(value)
 
 
 def number(value: Any) -> float:
+    """A finite number: NaN, an infinity or an integer past a float's range is refused."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise AttrError("a number", show_value(value))
-    return float(value)
+    try:
+        result = float(value)
+    except OverflowError:
+        result = math.inf
+    if not math.isfinite(result):
+        raise AttrError("a finite number", show_value(value))
+    return result
+
+
+def positive_number(value: Any) -> float:
+    """A finite number above 0 (an epsilon, a scale factor)."""
+    result = number(value)
+    if result <= 0:
+        raise AttrError("a number above 0", show_value(value))
+    return result
+
+
+def fraction(value: Any) -> float:
+    """A number in [0, 1] (a running average's momentum)."""
+    result = number(value)
+    if not 0.0 <= result <= 1.0:
+        raise AttrError("a number in [0, 1]", show_value(value))
+    return result
 
 
 def probability(value: Any) -> float:
@@ -60,6 +99,7 @@ def boolean(value: Any) -> bool:
 
 
 def size(value: Any) -> tuple[int, int]:
+    _past_int64(value)
     if _is_int(value) and value >= 1:
         return (value, value)
     if (
@@ -74,6 +114,7 @@ def size(value: Any) -> tuple[int, int]:
 def padding(value: Any) -> str | tuple[int, int]:
     if isinstance(value, (Symbol, str)) and str(value) in ("same", "valid"):
         return str(value)
+    _past_int64(value)
     if _is_int(value) and value >= 0:
         return (value, value)
     if (

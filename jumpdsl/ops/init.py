@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jumpdsl.ir.values import Init, Symbol, show_value
-from jumpdsl.ops.attrs import number
+from jumpdsl.ops.attrs import number, positive_number
 from jumpdsl.ops.core import REQUIRED, AttrError, Attrs
 
 __all__ = [
@@ -45,12 +45,6 @@ def _word(*choices: str) -> Callable[[Any], Any]:
         raise AttrError(" or ".join(choices), show_value(value), choices)
 
     return check
-
-
-def _positive(value: Any) -> float:
-    if number(value) <= 0:
-        raise AttrError("a positive number", show_value(value))
-    return number(value)
 
 
 _MODE = _word("fan_in", "fan_out")
@@ -94,7 +88,7 @@ def _gain(args: tuple[Any, ...]) -> dict[str, Any]:
 
 
 _FAN = (("mode", _MODE, Symbol("fan_in")), ("nonlinearity", _NONLINEARITY, Symbol("relu")))
-_GAIN = (("gain", _positive, 1.0),)
+_GAIN = (("gain", positive_number, 1.0),)
 
 SCHEMES: dict[str, Scheme] = {
     s.name: s
@@ -112,7 +106,7 @@ SCHEMES: dict[str, Scheme] = {
         ),
         Scheme(
             "normal",
-            (("std", _positive, REQUIRED),),
+            (("std", positive_number, REQUIRED),),
             "normal_",
             lambda a: {"std": a[0]},
             "normal, mean 0",
@@ -120,7 +114,7 @@ SCHEMES: dict[str, Scheme] = {
         ),
         Scheme(
             "trunc_normal",
-            (("std", _positive, REQUIRED),),
+            (("std", positive_number, REQUIRED),),
             "trunc_normal_",
             lambda a: {"std": a[0]},
             "normal, mean 0, redrawn outside [−2, 2] (torch's bounds)",

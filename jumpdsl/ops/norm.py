@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from jumpdsl.ops.attrs import number
+from jumpdsl.ops.attrs import fraction, positive_number
 from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, same_shape
 
 __all__ = ["OPS"]
 
-_EPS = Attr("eps", number, 1e-5, "added to the variance", "float")
+_EPS = Attr("eps", positive_number, 1e-5, "added to the variance (above 0)", "float")
 
 
 def _affine(ins: list[Shape], out: Shape, a: Attrs) -> int:
@@ -59,7 +59,7 @@ OPS = (
         _bn,
         (
             _EPS,
-            Attr("momentum", number, 0.1, "running-stat momentum (PyTorch convention)", "float"),
+            Attr("momentum", fraction, 0.1, "running-stat momentum (PyTorch convention)", "float"),
         ),
         shape_doc="any → same",
         params=_affine,

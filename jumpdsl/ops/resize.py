@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jumpdsl import messages as M
-from jumpdsl.ops.attrs import choice, number
+from jumpdsl.ops.attrs import choice, positive_number
 from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, ShapeError
 from jumpdsl.ops.rules import need_map
 
@@ -56,7 +56,7 @@ OPS = (
         _shape,
         _build,
         (
-            Attr("scale", number, 2.0, "scale factor", "number"),
+            Attr("scale", positive_number, 2.0, "scale factor", "number"),
             Attr(
                 "mode",
                 choice("nearest", "bilinear"),

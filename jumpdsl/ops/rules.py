@@ -62,6 +62,7 @@ def window_out(op: str, shape: Shape, a: Attrs) -> tuple[int, int]:
     dh, dw = a.get("dilation") or (1, 1)
     ph, pw = padding_pair(a)
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    _window_fits(op, {"window": max(span_h, span_w), "stride": max(sh, sw)}, (ph, pw), shape)
     if op != "conv" and (span_h > height + 2 * ph or span_w > width + 2 * pw):
         # A pool finds nothing left to pool: the map has shrunk away earlier.
         raise ShapeError(
@@ -82,6 +83,19 @@ def window_out(op: str, shape: Shape, a: Attrs) -> tuple[int, int]:
             else f"{height}×{width} (padded by {ph}, {pw})",
         )
     return ((height + 2 * ph - span_h) // sh + 1, (width + 2 * pw - span_w) // sw + 1)
+
+
+# torch's window ops (pools, and the padding of convolutions) count in 32 bits.
+WINDOW_LIMIT = 2**31 - 1
+
+
+def _window_fits(op: str, sizes: dict[str, int], pads: tuple[int, int], shape: Shape) -> None:
+    """A window, stride and padded input torch can count: past :data:`WINDOW_LIMIT` a spec
+    that checks would fail (exit 101) when it is built."""
+    sizes = {**sizes, "padded input": max(shape[1] + 2 * pads[0], shape[2] + 2 * pads[1])}
+    for what, value in sizes.items():
+        if value > WINDOW_LIMIT:
+            raise ShapeError(M.WINDOW_TOO_LARGE, op=op, what=what, value=M.big_count(value))
 
 
 def label_size(size: tuple[int, int]) -> str:

@@ -84,12 +84,15 @@ class OpTable(Mapping[str, Op]):
         return self._origins.get(name)
 
     def unknown_hint(self, name: str, others: Iterable[str] = ()) -> str | None:
-        """The hint for an unknown op ``name``: the installed plugin that offers it, or the
-        names close to it (ops, the ``others`` such as templates, unloaded plugin ops)."""
+        """The hint for an unknown op ``name``: the installed plugin that offers it, the op
+        its PyTorch or Keras name means (``BatchNorm2d``: ``bn``), or the names close to it
+        (ops, the ``others`` such as templates, unloaded plugin ops)."""
         missing = self.unloaded.get(name)
         if missing is not None:
             return M.plugin_offers(name, missing.plugin.module, missing.plugin.dist, missing.reason)
-        return M.did_you_mean(name, [*self, *others, *self.unloaded])
+        return M.framework_name(name, self) or M.did_you_mean(
+            name, [*self, *others, *self.unloaded]
+        )
 
     def plugins(self) -> tuple[Plugin, ...]:
         """The plugins in the table, in the order their ops come."""

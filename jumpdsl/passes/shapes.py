@@ -16,11 +16,13 @@ reports nothing more (one mistake, one message).
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar, NamedTuple
 
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink, Label
 from jumpdsl.ir.graph import Graph
+from jumpdsl.ops.attrs import INT64_MAX
 from jumpdsl.ops.core import Shape, ShapeError, format_shape
 
 __all__ = ["ShapeEngine", "Shapes", "infer_shapes"]
@@ -78,9 +80,17 @@ class ShapeEngine:
         attrs = data.attrs
         try:
             out = spec.shape(ins, attrs)
+            _check_size(data.op, out)
             return Shapes(tuple(ins), out, spec.params(ins, out, attrs), spec.macs(ins, out, attrs))
         except ShapeError as err:
             return Shapes(tuple(ins), None, failure=err.with_traceback(None))
+
+
+def _check_size(op: str, shape: Shape) -> None:
+    """A tensor torch can make: its element count within a 64-bit size."""
+    elements = math.prod(shape)
+    if elements > INT64_MAX:
+        raise ShapeError(M.SHAPE_TOO_LARGE, op=op, elements=M.big_count(elements))
 
 
 def infer_shapes(graph: Graph, sink: DiagnosticSink) -> bool:

@@ -9,6 +9,7 @@ never shown (it copies raw input, control characters included).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
 
 from lark import Token
@@ -18,6 +19,7 @@ from lark.tree import Meta
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink, Label
 from jumpdsl.source import SourceFile, Span
+from jumpdsl.syntax.grammar import keywords
 
 __all__ = ["TERMINAL_WORDS", "report_syntax_error", "span_of"]
 
@@ -196,6 +198,75 @@ def _starts_something(token: Token, tokens: list[Token]) -> bool:
     )
 
 
+_NUMBERS = ("INT", "FLOAT", "SIZE")
+_OPERATORS = ("ADD_OP", "MUL_OP", "MINUS", "COMPARE", "AND", "OR", "NOT", "STAR")
+# A spaced-out size ('3 x 3'), from the number before the unexpected 'x'.
+_SPACED_SIZE = re.compile(r"[0-9]+[ \t]+x[ \t]*[0-9]+|[0-9]+[ \t]*x[ \t]+[0-9]+")
+
+
+def _explained_by_previous(
+    token: Token, tokens: list[Token], source: SourceFile, sink: DiagnosticSink
+) -> bool:
+    """Report the error at a token before the unexpected one where that token explains it:
+    a number run into a name (``3x``, ``1e``, ``3x3x3``, ``3 x 3``), an operator that ends its
+    line, or a misspelt keyword (``repeet 3 { … }``). True when reported."""
+    previous = tokens[-1]
+    if previous.type in _NUMBERS and token.type == "NAME":
+        return _malformed_number(token, previous, source, sink)
+    dangling = _dangling_operator(token, tokens)
+    if dangling is not None:
+        sink.report(M.DANGLING_OPERATOR, span_of(source.path, dangling), op=dangling.value)
+        return True
+    if previous.type == "NAME":
+        # Stricter than for names: the word may be a name after all (an op before a typo).
+        hint = M.did_you_mean(previous.value, keywords(), cutoff=0.75, n=1)
+        if hint is not None:
+            sink.report(
+                M.MISSPELT_KEYWORD,
+                span_of(source.path, previous),
+                hint=hint,
+                word=previous.value,
+                found=_describe_token(token),
+            )
+            return True
+    return False
+
+
+def _dangling_operator(token: Token, tokens: list[Token]) -> Token | None:
+    """An operator that ends its line, where what follows cannot be its operand: the token
+    itself, or a keyword the expression took for a name (``let a = 3 +`` / ``learner {``)."""
+    operator, after = tokens[-1], token
+    if len(tokens) > 1 and operator.value in keywords():
+        operator, after = tokens[-2], operator
+    if operator.type in _OPERATORS and (after.line or 0) > (operator.end_line or 0):
+        return operator
+    return None
+
+
+def _malformed_number(
+    token: Token, number: Token, source: SourceFile, sink: DiagnosticSink
+) -> bool:
+    start = number.start_pos or 0
+    spaced = _SPACED_SIZE.match(source.text, start) if token.value == "x" else None
+    if spaced:
+        end = spaced.end()
+    elif token.start_pos == number.end_pos:
+        end = token.end_pos or start
+    else:
+        return False
+    text = source.text[start:end]
+    if "x" in text:
+        hint = M.HINT_SIZE_LITERAL
+    elif token.value[:1] in "eE" and number.type != "SIZE":
+        hint = M.HINT_EXPONENT
+    else:
+        hint = M.HINT_NUMBER_THEN_NAME
+    line, column = number.line or 1, number.column or 1
+    span = Span(source.path, line, column, line, column + len(text))
+    sink.report(M.MALFORMED_NUMBER, span, hint=hint, text=text)
+    return True
+
+
 def report_syntax_error(
     err: UnexpectedInput,
     source: SourceFile,
@@ -221,6 +292,8 @@ def report_syntax_error(
     elif isinstance(err, UnexpectedToken):
         token = err.token
         tokens = _tokens_before(lex, source.text, token.start_pos or 0) if lex else []
+        if tokens and _explained_by_previous(token, tokens, source, sink):
+            return
         if _starts_something(token, tokens) and _missing_closer(source, sink, tokens, expected):
             return
         sink.report(

@@ -11,7 +11,7 @@ ignores, are read by a second lexing pass only when asked for (``jumpdsl fmt``).
 from __future__ import annotations
 
 import functools
-from importlib import resources
+import math
 from typing import Any
 
 from lark import Lark, Token, Tree
@@ -20,28 +20,27 @@ from lark.tree import Meta
 
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink
+from jumpdsl.ir.values import MAX_INT
 from jumpdsl.source import SourceFile, Span
 from jumpdsl.syntax import ast
 from jumpdsl.syntax.errors import report_syntax_error, span_of
-from jumpdsl.syntax.lark_cache import cached_lark
+from jumpdsl.syntax.grammar import grammar_text
+from jumpdsl.syntax.lark_tables import shipped_lark
 
-__all__ = ["grammar_text", "parse", "parse_expression"]
+__all__ = ["LARK_OPTIONS", "grammar_text", "parse", "parse_expression"]
 
 
-def grammar_text() -> str:
-    """The grammar, as shipped in the package (``jumpdsl/syntax/jnet.lark``)."""
-    return resources.files("jumpdsl.syntax").joinpath("jnet.lark").read_text(encoding="utf-8")
+LARK_OPTIONS: dict[str, Any] = {
+    "propagate_positions": True,
+    "maybe_placeholders": True,
+    "start": ["start", "expr"],
+}
 
 
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
-    # Cached on disk: building the LALR tables would be most of `jumpdsl check`'s time.
-    return cached_lark(
-        grammar_text(),
-        propagate_positions=True,
-        maybe_placeholders=True,
-        start=["start", "expr"],
-    )
+    # The tables ship with the package: building them would be most of `jumpdsl check`'s time.
+    return shipped_lark(grammar_text(), **LARK_OPTIONS)
 
 
 def _comments(source: SourceFile) -> list[ast.Comment]:
@@ -64,6 +63,7 @@ class _ToAst:
     def __init__(self, path: str) -> None:
         self.path = path
         self.extents: dict[int, Span] = {}  # id of a parenthesised node → with its parentheses
+        self.out_of_range: list[tuple[M.Message, Span, str]] = []  # literals past the bounds
 
     def transform(self, tree: Tree) -> Any:
         built: dict[int, Any] = {}
@@ -226,16 +226,31 @@ class _ToAst:
         name, *args = children
         return ast.Func(name.value, tuple(_present(args)), self._span(meta))
 
+    def integer(self, text: str, meta: Meta) -> int:
+        """An integer literal's value; one past int64 (which int() might not even convert,
+        over 4,300 digits) is kept to report, and reads as 0."""
+        digits = text.lstrip("0") or "0"
+        if len(digits) <= 19 and int(digits) <= MAX_INT:
+            return int(digits)
+        self.out_of_range.append((M.INTEGER_LITERAL_TOO_LARGE, self._span(meta), text))
+        return 0
+
     def int_lit(self, meta: Meta, children: list[Any]) -> ast.Int:
-        return ast.Int(int(children[0].value), self._span(meta))
+        return ast.Int(self.integer(children[0].value, meta), self._span(meta))
 
     def float_lit(self, meta: Meta, children: list[Any]) -> ast.Float:
-        return ast.Float(float(children[0].value), children[0].value, self._span(meta))
+        text = children[0].value
+        value = float(text)
+        if math.isinf(value):
+            self.out_of_range.append((M.FLOAT_LITERAL_TOO_LARGE, self._span(meta), text))
+            value = 0.0
+        return ast.Float(value, text, self._span(meta))
 
     def size_lit(self, meta: Meta, children: list[Any]) -> ast.Size:
         text = children[0].value
         height, width = text.split("x")
-        return ast.Size((int(height), int(width)), text, self._span(meta))
+        size = (self.integer(height, meta), self.integer(width, meta))
+        return ast.Size(size, text, self._span(meta))
 
     def str_lit(self, meta: Meta, children: list[Any]) -> ast.Str:
         return ast.Str(children[0].value[1:-1], self._span(meta))
@@ -358,9 +373,26 @@ def parse(
         return None
     if comments is not None:
         comments.extend(_comments(source))
-    module = _ToAst(source.path).transform(tree)
+    builder = _ToAst(source.path)
+    module = builder.transform(tree)
     assert isinstance(module, ast.Module)
+    if not _in_range(builder, sink):
+        return None
     return module if _shallow_enough(module, sink) else None
+
+
+def _in_range(builder: _ToAst, sink: DiagnosticSink) -> bool:
+    """False (with a diagnostic at each) when a number literal is past the value bounds."""
+    for message, span, text in builder.out_of_range:
+        sink.report(message, span, text=_shortened(text), limit=MAX_INT)
+    return not builder.out_of_range
+
+
+def _shortened(text: str) -> str:
+    """A long literal as its first and last digits and its length (messages stay short)."""
+    if len(text) <= 40:
+        return text
+    return f"{text[:12]}…{text[-4:]} ({len(text):,} characters)"
 
 
 def parse_expression(source: SourceFile, sink: DiagnosticSink) -> ast.Expr | None:
@@ -374,5 +406,8 @@ def parse_expression(source: SourceFile, sink: DiagnosticSink) -> ast.Expr | Non
     except UnexpectedInput as err:
         report_syntax_error(err, source, sink, _lark().lex)
         return None
-    expr = _ToAst(source.path).transform(tree)
+    builder = _ToAst(source.path)
+    expr = builder.transform(tree)
+    if not _in_range(builder, sink):
+        return None
     return expr if _shallow_enough(expr, sink) else None  # type: ignore[no-any-return]

@@ -11,6 +11,8 @@ here imports torch.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from jumpdsl.train.dataset import DataError, Dataset, Split
@@ -23,6 +25,7 @@ SYNTHETIC_NOTE = (
     "synthetic data: a random pattern per class plus noise, to try the setup "
     "(its accuracy says nothing about the network)"
 )
+SYNTHETIC_MAX_BYTES = 4 << 30
 VALIDATION_SEED = 0  # the same held-out images whatever --seed says
 
 
@@ -41,7 +44,9 @@ def load_data(spec: str, input_shape: tuple[int, ...], classes: int) -> Dataset:
     elif kind == "digits" and not arg:
         data = _digits()
     elif kind == "synthetic":
-        data = _synthetic(input_shape, classes, _size(arg))
+        size = _size(arg)
+        _synthetic_fits(tuple(input_shape), size)
+        data = _synthetic(input_shape, classes, size)
     else:
         raise DataError(
             f"unknown data '{spec}': use cifar10:DIR, folder:DIR, digits or synthetic[:N]"
@@ -56,6 +61,18 @@ def _size(arg: str) -> int:
     if not arg.isdigit() or int(arg) < 2:
         raise DataError(f"synthetic:{arg}: give a number of training images (at least 2)")
     return int(arg)
+
+
+def _synthetic_fits(shape: tuple[int, ...], size: int) -> None:
+    """Refuse a synthetic set that could not be drawn: drawing holds float64 images (8 bytes
+    a value) of the training set and a quarter more for the test set."""
+    drawn = size * 5 // 4 * math.prod(shape) * 8
+    if drawn > SYNTHETIC_MAX_BYTES:
+        most = SYNTHETIC_MAX_BYTES // (math.prod(shape) * 10)
+        raise DataError(
+            f"synthetic:{size}: {drawn / 2**30:,.1f} GiB to draw; at most {most:,} images "
+            f"of {'×'.join(map(str, shape))} fit in {SYNTHETIC_MAX_BYTES >> 30} GiB"
+        )
 
 
 def _check_fits(data: Dataset, input_shape: tuple[int, ...], classes: int) -> None:

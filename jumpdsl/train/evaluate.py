@@ -8,6 +8,7 @@ from typing import Any
 from jumpdsl.ir.graph import Graph
 from jumpdsl.train.accel import Runtime
 from jumpdsl.train.batches import Feeder, Normalization
+from jumpdsl.train.checkpoint import CheckpointError
 from jumpdsl.train.data import load_data
 from jumpdsl.train.dataset import Split
 from jumpdsl.train.distributed import Group
@@ -30,7 +31,12 @@ def evaluate_checkpoint(
     graph: Graph, state: dict[str, Any], data: str, runtime: Runtime
 ) -> dict[str, Any]:
     """A checkpoint's loss and accuracy on ``data``'s test split."""
-    dataset = load_data(data, *network_io(graph))
+    shape, classes = network_io(graph)
+    dataset = load_data(data, shape, classes)
     norm = Normalization(**state["normalization"])
+    if not len(norm.mean) == len(norm.std) == shape[0]:
+        raise CheckpointError(
+            f"the checkpoint normalizes {len(norm.mean)} channels; the network takes {shape[0]}"
+        )
     measured = score(graph, state["model"], dataset.test, norm, runtime)
     return {"data": data, "loss": measured.loss, "acc": measured.acc, "images": measured.images}

@@ -14,7 +14,7 @@ import torch
 from jumpdsl.ir.graph import Graph
 from jumpdsl.train.accel import Runtime
 from jumpdsl.train.batches import Feeder, Normalization, epoch_seed
-from jumpdsl.train.checkpoint import load_checkpoint, save_checkpoint
+from jumpdsl.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from jumpdsl.train.data import load_data, split_validation
 from jumpdsl.train.dataset import DataError
 from jumpdsl.train.distributed import Group
@@ -148,7 +148,12 @@ class _Run:
         if self.rt.compile:  # the first step waits for it, with nothing else to show
             self.reporter.note(COMPILING)
         if state is not None:
-            self.optimizer.load_state_dict(state["optimizer"])
+            try:
+                self.optimizer.load_state_dict(state["optimizer"])
+            except (ValueError, KeyError, TypeError, IndexError, RuntimeError) as exc:
+                # torch's own checks of a state that is not this optimizer's
+                first = str(exc).strip().splitlines()[:1] or [type(exc).__name__]
+                raise CheckpointError(f"the optimizer state does not fit: {first[0]}") from None
             self.history, self.lottery = list(state["history"]), list(state["lottery"])
         if self.group.main:
             self._write_settings()

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,10 +52,31 @@ class Settings:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Settings:
-        known = {f.name for f in dataclasses.fields(cls)}
+        """Settings saved by :meth:`to_json`; ValueError names a value of the wrong type
+        (a doctored checkpoint), so nothing fails later, deep in a run."""
+        known = {f.name: f.default for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
+        for name, value in values.items():
+            if not _same_kind(value, known[name]):
+                kind = _kind(known[name])
+                raise ValueError(f"the saved setting {name} = {value!r} is not a {kind}")
         values["step_at"] = tuple(values.get("step_at", ()))
         return cls(**values)
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, tuple):  # step_at: whole numbers
+        return isinstance(value, (list, tuple)) and all(_same_kind(v, 0) for v in value)
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and math.isfinite(value)
+    return isinstance(value, type(default))
+
+
+def _kind(default: Any) -> str:
+    names = {bool: "true or false", int: "whole number", float: "number", str: "word"}
+    return "list of whole numbers" if isinstance(default, tuple) else names[type(default)]
 
 
 # The seed's Keras L2(1e-3) adds 1e-3·Σw² to the loss: its gradient is 2e-3·w, which is
