@@ -4,8 +4,11 @@ plugin would be on PYTHONPATH."""
 
 from __future__ import annotations
 
+import getpass
+import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,22 @@ CBAM = ROOT / "examples" / "plugins" / "jumpdsl-cbam"  # the worked plugin of do
 for folder in (PLUGINS, CBAM / "src"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _temporary_files_kept_in_pytests_folder(tmp_path_factory):
+    """What the code under test writes to the temporary folder (the crash reports of the tests
+    that simulate a bug; whatever a subprocess writes there) goes to a folder in pytest's own
+    (kept for the last three runs, then removed), never into /tmp itself. torch's compile cache
+    stays where torch keeps it: a cache, shared by design, that makes reruns fast."""
+    folder = tmp_path_factory.mktemp("tmpdir")
+    cache = os.path.join(tempfile.gettempdir(), f"torchinductor_{getpass.getuser()}")
+    with pytest.MonkeyPatch.context() as patch:
+        if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
+            patch.setenv("TORCHINDUCTOR_CACHE_DIR", cache)
+        patch.setattr(tempfile, "tempdir", str(folder))
+        patch.setenv("TMPDIR", str(folder))
+        yield folder
 
 
 def spec_file(name: str) -> Path:

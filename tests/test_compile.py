@@ -101,3 +101,18 @@ def test_prepare_compiles_on_request_only_and_checks_the_mode() -> None:
     assert used and compiled is not model
     with pytest.raises(ValueError, match="compile mode 'fast'"):
         prepare(model, cpu, torch_compile=True, mode="fast")
+
+
+def test_compile_says_it_is_compiling_and_how_long_it_took(tmp_spec, monkeypatch, capsys):
+    """The first call of a torch.compile'd module compiles (a minute or more on a CPU): the
+    command says so before it, then the time; stdout (the summary) stays as it was."""
+    spec = tmp_spec("network S {\n    input [1, 8, 8]\n    stem { conv(4, 3x3) relu }\n}\n")
+    monkeypatch.setattr(torch, "compile", lambda module, **options: module)  # no inductor
+    from jumpdsl.cli import main
+
+    assert main(["compile", str(spec), "--torch-compile", "--device", "cpu"]) == 0
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert lines[0] == "torch.compile: compiling the model for cpu (may take a minute on CPU)…"
+    assert lines[1].startswith("torch.compile: compiled in ") and lines[1].endswith(" s")
+    assert "forward pass on cpu (torch.compile)" in out and "torch.compile:" not in out

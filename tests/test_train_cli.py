@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 import torch
-from train_helpers import CIFAR_NET, TINY, TINY_BN, write_cifar
+from train_helpers import CIFAR_NET, TINY, TINY_BN, write_cifar, write_images
 
 from jumpdsl.cli import main
 from jumpdsl.train.outputs import METRICS
@@ -166,6 +167,45 @@ def test_eval_with_a_different_network(tmp_spec, tmp_path, capsys) -> None:
     other = tmp_spec(TINY.replace("conv(8", "conv(6"), "other.jnet")
     code = main(["eval", str(other), "--checkpoint", str(tmp_path / "run/best.pt")])
     assert code == 2 and "do not fit this network" in capsys.readouterr().err
+
+
+def test_a_folder_of_images_trains(tmp_spec, tmp_path, capsys) -> None:
+    pytest.importorskip("PIL")
+    write_images(tmp_path / "images", {"train": {"a": 48, "b": 48}, "val": {"a": 16, "b": 16}})
+    spec = tmp_spec(TINY.replace("[3, 8, 8]", "[3, 6, 6]"))  # the 8×8 images are resized
+    args = ["--data", f"folder:{tmp_path / 'images'}", "--set", "classes=2", "--epochs", "4"]
+    assert main(["train", str(spec), "--out", str(tmp_path / "run"), *args, "--lr", "0.02"]) == 0
+    out = capsys.readouterr().out
+    assert "96 training and 32 validation images in 2 classes (a, b), 128 resized to 6×6" in out
+    results = json.loads((tmp_path / "run/results.json").read_text())
+    assert results["test_images"] == 32 and results["test_acc"] > 0.8  # chance: 0.5
+    settings = json.loads((tmp_path / "run/settings.json").read_text())
+    assert settings["class_names"] == ["a", "b"]
+
+
+def test_progress_shows_the_whole_run_and_the_time_left(tmp_spec, tmp_path, capsys) -> None:
+    pytest.importorskip("tqdm")
+    spec = tmp_spec(TINY)
+    assert _train(spec, tmp_path / "run", "--epochs", "3", "--progress") == 0
+    out, err = capsys.readouterr()
+    assert "run:" in err and "epoch 1/3:" in err  # the run's bar beside the epoch's
+    lines = [line for line in out.splitlines() if line.startswith("epoch")]
+    assert [" left)" in line for line in lines] == [True, True, False]
+    assert re.search(r"\((about \d+ s|under a second) left\)", lines[0])
+
+
+def test_a_compiled_run_says_so_before_the_first_step(tmp_spec, tmp_path, monkeypatch, capsys):
+    from jumpdsl.train import accel
+
+    real = accel.make_runtime
+    monkeypatch.setattr(accel, "make_runtime", lambda *a, **k: real(*a[:2], True, **k))
+    monkeypatch.setattr(torch, "compile", lambda module, **options: module)  # no inductor
+    assert _train(tmp_spec(TINY), tmp_path / "run", "--epochs", "1") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == (
+        "compiling the model with torch.compile (first call, may take a minute on CPU)…"
+    )
+    assert out[2].startswith("epoch   1/1")
 
 
 DOCTORED = [

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 
 import numpy as np
 import pytest
-from train_helpers import write_cifar
+from train_helpers import write_cifar, write_images
 
 from jumpdsl.train.data import load_data, split_validation
 from jumpdsl.train.dataset import DataError
@@ -116,3 +117,43 @@ def test_validation_split_is_held_out_and_stable() -> None:
     rows = {row.tobytes() for row in train.x}
     assert {r.tobytes() for r in kept.x} | {r.tobytes() for r in held.x} <= rows
     assert split_validation(train, 0.0)[1] is None
+
+
+def test_a_folder_per_class_is_read_sorted_and_resized(tmp_path) -> None:
+    pytest.importorskip("PIL")
+    write_images(tmp_path, {"train": {"b": 3, "a": 2}, "val": {"a": 1, "b": 1}})
+    write_images(tmp_path, {"val": {"b": 1}}, size=(20, 13), seed=1)  # replaces val/b/0.png
+    data = load_data(f"folder:{tmp_path}", (3, 8, 8), 2)
+    assert data.labels == ("a", "b") and data.classes == 2
+    assert list(data.train.y) == [0, 0, 1, 1, 1] and list(data.test.y) == [0, 1]
+    assert data.train.x.shape == (5, 3, 8, 8) and data.test.x.shape == (2, 3, 8, 8)
+    assert data.train.x[:2].mean() < 100 < data.train.x[2:].mean()  # a dark, b bright
+    grey = load_data(f"folder:{tmp_path}", (1, 8, 8), 2)
+    assert grey.train.x.shape == (5, 1, 8, 8)
+    assert grey.note.endswith(
+        "5 training and 2 validation images in 2 classes (a, b), 1 resized to 8×8"
+    )
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (lambda root: shutil.rmtree(root / "val"), "val is missing"),
+        (lambda root: (root / "val/c").mkdir(), "classes that train/ has not: c"),
+        (lambda root: (root / "train/a/0.png").write_bytes(b"not a png"), "cannot read"),
+        (lambda root: [p.unlink() for p in (root / "val").glob("*/*.png")], "no images"),
+    ],
+)
+def test_folder_damage_is_a_clear_error(tmp_path, damage, says) -> None:
+    pytest.importorskip("PIL")
+    write_images(tmp_path, {"train": {"a": 2, "b": 2}, "val": {"a": 1, "b": 1}})
+    damage(tmp_path)
+    with pytest.raises(DataError, match=says):
+        load_data(f"folder:{tmp_path}", (3, 8, 8), 2)
+
+
+def test_folder_classes_must_match_the_network(tmp_path) -> None:
+    pytest.importorskip("PIL")
+    write_images(tmp_path, {"train": {"a": 2, "b": 2}, "val": {"a": 1, "b": 1}})
+    with pytest.raises(DataError, match="folder has 2 classes; the network outputs 10"):
+        load_data(f"folder:{tmp_path}", (3, 8, 8), 10)

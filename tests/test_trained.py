@@ -4,6 +4,8 @@ so raw inputs give what the trainer computed; against plain torch on the same we
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 import torch
 from train_helpers import TINY, TINY_BN
@@ -75,11 +77,46 @@ def test_export_pt2_with_a_checkpoint_holds_weights_and_normalisation(run, tmp_p
     assert torch.allclose(program.module()(raw), want, rtol=1e-5, atol=1e-6)
 
 
-def test_export_py_with_a_checkpoint_is_refused_with_the_way_out(run, tmp_path, capsys) -> None:
+def _import(path):
+    """A written .py as a module of its own, as a user's ``import model`` would give it."""
+    found = importlib.util.spec_from_file_location(f"exported_{path.stem}", path)
+    module = importlib.util.module_from_spec(found)
+    found.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("inference", [False, True])
+def test_export_py_with_a_checkpoint_writes_the_weights_beside_it(run, tmp_path, inference):
     spec, checkpoint = run
-    target = tmp_path / "m.py"
+    target = tmp_path / "model.py"
+    argv = ["export", str(spec), "-o", str(target), "--checkpoint", str(checkpoint)]
+    assert main([*argv, *(["--inference"] if inference else [])]) == 0
+    weights = torch.load(tmp_path / "model.pt", weights_only=True)  # plain tensors
+    exported = _import(target)
+    model = exported.Model.trained().eval()
+    assert set(model.state_dict()) == set(weights)
+    assert "Model.trained() loads model.pt" in target.read_text()
+    raw = _raw(2)
+    want = jumpdsl.load(spec, checkpoint=checkpoint, inference=inference).eval()
+    with torch.no_grad():
+        got, expected = model(raw), want(raw)
+    assert torch.allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert torch.allclose(got, _reference(spec, checkpoint, raw), rtol=1e-4, atol=1e-5)
+    fresh = exported.Model().eval()  # no weights: random ones, and the same normalisation
+    with torch.no_grad():
+        assert not torch.allclose(fresh(raw), got)
+    again = exported.Model(weights=tmp_path / "model.pt").eval()
+    with torch.no_grad():
+        assert torch.equal(again(raw), got)
+
+
+def test_export_py_never_writes_its_weights_over_the_checkpoint(run, tmp_path, capsys) -> None:
+    spec, checkpoint = run
+    before = checkpoint.read_bytes()
+    target = checkpoint.with_suffix(".py")  # best.py: its weights would be best.pt
     assert main(["export", str(spec), "-o", str(target), "--checkpoint", str(checkpoint)]) == 2
-    assert ".onnx or as .pt2" in capsys.readouterr().err and not target.exists()
+    assert checkpoint.read_bytes() == before and not target.exists()
+    assert "best.pt, which is an input: choose another -o" in capsys.readouterr().err
 
 
 def test_a_checkpoint_of_another_network_is_refused(run, tmp_path) -> None:

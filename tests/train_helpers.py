@@ -51,3 +51,17 @@ def write_cifar(folder: Path, per_batch: int = 20, seed: int = 0) -> dict[str, n
         (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
         written[name] = data
     return written
+
+
+def write_images(root, counts, size=(8, 8), seed=0) -> None:
+    """root/<part>/<class>/<i>.png: class 'a' dark, 'b' bright (and noise), RGB."""
+    from PIL import Image  # the [train] extra: the tests that call this skip without it
+
+    rng = np.random.default_rng(seed)
+    for part, classes in counts.items():
+        for name, n in classes.items():
+            (root / part / name).mkdir(parents=True, exist_ok=True)
+            for i in range(n):
+                level = 60 if name == "a" else 190
+                pixels = np.clip(rng.normal(level, 20, size=(*size, 3)), 0, 255).astype(np.uint8)
+                Image.fromarray(pixels).save(root / part / name / f"{i}.png")

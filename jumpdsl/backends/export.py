@@ -19,14 +19,14 @@ from typing import Any
 
 import torch
 
-from jumpdsl.backends.export_py import ExportError, python_source
+from jumpdsl.backends.export_py import ExportError, TrainedSource, python_source
 from jumpdsl.backends.inference import inference_module
 from jumpdsl.backends.torch_fx import build_module
 from jumpdsl.backends.trained import Trained, with_input_normalization
 from jumpdsl.ir.graph import Graph
 from jumpdsl.train.checkpoint import fit_weights
 
-__all__ = ["FORMATS", "ExportError", "export_bytes"]
+__all__ = ["FORMATS", "ExportError", "export_bytes", "trained_weights"]
 
 _EXAMPLE_BATCH = 2  # a batch of 1 would be specialised into the traced program
 
@@ -37,6 +37,7 @@ class _Job:
     origin: str
     inference: bool
     trained: Trained | None
+    weights_file: str = "model.pt"  # a trained .py's weights, beside it
 
 
 def _example(graph: Graph, job: _Job) -> tuple[torch.nn.Module, tuple[Any, ...]]:
@@ -91,13 +92,26 @@ def _tracing(graph: Graph, exporter: str) -> Iterator[None]:
 
 
 def _python(graph: Graph, job: _Job) -> bytes:
+    trained = None
     if job.trained is not None:
-        raise ExportError(
-            "a .py export is source without weights: export the trained network as .onnx or "
-            "as .pt2, or load the checkpoint with jumpdsl.load(spec, checkpoint=PATH)"
-        )
-    source = python_source(graph, seed=job.seed, origin=job.origin, inference=job.inference)
+        trained = TrainedSource(job.trained.normalization, job.weights_file)
+    source = python_source(
+        graph, seed=job.seed, origin=job.origin, inference=job.inference, trained=trained
+    )
     return source.encode("utf-8")
+
+
+def trained_weights(
+    graph: Graph, trained: Trained, *, inference: bool = False, seed: int | None = None
+) -> bytes:
+    """The ``state_dict`` a trained ``.py`` export's ``Model`` loads (the inference form's
+    with ``inference``: batch norms folded), as ``torch.save`` bytes; plain tensors, so
+    ``torch.load(weights_only=True)`` reads it."""
+    module, _ = _example(graph, _Job(seed, "", inference, trained))
+    state = {k: v.detach().clone().contiguous() for k, v in module.state_dict().items()}
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
 
 
 def _pt2(graph: Graph, job: _Job) -> bytes:
@@ -154,12 +168,15 @@ def export_bytes(
     origin: str = "a spec",
     inference: bool = False,
     trained: Trained | None = None,
+    weights_file: str = "model.pt",
 ) -> bytes:
     """The checked IR ``graph`` exported in the format of ``suffix`` (``.py``, ``.onnx``,
     ``.pt2``); ``origin`` names the spec in the exported file's header (``.py``);
     ``inference`` exports the inference form (:mod:`jumpdsl.backends.inference`, portable);
     ``trained`` (:func:`~jumpdsl.backends.trained.read_trained`) holds a checkpoint's weights
-    and input normalisation, for the traced formats.
+    and input normalisation: inside the traced formats; for ``.py``, the normalisation is in
+    the source and the weights are :func:`trained_weights`, to be written as ``weights_file``
+    beside it.
 
     >>> from jumpdsl.api import lower_text
     >>> g = lower_text("network T { input [3, 8, 8] task { gap dense(2) } }")
@@ -172,4 +189,4 @@ def export_bytes(
         raise ExportError(
             f"unknown export format '{suffix}': end the name in " + ", ".join(FORMATS)
         ) from None
-    return writer(graph, _Job(seed, origin, inference, trained))
+    return writer(graph, _Job(seed, origin, inference, trained, weights_file))

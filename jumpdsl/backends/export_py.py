@@ -18,7 +18,7 @@ import dataclasses
 import inspect
 import keyword
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import fx, nn
@@ -30,7 +30,10 @@ from jumpdsl.ir.values import Init
 from jumpdsl.ops.init import torch_call
 from jumpdsl.passes.shapes import Shapes
 
-__all__ = ["ExportError", "constructor_call", "python_source"]
+if TYPE_CHECKING:  # batches imports numpy, which a plain .py export does not need
+    from jumpdsl.train.batches import Normalization
+
+__all__ = ["ExportError", "TrainedSource", "constructor_call", "python_source"]
 
 # Names the generated forward may use that torch.fx provides and a plain `import torch` covers.
 _FX_GLOBALS = {"inf", "nan", "NoneType", "torch", "device", "fx_pytree", "pytree"}
@@ -38,6 +41,22 @@ _FX_GLOBALS = {"inf", "nan", "NoneType", "torch", "device", "fx_pytree", "pytree
 
 class ExportError(Exception):
     """The network holds something the exporter cannot write as source."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainedSource:
+    """What a trained network's file adds: the input normalisation as ``forward``'s first step
+    (constants in the source) and the name of the weights file written beside it."""
+
+    normalization: Normalization | None
+    weights_file: str
+
+    @property
+    def normalizes(self) -> bool:
+        norm = self.normalization
+        return norm is not None and not (
+            norm.scale == 1 and set(norm.mean) <= {0.0} and set(norm.std) <= {1.0}
+        )
 
 
 def _is_default(value: Any, default: Any) -> bool:
@@ -236,6 +255,23 @@ def _init(module, initialiser, **options):
     return module'''
 
 
+def _trained_text(trained: TrainedSource) -> str:
+    name = _doc_text(trained.weights_file)
+    text = (
+        f"Trained weights: Model.trained() loads {name}, written beside this file (a state_dict;\n"
+        f"Model(weights=PATH) takes another path; torch.load(PATH, weights_only=True) reads it).\n"
+    )
+    if trained.normalizes:
+        assert trained.normalization is not None
+        scale = trained.normalization.scale
+        text += (
+            f"forward takes raw inputs, as the run read them (pixels 0…{scale:g}): its first step\n"
+            "is the run's input normalisation, (x / scale − mean) / std per channel;\n"
+            "Model.network is the network alone, for inputs normalised already.\n"
+        )
+    return text
+
+
 def _header(
     graph: Graph,
     origin: str,
@@ -243,6 +279,7 @@ def _header(
     imports: list[str],
     packages: list[str],
     inference: bool = False,
+    trained: TrainedSource | None = None,
 ) -> str:
     weights = (
         f"Model() draws its weights from seed {seed}, as jumpdsl does with --seed {seed}."
@@ -255,6 +292,8 @@ def _header(
             "no dropout, channels-last. Model() draws fresh weights; trained ones come from\n"
             "jumpdsl.load(spec, inference=True).state_dict() (the same keys)."
         )
+    if trained is not None:
+        weights = _trained_text(trained).rstrip()
     shape = "×".join(map(str, graph.input_shape))
     origin, name = _doc_text(origin), _doc_text(graph.name)
     needs = "torch and nothing else" if not packages else "torch and " + ", ".join(packages)
@@ -278,24 +317,84 @@ def _doc_text(text: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
-def _init_method(layers: list[str], seed: int | None) -> list[str]:
+def _init_method(
+    layers: list[str], seed: int | None, trained: TrainedSource | None = None
+) -> list[str]:
     body = [f"        {line}" for line in layers]
-    if seed is None:
-        return ["    def __init__(self):", "        super().__init__()", *body]
+    start = ["    def __init__(self):", "        super().__init__()"]
+    if trained is not None:
+        start = ["    def __init__(self, weights=None):", "        super().__init__()"]
+    if seed is not None:
+        body = [
+            "        # The caller's random state is kept; the draws here are the seed's alone.",
+            "        with torch.random.fork_rng(devices=[]):",
+            f"            torch.manual_seed({seed})",
+            *(f"    {line}" for line in body),
+        ]
+    return [*start, *body, *(_trained_init(trained) if trained is not None else [])]
+
+
+def _trained_init(trained: TrainedSource) -> list[str]:
+    lines = []
+    if trained.normalizes:
+        norm = trained.normalization
+        assert norm is not None
+        lines += [
+            "        # the run's input normalisation (not weights: kept out of the state_dict)",
+            *(
+                f"        self.register_buffer({name!r}, torch.tensor({list(values)!r}).view(1, -1)"
+                f" * {norm.scale!r}, persistent=False)"
+                for name, values in (("input_offset", norm.mean), ("input_divisor", norm.std))
+            ),
+        ]
     return [
-        "    def __init__(self):",
-        "        super().__init__()",
-        "        # The caller's random state is kept; the draws here are the seed's alone.",
-        "        with torch.random.fork_rng(devices=[]):",
-        f"            torch.manual_seed({seed})",
-        *(f"    {line}" for line in body),
+        *lines,
+        "        if weights is not None:",
+        '            state = torch.load(weights, map_location="cpu", weights_only=True)',
+        "            self.load_state_dict(state)",
+    ]
+
+
+def _trained_methods(trained: TrainedSource, forward: str) -> list[str]:
+    """``trained()``, and where the run normalised its inputs, ``forward`` = that step, then
+    the network (the generated forward, as ``network``)."""
+    lines = [
+        "@classmethod",
+        "def trained(cls):",
+        f'    """The model with the weights of {_doc_text(trained.weights_file)}, beside it."""',
+        "    import pathlib",
+        "",
+        f"    return cls(weights=pathlib.Path(__file__).with_name({trained.weights_file!r}))",
+        "",
+    ]
+    if not trained.normalizes:
+        return [*lines, *forward.splitlines()]
+    network = forward.replace("def forward(self, ", "def network(self, ", 1)
+    if network == forward:
+        raise ExportError("the generated forward has no 'def forward(self, …)' line")
+    return [
+        *lines,
+        "def forward(self, x):",
+        '    """Raw inputs: the run\'s normalisation, then the network."""',
+        "    shape = (1, -1) + (1,) * (x.dim() - 2)",
+        "    x = (x - self.input_offset.view(shape)) / self.input_divisor.view(shape)",
+        "    return self.network(x)",
+        "",
+        *network.splitlines(),
     ]
 
 
 def python_source(
-    graph: Graph, *, seed: int | None = None, origin: str = "a spec", inference: bool = False
+    graph: Graph,
+    *,
+    seed: int | None = None,
+    origin: str = "a spec",
+    inference: bool = False,
+    trained: TrainedSource | None = None,
 ) -> str:
-    """The source of a module ``Model`` computing the checked IR ``graph``.
+    """The source of a module ``Model`` computing the checked IR ``graph``; with ``trained``,
+    ``Model(weights=PATH)`` and ``Model.trained()`` load weights, and ``forward`` normalises
+    raw inputs as the run did.
 
     >>> from jumpdsl.api import lower_text
     >>> text = python_source(lower_text("network T { input [3, 8, 8] task { gap dense(2) } }"))
@@ -310,15 +409,17 @@ def python_source(
     code = built.module.graph.python_code(root_module="self")
     source.forward_globals(code)
     forward = code.src.strip()
+    if trained is not None:
+        forward = "\n".join(_trained_methods(trained, forward))
     uses_init = any("_init(" in line for line in layers)
     imports = [f"import {name}" for name in source.imports] + list(source.aliases.values())
     parts = [
-        _header(graph, origin, seed, imports, sorted(source.packages), inference),
+        _header(graph, origin, seed, imports, sorted(source.packages), inference, trained),
         *([_INIT_HELPER, ""] if uses_init else []),
         "\nclass Model(torch.nn.Module):",
         f'    """{_doc_text(graph.name)}, as its spec says (see the top of the file)."""\n',
         f"    input_shape = {tuple(graph.input_shape)!r}\n",
-        *_init_method(layers, seed),
+        *_init_method(layers, seed, trained),
         "",
         *(f"    {line}" if line else "" for line in forward.splitlines()),
     ]

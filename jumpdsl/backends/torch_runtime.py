@@ -10,14 +10,49 @@ from torch import nn
 
 from jumpdsl.options import COMPILE_MODES
 
-__all__ = ["pick_device", "prepare", "smoke_forward"]
+__all__ = ["DeviceError", "pick_device", "prepare", "smoke_forward"]
+
+
+class DeviceError(ValueError):
+    """A device this torch cannot use: the message says what torch reports and what to do."""
 
 
 def pick_device(name: str | None = None) -> torch.device:
-    """``None`` or ``"auto"``: CUDA when available, else CPU; otherwise the named device."""
+    """``None`` or ``"auto"``: CUDA when available, else CPU; otherwise the named device,
+    which must exist here (:class:`DeviceError` says why not)."""
     if name in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise DeviceError(
+            f"device '{name}' is not a device name: use cpu, cuda or cuda:N"
+        ) from None
+    if device.type == "cuda":
+        _check_cuda(name, device)
+    return device
+
+
+def _check_cuda(name: str | None, device: torch.device) -> None:
+    if not torch.cuda.is_available():
+        raise DeviceError(
+            f"device '{name}': torch {torch.__version__} reports no CUDA ({_cuda_problem()}); "
+            "use cpu, or install a CUDA build of torch"
+        )
+    count = torch.cuda.device_count()
+    if device.index is not None and device.index >= count:
+        raise DeviceError(
+            f"device '{name}': torch sees {count} CUDA device(s), cuda:0 to cuda:{count - 1}"
+        )
+
+
+def _cuda_problem() -> str:
+    """What torch says when asked to start CUDA (a CPU-only build, no driver, no device)."""
+    try:
+        torch.cuda.init()
+    except (AssertionError, RuntimeError) as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return "torch.cuda.is_available() is False"
 
 
 def prepare(

@@ -13,13 +13,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import fx
 
-from jumpdsl.train.batches import Normalization
 from jumpdsl.train.checkpoint import CheckpointError, load_checkpoint
+
+if TYPE_CHECKING:  # batches imports numpy: a plain install exports without it
+    from jumpdsl.train.batches import Normalization
 
 __all__ = ["Trained", "read_trained", "with_input_normalization"]
 
@@ -38,6 +40,8 @@ def read_trained(path: str | Path) -> Trained:
     """The weights and normalisation of a ``jumpdsl train`` checkpoint (``best.pt``,
     ``last.pt``); :class:`~jumpdsl.train.checkpoint.CheckpointError` names what is wrong
     (the fields' types are checked on loading)."""
+    from jumpdsl.train.batches import Normalization  # numpy: only where a checkpoint is read
+
     state = load_checkpoint(path)
     field = state["normalization"]
     norm = Normalization(float(field["scale"]), tuple(field["mean"]), tuple(field["std"]))

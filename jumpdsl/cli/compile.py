@@ -101,13 +101,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return status
     from jumpdsl.backends.summary import format_summary, summarize, with_module_counts
     from jumpdsl.backends.torch_fx import build_module
-    from jumpdsl.backends.torch_runtime import pick_device, prepare, smoke_forward
+    from jumpdsl.backends.torch_runtime import DeviceError, pick_device, prepare
 
     graph = result.graph
     try:
         device = pick_device(args.device)
-    except RuntimeError as exc:
-        raise UsageError(f"--device {args.device}: {exc}") from None
+    except DeviceError as exc:
+        raise UsageError(str(exc)) from None
     module = build_module(graph, seed=args.seed)
     if args.code:
         print(module.code.strip(), file=out)
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         mode=args.compile_mode,
     )
     summary = with_module_counts(summarize(graph, batch_size=args.batch_size), module)
-    forward = smoke_forward(runnable, tuple(graph.input_shape), args.batch_size, device)
+    forward = _forward(runnable, compiled, tuple(graph.input_shape), args.batch_size, device, err)
     expected = [args.batch_size, *summary["output_shape"]]
     forward["ok"] = forward["output_shape"] == expected
     summary.update(device=str(device), torch_compile=compiled, forward=forward)
@@ -147,6 +147,25 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         return EXIT_BUG
     return EXIT_OK
+
+
+def _forward(
+    runnable: Any, compiled: bool, shape: tuple[int, ...], batch: int, device: Any, err: TextIO
+) -> dict[str, Any]:
+    """The test forward pass; under torch.compile its first call compiles (up to minutes on a
+    CPU, with nothing to show), so that is said before and timed, and the pass is run again."""
+    from jumpdsl.backends.torch_runtime import smoke_forward
+
+    if not compiled:
+        return smoke_forward(runnable, shape, batch, device)
+    print(
+        f"torch.compile: compiling the model for {device} (may take a minute on CPU)…",
+        file=err,
+        flush=True,
+    )
+    first = smoke_forward(runnable, shape, batch, device)
+    print(f"torch.compile: compiled in {first['seconds']:.1f} s", file=err, flush=True)
+    return smoke_forward(runnable, shape, batch, device)
 
 
 def _plugin_counts_wrong(graph: Graph, module: Any) -> list[Diagnostic]:

@@ -26,9 +26,13 @@ def add_device_options(p: argparse.ArgumentParser) -> None:
 
 
 def wants_cuda(device: str) -> bool:
-    import torch
+    """Whether ``device`` is a CUDA device; one this torch cannot use is a usage error."""
+    from jumpdsl.backends.torch_runtime import DeviceError, pick_device
 
-    return device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
+    try:
+        return pick_device(device).type == "cuda"
+    except DeviceError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def make_runtime(args: argparse.Namespace, graph: Graph, local_rank: int, world: int) -> Any:

@@ -15,7 +15,8 @@ from jumpdsl.cli.common import (
     overrides,
     report,
 )
-from jumpdsl.cli.device import add_device_options, make_runtime
+from jumpdsl.cli.device import add_device_options, make_runtime, wants_cuda
+from jumpdsl.cli.extras import needs_train_extra
 
 __all__ = ["register", "run"]
 
@@ -41,12 +42,14 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+@needs_train_extra("eval")
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from jumpdsl.train.accel import threads_kept
     from jumpdsl.train.checkpoint import CheckpointError, load_checkpoint
     from jumpdsl.train.dataset import DataError
     from jumpdsl.train.evaluate import evaluate_checkpoint
 
+    wants_cuda(args.device)  # a device this torch cannot use is said first
     try:
         state = load_checkpoint(args.checkpoint)
     except CheckpointError as exc:

@@ -19,6 +19,7 @@ from jumpdsl.cli.common import (
     within_limits,
     write_output,
 )
+from jumpdsl.cli.extras import needs_train_extra
 from jumpdsl.options import EXPORT_SUFFIXES
 
 __all__ = ["register", "run"]
@@ -53,13 +54,15 @@ def register(sub: Any) -> None:
     export.add_argument(
         "--checkpoint",
         metavar="PATH",
-        help="a jumpdsl train checkpoint: its weights and input normalisation (.onnx, .pt2)",
+        help="a jumpdsl train checkpoint: its weights and input normalisation "
+        "(.py: the weights in a .pt beside it)",
     )
     add_spec_options(export)
     add_resource_options(export)
     export.set_defaults(func=run)
 
 
+@needs_train_extra("export --checkpoint")  # a checkpoint's normalisation is read with numpy
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = Path(args.output)
     if target.suffix.lower() not in EXPORT_SUFFIXES:
@@ -75,6 +78,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from jumpdsl.backends.export import ExportError, export_bytes
 
     origin = " ".join([args.file, *(f"--set {pair}" for pair in args.set)])
+    inputs = [args.file, *([args.checkpoint] if trained else [])]
+    sidecar = target.with_suffix(".pt")  # a trained .py's weights
     exporting = partial(
         export_bytes,
         result.graph,
@@ -83,12 +88,32 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         origin=origin,
         inference=args.inference,
         trained=trained,
+        weights_file=sidecar.name,
     )
-    write_output(
-        target, exporting, [args.file, *([args.checkpoint] if trained else [])], ExportError
-    )
+    weights = _sidecar(result.graph, trained, args) if target.suffix.lower() == ".py" else None
+    if weights is not None and sidecar.resolve() in {Path(p).resolve() for p in inputs}:
+        raise UsageError(
+            f"{target}'s weights would go to {sidecar}, which is an input: choose another -o"
+        )
+    write_output(target, exporting, inputs, ExportError)
+    if weights is not None:  # after the source, which is checked by running it
+        write_output(sidecar, lambda: weights, inputs, ExportError)
+        print(f"wrote {sidecar} (the trained weights {target.name} loads)", file=out)
     print(f"wrote {target}", file=out)
     return EXIT_OK
+
+
+def _sidecar(graph: Any, trained: Any, args: argparse.Namespace) -> bytes | None:
+    """The weights file a trained .py export loads; None without a checkpoint."""
+    if trained is None:
+        return None
+    from jumpdsl.backends.export import ExportError, trained_weights
+    from jumpdsl.train.checkpoint import CheckpointError
+
+    try:
+        return trained_weights(graph, trained, inference=args.inference, seed=args.seed)
+    except (ExportError, CheckpointError) as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _trained(path: str) -> Any:

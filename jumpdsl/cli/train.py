@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from jumpdsl.api import Checked
 from jumpdsl.cli.common import (
+    EXIT_INTERRUPT,
     EXIT_OK,
     UsageError,
     add_resource_options,
@@ -21,6 +22,8 @@ from jumpdsl.cli.common import (
     within_limits,
 )
 from jumpdsl.cli.device import add_device_options, make_runtime, wants_cuda
+from jumpdsl.cli.extras import needs_train_extra
+from jumpdsl.cli.interrupt import EXIT_TERMINATED, Terminated, stop_on_sigterm, stopped
 from jumpdsl.train.settings import AUGMENTS, OPTIMIZERS, RECIPES, SCHEDULES, Settings, resolve
 
 __all__ = ["register", "run"]
@@ -55,13 +58,16 @@ def register(sub: Any) -> None:
         ],
     )
     p.add_argument("file", metavar="SPEC", help="the spec to train (a file or a zoo name)")
-    p.add_argument("--data", help="cifar10:DIR, digits or synthetic[:N] (on --resume: as before)")
+    p.add_argument(
+        "--data",
+        help="cifar10:DIR, folder:DIR (DIR/train/CLASS/*.png, DIR/val/…), digits, synthetic[:N]",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="the run folder")
     p.add_argument(
         "--recipe",
-        default="default",
+        default=None,  # None: not given, so that --resume can tell a changed recipe
         choices=tuple(RECIPES),
-        help="the settings of the options left out (docs/training.md)",
+        help="the settings of the options left out (docs/training.md; default: default)",
     )
     for name, (kind, text) in RECIPE_OPTIONS.items():
         p.add_argument(f"--{name}", type=kind, default=None, help=f"{text} (default: the recipe's)")
@@ -106,22 +112,51 @@ def register(sub: Any) -> None:
 
 
 def _settings(args: argparse.Namespace, state: dict[str, Any] | None) -> Settings:
+    given = _given(args)
     if state is not None:  # a resumed run keeps its recipe; only --epochs may extend it
         try:
             saved = Settings.from_json(state["settings"])
         except ValueError as exc:
             raise UsageError(f"--resume: {exc}") from None
+        _refuse_changes(given, saved)
         return dataclasses.replace(saved, epochs=args.epochs or saved.epochs)
-    given = {
+    try:
+        options = {k: v for k, v in given.items() if k != "recipe"}
+        return resolve(args.recipe or "default", options)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The recipe options given on the command line (None: not given)."""
+    given = {"recipe": args.recipe}
+    given |= {
         name.replace("-", "_"): getattr(args, name.replace("-", "_"))
         for name in (*RECIPE_OPTIONS, "optimizer", "schedule", "augment", "normalize")
     }
-    if args.step_at is not None:
-        given["step_at"] = _epochs(args.step_at)
-    try:
-        return resolve(args.recipe, given)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    given["step_at"] = None if args.step_at is None else _epochs(args.step_at)
+    return given
+
+
+def _refuse_changes(given: dict[str, Any], saved: Settings) -> None:
+    """A resumed run goes on as it was saved: an option that would change it is refused by name
+    (silently ignoring it would train something the user did not ask for)."""
+    changed = [
+        f"--{name.replace('_', '-')} {_shown(value)} (the run has {_shown(getattr(saved, name))})"
+        for name, value in given.items()
+        if name != "epochs" and value is not None and value != getattr(saved, name)
+    ]
+    if changed:
+        raise UsageError(
+            f"--resume goes on with the run's own settings, and {', '.join(changed)} would "
+            "change them; only --epochs may. Leave them out, or start a new run with another --out"
+        )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(map(str, value)) or "none"
+    return str(value)
 
 
 def _epochs(text: str) -> tuple[int, ...]:
@@ -129,6 +164,33 @@ def _epochs(text: str) -> tuple[int, ...]:
         return tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
         raise UsageError(f"--step-at expects epochs like 10,20, got '{text}'") from None
+
+
+def _data(args: argparse.Namespace, state: dict[str, Any] | None) -> str:
+    if state is not None and args.data not in (None, state["data"]):
+        raise UsageError(
+            f"--resume goes on with the run's data, {state['data']}, not --data {args.data}: "
+            "leave --data out, or start a new run with another --out"
+        )
+    data = args.data or (state["data"] if state else None)
+    if not data:
+        raise UsageError(
+            "say what to train on: --data cifar10:DIR, folder:DIR, digits or synthetic"
+        )
+    return str(data)
+
+
+def _params(args: argparse.Namespace, state: dict[str, Any] | None) -> dict[str, Any]:
+    given = overrides(args.set)
+    saved = state["params"] if state else {}
+    changed = [f"--set {k}={v!r}" for k, v in given.items() if k in saved and saved[k] != v]
+    changed += [f"--set {k}={v!r}" for k, v in given.items() if state and k not in saved]
+    if changed:
+        raise UsageError(
+            f"--resume goes on with the run's own network, and {', '.join(changed)} would "
+            "change it. Leave it out, or start a new run with another --out"
+        )
+    return {**saved, **given}
 
 
 def _previous_run(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -149,13 +211,12 @@ def _previous_run(args: argparse.Namespace) -> dict[str, Any] | None:
         raise UsageError(f"--resume: {exc}") from None
 
 
+@needs_train_extra("train")
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     state = _previous_run(args)
     settings = _settings(args, state)
-    data = args.data or (state["data"] if state else None)
-    if not data:
-        raise UsageError("say what to train on: --data cifar10:DIR, digits or synthetic")
-    params = {**(state["params"] if state else {}), **overrides(args.set)}
+    data = _data(args, state)
+    params = _params(args, state)
     checked = check_spec(args.file, args, params)
     checked = within_limits(checked, args, batch=settings.batch_size, training=True)
     status = report(checked, err, args.max_errors)
@@ -204,9 +265,18 @@ def _train(
     bar = err.isatty() if args.progress is None else args.progress
     reporter = Console(out, err, bar=bar) if group.main else Quiet()
     try:
-        results = train(job, reporter)
+        with stop_on_sigterm():
+            results = train(job, reporter)
     except (DataError, CheckpointError) as exc:
         raise UsageError(str(exc)) from None
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM as Terminated
+        if isinstance(reporter, Console):
+            reporter.close()
+            print(stopped(exc, args, job.out), file=err, flush=True)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPT
+    finally:
+        if isinstance(reporter, Console):
+            reporter.close()
     if group.main:
         _summary(results, job.out, out)
     return EXIT_OK

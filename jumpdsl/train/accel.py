@@ -66,10 +66,8 @@ def make_runtime(
     """CUDA gets bf16, channels_last and torch.compile unless told otherwise; CPU stays plain
     (bf16 on request). ``threads`` sets torch's CPU threads for this process; by default a
     network of fewer than SMALL_NETWORK_MACS multiply-adds per image gets one."""
-    where = pick_device(device)
+    where = pick_device(device)  # DeviceError (a ValueError) where torch cannot use it
     cuda = where.type == "cuda"
-    if cuda and not torch.cuda.is_available():
-        raise ValueError(f"--device {device}: CUDA is not available here")
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
     if threads is None and not cuda and 0 < macs < SMALL_NETWORK_MACS:

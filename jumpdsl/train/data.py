@@ -1,4 +1,5 @@
-"""Data sets as arrays: ``cifar10:DIR``, ``digits`` and ``synthetic[:N]``; the validation split.
+"""Data sets as arrays: ``cifar10:DIR``, ``folder:DIR``, ``digits`` and ``synthetic[:N]``; the
+validation split.
 
 Images are uint8 arrays N×C×H×W with labels as int64; ``scale`` maps pixels to [0, 1]. Nothing
 here imports torch.
@@ -19,7 +20,11 @@ from jumpdsl.train.dataset import DataError, Dataset, Split
 __all__ = ["DIGITS_TEST_EVERY", "load_data", "split_validation"]
 
 DIGITS_TEST_EVERY = 5  # digits: sample i is a test sample when i % 5 == 4 (20%, fixed)
-SYNTHETIC_SIZE = 512
+SYNTHETIC_SIZE = 2048  # enough steps in 2 epochs for a small network to learn it
+SYNTHETIC_NOTE = (
+    "synthetic data: a random pattern per class plus noise, to try the setup "
+    "(its accuracy says nothing about the network)"
+)
 SYNTHETIC_MAX_BYTES = 4 << 30
 VALIDATION_SEED = 0  # the same held-out images whatever --seed says
 
@@ -32,6 +37,10 @@ def load_data(spec: str, input_shape: tuple[int, ...], classes: int) -> Dataset:
         from jumpdsl.train.cifar import load_cifar10
 
         data = load_cifar10(arg)
+    elif kind == "folder":
+        from jumpdsl.train.folder import load_folder
+
+        data = load_folder(arg, tuple(input_shape))
     elif kind == "digits" and not arg:
         data = _digits()
     elif kind == "synthetic":
@@ -39,7 +48,9 @@ def load_data(spec: str, input_shape: tuple[int, ...], classes: int) -> Dataset:
         _synthetic_fits(tuple(input_shape), size)
         data = _synthetic(input_shape, classes, size)
     else:
-        raise DataError(f"unknown data '{spec}': use cifar10:DIR, digits or synthetic[:N]")
+        raise DataError(
+            f"unknown data '{spec}': use cifar10:DIR, folder:DIR, digits or synthetic[:N]"
+        )
     _check_fits(data, input_shape, classes)
     return data
 
@@ -89,16 +100,25 @@ def _digits() -> Dataset:
 
 
 def _synthetic(shape: tuple[int, ...], classes: int, size: int) -> Dataset:
-    """One random prototype per class plus noise: learnable, and the same on every call."""
+    """A prototype per class plus noise: learnable, and the same on every call. A prototype
+    is a brightness per channel (evenly spaced levels, in another order on each channel, so a
+    network that averages over the image still tells the classes apart) plus a random pattern
+    (for one that looks at the pixels)."""
     rng = np.random.default_rng(0)
-    prototypes = rng.normal(size=(classes, *shape))
+    levels = np.linspace(-1.5, 1.5, classes)
+    channels = shape[0] if shape else 1
+    brightness = np.stack([rng.permutation(levels) for _ in range(channels)], axis=1)
+    brightness = brightness.reshape(classes, channels, *([1] * (len(shape) - 1)))
+    prototypes = brightness + 0.5 * rng.normal(size=(classes, *shape))
 
     def draw(n: int) -> Split:
         y = rng.integers(0, classes, size=n)
-        x = prototypes[y] + rng.normal(scale=0.7, size=(n, *shape))
-        return Split(np.clip(x * 40 + 128, 0, 255).astype(np.uint8), y.astype(np.int64))
+        x = prototypes[y] + rng.normal(scale=0.5, size=(n, *shape))
+        return Split(np.clip(x * 32 + 128, 0, 255).astype(np.uint8), y.astype(np.int64))
 
-    return Dataset("synthetic", draw(size), draw(max(size // 4, 2)), classes, 255.0)
+    return Dataset(
+        "synthetic", draw(size), draw(max(size // 4, 2)), classes, 255.0, note=SYNTHETIC_NOTE
+    )
 
 
 def split_validation(train: Split, fraction: float) -> tuple[Split, Split | None]:

@@ -34,6 +34,8 @@ class Dataset:
     classes: int
     scale: float  # pixel / scale is in [0, 1]
     augment: str = "none"  # what --augment auto means here
+    note: str = ""  # said at the start of a run (synthetic data says it is synthetic)
+    labels: tuple[str, ...] = ()  # the class names, where the data set has them
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -12,9 +12,15 @@ from typing import Any
 
 from jumpdsl.fileio import write_atomic
 
-__all__ = ["METRICS", "write_json", "write_metrics", "write_text"]
+__all__ = ["METRICS", "best_row", "write_json", "write_metrics", "write_text"]
 
 METRICS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
+
+
+def best_row(history: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The best epoch: highest validation accuracy; on a tie (common on a small validation
+    set), the lower validation loss."""
+    return max(history, key=lambda r: (r["val_acc"], -r["val_loss"]), default=None)
 
 
 def write_metrics(path: Path, history: Sequence[dict[str, Any]]) -> None:

@@ -9,7 +9,9 @@ from typing import Any
 
 from jumpdsl.fileio import write_atomic
 
-__all__ = ["plot_curves"]
+__all__ = ["NO_MATPLOTLIB", "plot_curves"]
+
+NO_MATPLOTLIB = "curves.png not drawn: matplotlib is not installed (pip install 'jumpdsl[train]')"
 
 
 def plot_curves(path: Path, history: Sequence[dict[str, Any]]) -> bool:

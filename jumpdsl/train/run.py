@@ -23,12 +23,13 @@ from jumpdsl.train.loop import EVAL_BATCH, Measured, evaluate, train_epoch, trai
 from jumpdsl.train.lottery import draw_lottery
 from jumpdsl.train.model import network_io, place
 from jumpdsl.train.optim import build_optimizer, lr_at, set_lr
-from jumpdsl.train.outputs import write_json, write_metrics, write_text
-from jumpdsl.train.plots import plot_curves
+from jumpdsl.train.outputs import best_row, write_json, write_metrics, write_text
+from jumpdsl.train.plots import NO_MATPLOTLIB, plot_curves
 from jumpdsl.train.settings import Settings
 
 __all__ = ["Job", "Quiet", "Reporter", "train"]
 
+COMPILING = "compiling the model with torch.compile (first call, may take a minute on CPU)…"
 DROPOUT_SALT = 10_000  # dropout's stream (torch's global one), apart from order and augmentation
 
 
@@ -115,12 +116,22 @@ class _Run:
             while not self._done():
                 self._epoch(len(self.history))
         finally:
-            if self.group.main and self.history:
-                plot_curves(out / "curves.png", self.history)
+            if (
+                self.group.main
+                and self.history
+                and not plot_curves(out / "curves.png", self.history)
+            ):
+                self.reporter.note(NO_MATPLOTLIB)
         return self._finish()
+
+    def _plot(self, path: Path) -> None:
+        if not plot_curves(path, self.history):
+            self.reporter.note(NO_MATPLOTLIB)
 
     # ------------------------------------------------------------ start
     def _start(self) -> None:
+        if self.data.note:
+            self.reporter.note(self.data.note)
         state = self.job.state
         weights = state["model"] if state else None
         if state is None and self.s.lottery:
@@ -134,6 +145,8 @@ class _Run:
             )
         self.model = place(self.job.graph, self.s.seed, self.rt, self.group, weights=weights)
         self.optimizer = build_optimizer(self.job.graph, self.model.raw, self.s)
+        if self.rt.compile:  # the first step waits for it, with nothing else to show
+            self.reporter.note(COMPILING)
         if state is not None:
             try:
                 self.optimizer.load_state_dict(state["optimizer"])
@@ -159,15 +172,14 @@ class _Run:
             "data": self.job.data,
             "settings": self.s.to_json(),
             "normalization": dataclasses.asdict(self.norm),
+            "class_names": list(self.data.labels),
             "runtime": self.rt.to_json() | {"processes": self.group.world},
             "versions": {"jumpdsl": jumpdsl.__version__, "torch": str(torch.__version__)},
         }
 
     # ------------------------------------------------------------ epochs
     def _best(self) -> dict[str, Any] | None:
-        """The best epoch: highest validation accuracy; on a tie (common on a small validation
-        set), the lower validation loss."""
-        return max(self.history, key=lambda r: (r["val_acc"], -r["val_loss"]), default=None)
+        return best_row(self.history)
 
     def _done(self) -> bool:
         best = self._best()
