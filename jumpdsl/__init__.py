@@ -49,11 +49,18 @@ def load(
     torch_compile: bool = False,
     inference: bool = False,
     checkpoint: str | Path | None = None,
+    hierarchy: bool = True,
     plugins: Sequence[str] = (),
     params: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> torch.nn.Module:
     """Compile a spec into a ``torch.nn.Module`` (a ``torch.fx.GraphModule``).
+
+    The module is a tree like the spec: ``stem``, ``learner`` → ``group1`` → ``block1``, …,
+    ``task``, each a submodule with its own ``forward``, its class named after its template
+    (``print(model)`` shows ``(block1): JumpBottleneck(``), so per-block checkpointing,
+    wrapping and freezing work; ``hierarchy=False`` gives one flat ``forward`` instead (the
+    same function and ``state_dict``). The inference form is always flat.
 
     Network parameters are keyword arguments (``load("specs/jumpnet.jnet", classes=100)``);
     a parameter whose name clashes with an option here goes in ``params``. With
@@ -84,7 +91,7 @@ def load(
             graph, seed=seed, weights=weights, device=where, portable=torch_compile
         )
     else:
-        module = build_module(graph, seed=seed)
+        module = build_module(graph, seed=seed, hierarchy=hierarchy)
         if weights is not None:
             fit_weights(module, weights)
     if trained is not None and trained.normalization is not None:
