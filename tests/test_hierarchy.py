@@ -199,3 +199,16 @@ def test_torchinfo_shows_depths() -> None:
     assert "Learner" in rows[1] and "JumpGroup" not in rows[1]
     assert "JumpGroup" in rows[2] and "JumpBottleneck" not in rows[2]
     assert "JumpBottleneck" in rows[3]
+
+
+def test_torchview_draws_each_depth() -> None:
+    torchview = pytest.importorskip("torchview")
+
+    def drawn(model: torch.nn.Module, depth: int) -> str:
+        view = torchview.draw_graph(model, input_size=(1, 3, 32, 32), depth=depth)
+        return str(view.visual_graph.source)
+
+    tree = jumpdsl.load(JUMPNET)
+    shown = [drawn(tree, depth) for depth in (1, 2, 3)]
+    assert "Learner" in shown[0] and "JumpGroup" in shown[1] and "JumpBottleneck" in shown[2]
+    assert shown[0].count("->") < shown[1].count("->") < shown[2].count("->")
