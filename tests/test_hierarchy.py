@@ -5,6 +5,7 @@ and what the tree is for: per-block checkpointing, FSDP wrapping by block class,
 from __future__ import annotations
 
 import copy
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -16,7 +17,7 @@ import jumpdsl
 from conftest import ALL_SPECS, SPECS, net
 from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.torch_fx import build_module
-from jumpdsl.backends.torch_nest import Part, template_classes
+from jumpdsl.backends.torch_nest import SCOPE, Part, nest, template_classes
 
 JUMPNET = SPECS / "jumpnet.jnet"
 # A block whose first op is a ReLU of its input: flat, that ReLU would work in place over the
@@ -212,3 +213,27 @@ def test_torchview_draws_each_depth() -> None:
     shown = [drawn(tree, depth) for depth in (1, 2, 3)]
     assert "Learner" in shown[0] and "JumpGroup" in shown[1] and "JumpBottleneck" in shown[2]
     assert shown[0].count("->") < shown[1].count("->") < shown[2].count("->")
+
+
+def test_a_scope_in_two_runs_stays_inline() -> None:
+    # a.one, b.two, a.three: `a` cannot be called at one place, so its layers stay in the root
+    root, code = torch.nn.Module(), torch.fx.Graph()
+    value = code.placeholder("x")
+    value.meta[SCOPE] = "input"
+    for path in ("a.one", "b.two", "a.three"):
+        layer = torch.nn.Linear(2, 2)
+        parent, _, leaf = path.rpartition(".")
+        if not hasattr(root, parent):
+            root.add_module(parent, torch.nn.Module())
+        root.get_submodule(parent).add_module(leaf, layer)
+        value = code.call_module(path, (value,))
+        value.meta[SCOPE] = path  # the IR node that made it: the module path
+    code.output(value)
+    flat = torch.fx.GraphModule(root, code)
+    tree = nest(flat, SimpleNamespace(name="Net", scopes={}))
+    assert [name for name, _ in tree.named_children()] == ["a", "b"]
+    assert isinstance(tree.b, Part) and tree.b.template == "B"
+    assert not isinstance(tree.a, Part) and "self.a.three(" in tree.code
+    assert list(tree.state_dict()) == list(flat.state_dict())
+    x = torch.randn(3, 2)
+    assert torch.equal(tree(x), flat(x))

@@ -129,13 +129,12 @@ class _Nester:
         env: dict[fx.Node, fx.Node] = {}
         for value in inputs:
             env[value] = code.placeholder(_local(value.name, prefix))
-        needed = set(outputs)
         for part, run in _contiguous(list(_runs(nodes, len(prefix)))):
             if part is None:
                 for node in run:
                     env[node] = self._copy(code, holder, node, env, prefix)
             else:
-                self._child(code, holder, (*prefix, part), run, env, needed)
+                self._child(code, holder, (*prefix, part), run, env)
         results = [env[v] for v in outputs]
         code.output(results[0] if len(results) == 1 else tuple(results))
         return self._class(name)(holder, code, class_name=name)
@@ -168,7 +167,6 @@ class _Nester:
         path: tuple[str, ...],
         run: list[fx.Node],
         env: dict[fx.Node, fx.Node],
-        needed: set[fx.Node],
     ) -> None:
         """Call the child at ``path`` computing ``run``; its results go in ``env``."""
         inside = set(run)
@@ -177,7 +175,8 @@ class _Nester:
             for value in node.all_input_nodes:
                 if value not in inside:
                     inputs[value] = None
-        outputs = [n for n in run if n in needed or any(u not in inside for u in n.users)]
+        # read outside: by a later node of any level, or the flat graph's output (the result)
+        outputs = [n for n in run if any(u not in inside for u in n.users)]
         name = class_name(self.graph, ".".join(path))
         child = self.module(path, run, list(inputs), outputs, name)
         holder.add_module(path[-1], child)
