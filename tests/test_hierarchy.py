@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 import torch.nn.functional as F
+from op_examples import CASES, IDS, graph_of, randomise
 from torch.fx.interpreter import Interpreter
 from torch.utils.checkpoint import checkpoint
 
@@ -237,3 +238,19 @@ def test_a_scope_in_two_runs_stays_inline() -> None:
     assert list(tree.state_dict()) == list(flat.state_dict())
     x = torch.randn(3, 2)
     assert torch.equal(tree(x), flat(x))
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_every_op_example_nests_to_the_same_function(case) -> None:
+    # tensors of a node's own (layerscale's gamma), buffers kept out of the state_dict, plugins
+    graph = graph_of(case)
+    flat, nested = _pair(graph)
+    assert list(nested.state_dict()) == list(flat.state_dict())
+    assert [k for k, _ in nested.named_buffers()] == [k for k, _ in flat.named_buffers()]
+    outputs = []
+    for module in (flat, nested):
+        randomise(module)
+        torch.manual_seed(2)  # dropout: the same mask on both sides
+        x = torch.randn(3, *case.example.input, generator=torch.Generator().manual_seed(1))
+        outputs.append(module.train(case.example.train)(x))
+    assert torch.equal(outputs[0], outputs[1])
