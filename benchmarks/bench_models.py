@@ -26,7 +26,15 @@ import jumpdsl
 from jumpdsl.api import check_file
 from jumpdsl.backends.inference import inference_module
 
-__all__ = ["CASES", "INFERENCE_CASES", "InferenceRow", "Row", "compare", "compare_inference"]
+__all__ = [
+    "CASES",
+    "INFERENCE_CASES",
+    "InferenceRow",
+    "Row",
+    "compare",
+    "compare_inference",
+    "flat_models",
+]
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 ZOO = SPECS.parent / "jumpdsl" / "zoo"
@@ -60,6 +68,13 @@ def models(device: torch.device) -> tuple[nn.Module, nn.Module]:
     hand = JumpNet()
     hand.load_state_dict(dict(zip(hand.state_dict(), generated.state_dict().values(), strict=True)))
     return hand.to(device), generated.to(device)
+
+
+def flat_models(device: torch.device) -> tuple[nn.Module, nn.Module]:
+    """The compiled JumpNet as one flat forward and as the module tree ``load`` returns, with
+    the same weights: what the tree costs."""
+    flat = jumpdsl.load(SPEC, seed=0, hierarchy=False)
+    return flat.to(device), jumpdsl.load(SPEC, seed=0).to(device)
 
 
 # (network, hand-written model, spec, input shape, batches); target: hand ÷ jumpdsl ≥ 1.3
@@ -175,10 +190,12 @@ def compare(
     *,
     cases: list[tuple[str, int, float]] = CASES,
     compiled: bool = False,
+    against_flat: bool = False,
 ) -> list[Row]:
-    """One row per case: the median seconds per call of each model, and their ratio."""
+    """One row per case: the median seconds per call of each model, and their ratio; with
+    ``against_flat`` the flat jumpdsl module stands in for the hand-written one."""
     torch.manual_seed(0)
-    hand, generated = models(device)
+    hand, generated = flat_models(device) if against_flat else models(device)
     if compiled:
         hand, generated = torch.compile(hand), torch.compile(generated)
     rows = []

@@ -45,9 +45,9 @@ def _machine(device: torch.device) -> str:
     return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
 
 
-def print_models(rows: list[Row]) -> None:
+def print_models(rows: list[Row], baseline: str = "hand-written") -> None:
     print(
-        f"{'case':<13} {'batch':>5}  {'mode':<13} {'hand-written':>13} {'jumpdsl':>13} "
+        f"{'case':<13} {'batch':>5}  {'mode':<13} {baseline:>13} {'jumpdsl':>13} "
         f"{'ratio':>6}  {'target':>6}  {'jumpdsl images/s':>16}"
     )
     for r in rows:
@@ -137,6 +137,14 @@ def main() -> None:
         if args.compile:
             rows += compare(device, rounds, cases=cases, compiled=True)
         print_models(rows)
+        print(
+            f"\nthe module tree jumpdsl.load returns against the same network as one flat "
+            f"forward (load(hierarchy=False)), medians of {rounds} interleaved rounds:"
+        )
+        rows = compare(device, rounds, cases=cases, against_flat=True)
+        if args.compile:
+            rows += compare(device, rounds, cases=cases, compiled=True, against_flat=True)
+        print_models(rows, baseline="flat")
         print(
             f"\ninference form (eval; batch norms folded, channels-last) against the hand-written "
             f"model in eval mode, medians of {rounds} interleaved rounds; speedup = hand-written "

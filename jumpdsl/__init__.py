@@ -167,6 +167,7 @@ def load(
     torch_compile: bool = False,
     inference: bool = False,
     checkpoint: str | Path | None = None,
+    hierarchy: bool = True,
     plugins: Sequence[str] = (),
     use_path: Sequence[str | Path] = (),
     params: dict[str, Any] | None = None,
@@ -176,6 +177,12 @@ def load(
 ) -> torch.nn.Module:
     """Compile a spec (a path, or a zoo model's name: ``"resnet50"``) into a
     ``torch.nn.Module`` (a ``torch.fx.GraphModule``).
+
+    The module is a tree like the spec: ``stem``, ``learner`` → ``group1`` → ``block1``, …,
+    ``task``, each a submodule with its own ``forward``, its class named after its template
+    (``print(model)`` shows ``(block1): JumpBottleneck(``), so per-block checkpointing,
+    wrapping and freezing work; ``hierarchy=False`` gives one flat ``forward`` instead (the
+    same function and ``state_dict``). The inference form is always flat.
 
     Network parameters are keyword arguments (``load("specs/jumpnet.jnet", classes=100)``);
     a parameter whose name clashes with an option here goes in ``params``. With
@@ -200,7 +207,7 @@ def load(
     overrides = _overrides(trained, params, kwargs)
     checked = check_file(spec_path(path), overrides, plugins=plugins, use_path=use_path)
     graph = _within(checked, max_params, max_memory)
-    module = _built(graph, device, seed, torch_compile, inference, trained, weights)
+    module = _built(graph, device, seed, torch_compile, inference, trained, weights, hierarchy)
     return _remember(module, str(spec_path(path)), overrides, plugins)
 
 
@@ -213,6 +220,7 @@ def load_text(
     inference: bool = False,
     checkpoint: str | Path | None = None,
     weights: str | Path | None = None,
+    hierarchy: bool = True,
     plugins: Sequence[str] = (),
     params: dict[str, Any] | None = None,
     max_params: int | None = None,
@@ -226,7 +234,7 @@ def load_text(
     overrides = _overrides(trained, params, kwargs)
     checked = check_spec_text(text, params=overrides, plugins=plugins)
     graph = _within(checked, max_params, max_memory)
-    module = _built(graph, device, seed, torch_compile, inference, trained, weights)
+    module = _built(graph, device, seed, torch_compile, inference, trained, weights, hierarchy)
     return _remember(module, text, overrides, plugins)
 
 
@@ -268,6 +276,7 @@ def _built(
     inference: bool,
     trained: Trained | None,
     weights: str | Path | None,
+    hierarchy: bool,
 ) -> torch.nn.Module:
     from jumpdsl.backends.inference import inference_module
     from jumpdsl.backends.torch_fx import build_module
@@ -277,7 +286,7 @@ def _built(
     from jumpdsl.train.checkpoint import fit_weights
 
     where = pick_device(device)
-    module = None if inference else build_module(graph, seed=seed)
+    module = None if inference else build_module(graph, seed=seed, hierarchy=hierarchy)
     state = trained.weights if trained is not None else None
     if weights is not None:  # the file's entries under the training form's names
         state = weights_for((module or build_module(graph)).state_dict(), weights)

@@ -46,7 +46,7 @@ def test_module_names_follow_scope_paths_in_source_order() -> None:
 
 
 def test_forward_is_straight_line_generated_code() -> None:
-    model = jumpdsl.load(SPECS / "jumpnet.jnet")
+    model = jumpdsl.load(SPECS / "jumpnet.jnet", hierarchy=False)  # the tree: test_hierarchy
     assert isinstance(model, torch.fx.GraphModule)
     code = model.code
     assert "self.learner.group2.block3.conv1(" in code

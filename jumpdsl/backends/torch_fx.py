@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from jumpdsl.backends.torch_inplace import work_in_place
+from jumpdsl.backends.torch_nest import SCOPE, nest
 from jumpdsl.ir.graph import Graph
 from jumpdsl.ir.values import Init
 from jumpdsl.ops.core import OpFailed
@@ -188,25 +189,37 @@ def apply_init(tensor: torch.Tensor, init: Init) -> None:
         getattr(nn.init, name)(tensor, **kwargs)
 
 
-def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
+def build_module(
+    graph: Graph, *, seed: int | None = None, hierarchy: bool = False
+) -> fx.GraphModule:
     """A ``GraphModule`` computing the checked IR ``graph`` (shapes must have been inferred).
 
     With ``seed``, the weights are the same on every run; the caller's random state is left
-    as it was.
+    as it was. With ``hierarchy``, each section and template instance is a submodule with its
+    own forward, its class named after its template (:mod:`jumpdsl.backends.torch_nest`);
+    otherwise one flat forward, which the graph rewrites (the inference form) work on. The
+    ``state_dict`` is the same either way.
     """
-    return build(graph, seed=seed).module
+    built = build(graph, seed=seed, hierarchy=hierarchy)
+    if not hierarchy:
+        return built.module
+    module = nest(built.module, graph)
+    _keep_buffers_out_of_state(module, built.log)
+    return module
 
 
-def build(graph: Graph, *, seed: int | None = None) -> Built:
-    """The module and the log of what each node made (for :mod:`jumpdsl.backends.export_py`)."""
+def build(graph: Graph, *, seed: int | None = None, hierarchy: bool = False) -> Built:
+    """The flat module and the log of what each node made (for
+    :mod:`jumpdsl.backends.export_py`); ``hierarchy``: in place only where it stays so once
+    the module is nested (see :func:`in_place`)."""
     if seed is None:
-        return _build(graph)
+        return _build(graph, hierarchy)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return _build(graph)
+        return _build(graph, hierarchy)
 
 
-def _build(graph: Graph) -> Built:
+def _build(graph: Graph, hierarchy: bool) -> Built:
     root = nn.Module()
     fx_graph = fx.Graph()
     log = BuildLog()
@@ -215,17 +228,29 @@ def _build(graph: Graph) -> Built:
     for node in graph.order():
         values[node] = _emit(graph, node, emitter, values)
         log.outputs[node] = values[node].name
+        _mark_scope(fx_graph, node)
     fx_graph.output(values[graph.output])
-    in_place(graph, fx_graph)
+    in_place(graph, fx_graph, within_modules=hierarchy)
     module = fx.GraphModule(root, fx_graph, class_name=graph.name)
     _keep_buffers_out_of_state(module, log)
     return Built(module, log)
 
 
-def in_place(graph: Graph, fx_graph: fx.Graph) -> int:
+def _mark_scope(fx_graph: fx.Graph, node: str) -> None:
+    """Tag the fx nodes the IR node ``node`` just made (all of them, not only its value) with
+    it, so that :func:`~jumpdsl.backends.torch_nest.nest` knows which module each goes in."""
+    for made in reversed(fx_graph.nodes):
+        if SCOPE in made.meta:
+            break
+        made.meta[SCOPE] = node
+
+
+def in_place(graph: Graph, fx_graph: fx.Graph, *, within_modules: bool = False) -> int:
     """Ops in place where the op table allows it (see :mod:`jumpdsl.backends.torch_inplace`),
-    in an fx graph built from ``graph``; how many were turned."""
-    return work_in_place(fx_graph, _fresh(graph), _in_place(graph.ops))
+    in an fx graph built from ``graph``; how many were turned. ``within_modules``: never on a
+    value made outside the op's own module (its scope), so that no submodule writes over its
+    input, which the parent may hold and activation checkpointing runs the module on again."""
+    return work_in_place(fx_graph, _fresh(graph), _in_place(graph.ops), within_modules)
 
 
 def _keep_buffers_out_of_state(module: fx.GraphModule, log: BuildLog) -> None:

@@ -39,7 +39,7 @@ def place(
     compile: bool | None = None,
 ) -> Placed:
     """A fresh module from ``graph`` (weights drawn from ``seed``, or ``weights`` loaded)."""
-    raw = build_module(graph, seed=seed).to(runtime.device)
+    raw = build_module(graph, seed=seed, hierarchy=True).to(runtime.device)
     if weights is not None:
         fit_weights(raw, weights)
     if runtime.channels_last:
