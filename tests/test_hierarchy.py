@@ -15,7 +15,7 @@ from torch.fx.interpreter import Interpreter
 from torch.utils.checkpoint import checkpoint
 
 import jumpdsl
-from conftest import ALL_SPECS, SPECS, net
+from conftest import ALL_SPECS, SPECS, ZOO_SPECS, net
 from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.torch_fx import build_module
 from jumpdsl.backends.torch_nest import SCOPE, Part, nest, template_classes
@@ -47,7 +47,7 @@ def test_print_shows_template_names() -> None:
     assert "(learner): Learner(\n    (group1): JumpGroup(\n      (block1): JumpBottleneck(" in shown
     assert "(jump1): Jump(" in shown and "(task): Task(" in shown
     assert "Module(" not in shown  # no anonymous container left
-    resnet = str(jumpdsl.load(SPECS / "resnet50.jnet"))
+    resnet = str(jumpdsl.load(ZOO_SPECS / "resnet50.jnet"))
     assert "(block1): Bottleneck(" in resnet and "(skip1): Skip(" in resnet
 
 
@@ -63,7 +63,7 @@ def test_nested_is_the_flat_function_with_the_same_state_dict(spec) -> None:
         assert torch.equal(nested.eval()(x), flat.eval()(x))
 
 
-@pytest.mark.parametrize("spec", [JUMPNET, SPECS / "resnet18.jnet"], ids=lambda p: p.name)
+@pytest.mark.parametrize("spec", [JUMPNET, ZOO_SPECS / "resnet18.jnet"], ids=lambda p: p.name)
 def test_nested_trains_as_the_flat_module(spec) -> None:
     graph = check_file(spec).raise_for_errors()
     flat, nested = _pair(graph)
