@@ -140,13 +140,20 @@ def bind_op(
     span: Span,
     env: Mapping[str, Value],
     sink: DiagnosticSink,
+    fallbacks: dict[str, Value] | None = None,
 ) -> BoundArgs:
     """The op's attributes: given, else the spec's ``defaults``, else the table's; checked.
-    ``span`` is the statement's (where a missing argument, or a bad default, is reported)."""
+    ``span`` is the statement's (where a missing argument, or a bad default, is reported).
+    ``fallbacks`` (the caller's, one per op and ``defaults``) keeps the checked values of
+    attributes not given, so each is checked once."""
     given = match([a.name for a in spec.attrs], args, spec.name, env, sink) if args else {}
     values: dict[str, Value] = {}
+    known = {} if fallbacks is None else fallbacks
     for attr in spec.attrs:
         argument = given.get(attr.name)
+        if argument is None and attr.name in known:
+            values[attr.name] = known[attr.name]
+            continue
         if argument is not None:
             value = argument.value
         elif attr.name in defaults:
@@ -167,6 +174,8 @@ def bind_op(
             except AttrError as err:
                 _refused(spec, attr, err, value, argument, span, env, sink)
         values[attr.name] = value
+        if argument is None:
+            known[attr.name] = value
     return BoundArgs(spec.name, values, given)
 
 

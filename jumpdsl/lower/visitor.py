@@ -83,6 +83,9 @@ class Visitor:
     defaults: OpDefaults
     marks: Mapping[str, Span]  # every `as NAME` in the file, where it is first made
     used_tensors: set[str] = field(default_factory=set)
+    # Per op, its attributes' checked fallbacks (the spec's defaults, else the table's): the
+    # same for every call of the op in this network, so checked once.
+    fallbacks: dict[str, dict[str, Any]] = field(default_factory=dict)
     engine: ShapeEngine = field(init=False)
     sink: DiagnosticSink = field(init=False)
     ops: OpTable = field(init=False)
@@ -177,7 +180,8 @@ class Visitor:
 
     def layer(self, spec: Op, args: CallArgs, stmt: ast.Call, frame: Frame, cur: str) -> str:
         defaults = self.defaults.get(spec.name, {})
-        bound = bind_op(spec, args, defaults, stmt.span, frame.env, self.sink)
+        known = self.fallbacks.setdefault(spec.name, {})
+        bound = bind_op(spec, args, defaults, stmt.span, frame.env, self.sink, known)
         name = self.builder.next_name(frame.path, spec.name)
         node = self.add(name, spec.name, bound.values, frame, stmt.span, stmt.label)
         self.builder.connect([(cur, frame.edge_kind)], node)
@@ -300,7 +304,9 @@ class Visitor:
             unique.append((source, kind))
         # A merge takes no arguments: its attributes are the defaults (the spec's, the table's).
         none = CallArgs((), {})
-        attrs = bind_op(spec, none, self.defaults.get(spec.name, {}), span, frame.env, self.sink)
+        known = self.fallbacks.setdefault(spec.name, {})
+        defaults = self.defaults.get(spec.name, {})
+        attrs = bind_op(spec, none, defaults, span, frame.env, self.sink, known)
         name = self.builder.next_name(frame.path, spec.name)
         node = self.add(name, spec.name, attrs.values, frame, span)
         self.builder.connect(unique, node)
