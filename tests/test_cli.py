@@ -276,3 +276,12 @@ def test_a_bare_name_that_is_no_model_suggests_the_zoo(tmp_path, monkeypatch, ca
     assert "cannot read resnet51" in err and "did you mean 'resnet50'" in err
     assert main(["check", "missing.jnet"]) == 2
     assert "hint" not in capsys.readouterr().err  # a path is not a zoo name
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["check", "--version"], ["zoo", "--version"]])
+def test_version_before_or_after_the_verb(argv, capsys) -> None:
+    from jumpdsl import __version__
+
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 0 and capsys.readouterr().out == f"jumpdsl {__version__}\n"

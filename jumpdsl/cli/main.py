@@ -56,7 +56,7 @@ FIRST_STEPS = """first steps:
   jumpdsl zoo                                   # ResNet, DenseNet, …: jumpdsl check resnet50
   jumpdsl COMMAND --help                        # what a command does, its options, examples
 
---debug, --plugin and --no-plugins may come before or after the command."""
+--version, --debug, --plugin and --no-plugins may come before or after the command."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,18 +66,23 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=FIRST_STEPS,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument(
-        "--version", action="version", version=f"jumpdsl {__version__}", help="the version"
-    )
+    _add_version(parser)
     _add_debug(parser, "before")
     add_plugin_options(parser, "before")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for verb in VERBS:
         verb.register(sub)
     for verb_parser in dict.fromkeys(sub.choices.values()):
+        _add_version(verb_parser)
         _add_debug(verb_parser, "after")
         add_plugin_options(verb_parser, "after")
     return parser
+
+
+def _add_version(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--version", action="version", version=f"jumpdsl {__version__}", help="the version"
+    )
 
 
 def _add_debug(parser: argparse.ArgumentParser, where: str) -> None:
