@@ -47,73 +47,88 @@ def register(sub: Any) -> None:
             "jumpdsl draw specs/*.jnet -d figures --format png --dpi 300",
         ],
     )
-    draw.add_argument(
+    _add_output_options(draw)
+    _add_look_options(draw)
+    _add_fit_options(draw)
+    add_spec_options(draw)
+    draw.set_defaults(func=run)
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    """What to draw and where it goes."""
+    parser.add_argument(
         "files", nargs="+", metavar="FILE", help="spec files, or zoo model names (jumpdsl zoo)"
     )
-    draw.add_argument("-o", "--output", help="output file; the suffix picks the format")
-    draw.add_argument("-d", "--outdir", help="directory for one figure per spec")
-    draw.add_argument(
+    parser.add_argument("-o", "--output", help="output file; the suffix picks the format")
+    parser.add_argument("-d", "--outdir", help="directory for one figure per spec")
+    parser.add_argument(
         "--format",
         default="svg",
         choices=DRAW_FORMATS,
         help="format of the figures written with -d (default svg)",
     )
-    draw.add_argument(
+    parser.add_argument(
         "--depth",
         type=int,
         help="1: stem, groups, task as boxes; 2: blocks; 3: every layer "
         "(default: the deepest that stays under 100 nodes)",
     )
-    draw.add_argument("--focus", metavar="PART", help="draw one part alone: learner.group2")
-    draw.add_argument(
+    parser.add_argument("--focus", metavar="PART", help="draw one part alone: learner.group2")
+
+
+def _add_look_options(parser: argparse.ArgumentParser) -> None:
+    """How the figure looks: direction, theme, fonts, what the boxes and edges show."""
+    parser.add_argument(
         "--rankdir", default="TB", choices=RANKDIRS, help="flow direction: top-down or left-right"
     )
-    draw.add_argument(
+    parser.add_argument(
         "--theme", default="color", choices=THEMES, help="colours, or paper's greys and Times"
     )
-    draw.add_argument("--font", help="font family (default: Helvetica; paper: Times-Roman)")
-    draw.add_argument("--font-size", type=float, metavar="PT", help="base font size (10)")
-    draw.add_argument("--params", action="store_true", help="parameter counts in the boxes")
-    draw.add_argument("--no-shapes", action="store_true", help="hide tensor shapes on edges")
-    draw.add_argument("--all-shapes", action="store_true", help="a shape on every edge")
-    draw.add_argument("--no-legend", action="store_true", help="leave out the legend")
-    draw.add_argument("--dpi", type=float, help="resolution of .png figures (default 96)")
-    draw.add_argument(
+    parser.add_argument("--font", help="font family (default: Helvetica; paper: Times-Roman)")
+    parser.add_argument("--font-size", type=float, metavar="PT", help="base font size (10)")
+    parser.add_argument("--params", action="store_true", help="parameter counts in the boxes")
+    parser.add_argument("--no-shapes", action="store_true", help="hide tensor shapes on edges")
+    parser.add_argument("--all-shapes", action="store_true", help="a shape on every edge")
+    parser.add_argument("--no-legend", action="store_true", help="leave out the legend")
+    parser.add_argument("--dpi", type=float, help="resolution of .png figures (default 96)")
+
+
+def _add_fit_options(parser: argparse.ArgumentParser) -> None:
+    """Sizing for print, folding, style and engine."""
+    parser.add_argument(
         "--width",
         metavar="W",
         help="fit this width: 3.3in, 8.5cm, 240pt, or column (3.3 in) / page (7 in); the "
         "font shrinks to --min-font at most, a long flow folds into columns",
     )
-    draw.add_argument(
+    parser.add_argument(
         "--height",
         metavar="H",
         help="with --width: fold a taller figure into columns (default 9in, a page)",
     )
-    draw.add_argument(
+    parser.add_argument(
         "--min-font", type=float, default=6.0, metavar="PT", help="smallest text with --width"
     )
-    draw.add_argument(
+    parser.add_argument(
         "--expand", action="store_true", help="draw every repeated instance (no ×n collapse)"
     )
-    draw.add_argument(
+    parser.add_argument(
         "--fold-convs", action="store_true", help="each conv with its bn and relu as one box"
     )
-    draw.add_argument(
+    parser.add_argument(
         "--style",
         default="flat",
         choices=DRAW_STYLES,
         help="flat: boxes and arrows (Graphviz); 3d: tensors as boxes sized by their shape "
         "(.svg, .tex)",
     )
-    draw.add_argument(
+    parser.add_argument(
         "--engine",
         default="auto",
         choices=DRAW_ENGINES,
         help="Graphviz to use: the system's 'dot', the embedded graphviz-pure (.svg, .png, "
         ".tex), or auto (the system's where installed)",
     )
-    add_spec_options(draw)
-    draw.set_defaults(func=run)
 
 
 def _targets(args: argparse.Namespace) -> list[tuple[str, Path]]:
