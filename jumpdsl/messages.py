@@ -14,9 +14,8 @@ same. Fields left out of a template read as nothing (an optional ``where``).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from jumpdsl import errorcodes as C
@@ -68,54 +67,13 @@ class DidYouMean(str):
         return hint
 
 
-# What PyTorch and Keras call an op, as people new to .jnet type it first (BatchNorm2d, Dense):
-# the key is the name in lower case without '_'; the value the op's name here.
-FRAMEWORK_NAMES: Mapping[str, str] = MappingProxyType(
-    {
-        **dict.fromkeys(
-            ("batchnorm", "batchnorm1d", "batchnorm2d", "batchnormalization", "syncbatchnorm"),
-            "bn",
-        ),
-        **dict.fromkeys(("conv2d", "convolution2d", "depthwiseconv2d", "convolution"), "conv"),
-        **dict.fromkeys(("linear", "lazylinear", "fullyconnected", "fc"), "dense"),
-        **dict.fromkeys(("maxpool2d", "maxpooling2d", "maxpool", "maxpooling"), "maxpool"),
-        **dict.fromkeys(("avgpool2d", "averagepooling2d", "avgpooling2d"), "avgpool"),
-        **dict.fromkeys(
-            (
-                "adaptiveavgpool2d",
-                "globalaveragepooling2d",
-                "globalavgpool2d",
-                "globalavgpool",
-                "globalaveragepooling",
-            ),
-            "gap",
-        ),
-        **dict.fromkeys(("adaptivemaxpool2d", "globalmaxpooling2d", "globalmaxpool2d"), "gmp"),
-        **dict.fromkeys(("dropout1d", "dropout2d", "spatialdropout2d", "dropout"), "dropout"),
-        **dict.fromkeys(("layernormalization", "layernorm"), "layernorm"),
-        **dict.fromkeys(
-            ("upsampling2d", "upsamplingnearest2d", "upsamplingbilinear2d"), "upsample"
-        ),
-        **dict.fromkeys(("concatenate", "cat"), "concat"),
-        **dict.fromkeys(("multiply",), "mul"),
-        **dict.fromkeys(("swish",), "silu"),
-        **dict.fromkeys(("channelshuffle",), "channel_shuffle"),
-        # the same word in other capitals: ReLU, GELU, SiLU, Flatten, Softmax, Identity, …
-        **{op: op for op in ("relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "softmax")},
-        **{op: op for op in ("hardswish", "hardsigmoid", "flatten", "identity", "add", "dense")},
-    }
-)
+def framework_name(name: str, op: str) -> DidYouMean:
+    """The hint for another framework's name of an op (``BatchNorm2d`` → ``bn``; the ops'
+    ``aliases``).
 
-
-def framework_name(name: str, ops: Iterable[str]) -> DidYouMean | None:
-    """The hint for a PyTorch or Keras name of an op (``BatchNorm2d`` → ``bn``), or None.
-
-    >>> framework_name("BatchNorm2d", ["bn", "conv"])
+    >>> framework_name("BatchNorm2d", "bn")
     "did you mean 'bn'? (.jnet calls BatchNorm2d 'bn'; 'jumpdsl ops bn' shows its attributes)"
     """
-    op = FRAMEWORK_NAMES.get(name.lower().replace("_", ""))
-    if op is None or op == name or op not in set(ops):
-        return None
     why = f".jnet calls {name} '{op}'; 'jumpdsl ops {op}' shows its attributes"
     return DidYouMean.of(name, [op], why=why)
 

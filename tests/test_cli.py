@@ -285,3 +285,13 @@ def test_version_before_or_after_the_verb(argv, capsys) -> None:
     with pytest.raises(SystemExit) as done:
         main(argv)
     assert done.value.code == 0 and capsys.readouterr().out == f"jumpdsl {__version__}\n"
+
+
+@pytest.mark.parametrize(("option", "value"), [("--batch-size", "0"), ("--max-errors", "-1")])
+def test_counts_below_their_least_are_usage_errors(option, value, capsys) -> None:
+    argv = ["compile", str(SPECS / "jumpnet.jnet"), option, value]
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert (
+        done.value.code == 2 and f"argument {option}: must be at least" in capsys.readouterr().err
+    )

@@ -92,3 +92,18 @@ def test_any_builder_that_does_nothing_is_caught(case: Case) -> None:
     broken = _doing_nothing(TABLE, case.op.name)
     broken_case = next(c for c in cases(broken) if c.id == case.id)
     assert _caught(broken_case, broken)
+
+
+def test_an_ops_aliases_answer_an_unknown_name_core_and_plugin_alike() -> None:
+    from jumpdsl.ops import CORE
+    from jumpdsl.ops.core import Op, same_shape
+    from jumpdsl.ops.table import OpTable
+
+    blur = Op(
+        "blur", "a blur", same_shape, lambda em, xs, a, ins, out: xs[0], aliases=("gaussblur",)
+    )
+    table = OpTable([*CORE.values(), blur])
+    assert "'blur'" in str(table.unknown_hint("GaussBlur"))
+    assert "'bn'" in str(table.unknown_hint("BatchNorm2d"))
+    assert "'relu'" in str(table.unknown_hint("ReLU"))  # its own name in other capitals
+    assert "BatchNorm2d" not in str(CORE.unknown_hint("cnov"))  # a typo gets did-you-mean

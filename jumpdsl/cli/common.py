@@ -40,6 +40,7 @@ __all__ = [
     "overrides",
     "plugins",
     "report",
+    "whole_number",
     "within_limits",
     "write_output",
 ]
@@ -181,15 +182,22 @@ def write_output(
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
-def at_least_one(text: str) -> int:
-    """An argparse type: a whole number of at least 1 (argparse's own message and exit 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def whole_number(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``low`` (argparse's own message, exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    return parse
+
+
+at_least_one = whole_number(1)
 
 
 def make_folder(path: Path, option: str) -> Path:
@@ -221,7 +229,7 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-errors",
-        type=_at_least_zero,
+        type=whole_number(0),
         default=MAX_ERRORS,
         metavar="N",
         help="show the first N diagnostics of each file and count the rest; 0 shows all "
@@ -235,17 +243,6 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
         help="a folder whose .jnet files 'use' may read, searched after the spec's own "
         "(repeatable; the working folder, the spec's folder and std/ always are)",
     )
-
-
-def _at_least_zero(text: str) -> int:
-    """An argparse type: an integer >= 0 (a bad one is a usage error, exit 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got '{text}'")
-    return value
 
 
 def _count(text: str) -> int:

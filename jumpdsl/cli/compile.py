@@ -15,6 +15,7 @@ from jumpdsl.cli.common import (
     add_resource_options,
     add_spec_options,
     add_verb,
+    at_least_one,
     check_spec,
     report,
     within_limits,
@@ -62,7 +63,7 @@ def register(sub: Any) -> None:
     )
     comp.add_argument(
         "--batch-size",
-        type=int,
+        type=at_least_one,
         default=2,
         help="batch of the test forward pass and of the activation-memory figures",
     )
@@ -93,8 +94,6 @@ def _depth(text: str) -> int | None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if args.batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     result = within_limits(check_spec(args.file, args), args, batch=args.batch_size)
     status = report(result, err, args.max_errors)
     if status != EXIT_OK or result.graph is None:

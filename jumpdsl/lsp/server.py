@@ -20,7 +20,7 @@ from pygls.uris import to_fs_path
 from jumpdsl import __version__
 from jumpdsl.fileio import read_bounded
 from jumpdsl.lsp import protocol as P
-from jumpdsl.lsp.analysis import Workspace
+from jumpdsl.lsp.analysis import Analysis, Workspace
 from jumpdsl.lsp.completion import complete
 from jumpdsl.lsp.definitions import Location, definition, references
 from jumpdsl.lsp.fixes import fixes
@@ -30,6 +30,7 @@ from jumpdsl.lsp.locate import names_of
 from jumpdsl.lsp.outline import folds, symbols
 from jumpdsl.lsp.signatures import call_at, is_op, op_signature, template_signature
 from jumpdsl.source import SourceFile
+from jumpdsl.syntax import ast
 
 __all__ = ["JnetServer", "build_server"]
 
@@ -161,30 +162,33 @@ def _on_signature(ls: JnetServer, params: T.SignatureHelpParams) -> T.SignatureH
     return P.signature_help(sig.at(index, keyword))
 
 
-def _on_symbols(ls: JnetServer, params: T.DocumentSymbolParams) -> list[T.DocumentSymbol]:
-    file = _file(params.text_document.uri)
+def _parsed(ls: JnetServer, uri: str) -> tuple[Path, Analysis, ast.Module] | None:
+    """The open document's file, its analysis and its parsed module (None before a parse)."""
+    file = _file(uri)
     read = names_of(ls.jnet, file)
     if read is None:
-        return []
+        return None
     analysis = read[0]
     module = analysis.checked.modules.get(analysis.checked.path)
-    if module is None:
+    return None if module is None else (file, analysis, module)
+
+
+def _on_symbols(ls: JnetServer, params: T.DocumentSymbolParams) -> list[T.DocumentSymbol]:
+    parsed = _parsed(ls, params.text_document.uri)
+    if parsed is None:
         return []
+    file, analysis, module = parsed
     found = symbols(module, analysis.templates())
     return [P.document_symbol(file, s, ls.line, ls.encoding) for s in found]
 
 
 def _on_folding(ls: JnetServer, params: T.FoldingRangeParams) -> list[T.FoldingRange]:
-    file = _file(params.text_document.uri)
-    read = names_of(ls.jnet, file)
-    if read is None:
+    parsed = _parsed(ls, params.text_document.uri)
+    if parsed is None:
         return []
-    analysis = read[0]
-    module = analysis.checked.modules.get(analysis.checked.path)
+    _, analysis, module = parsed
     source = analysis.checked.sources.get(analysis.checked.path)
-    if module is None or source is None:
-        return []
-    return [P.folding_range(f) for f in folds(module, source)]
+    return [] if source is None else [P.folding_range(f) for f in folds(module, source)]
 
 
 def _on_format(ls: JnetServer, params: T.DocumentFormattingParams) -> list[T.TextEdit]:

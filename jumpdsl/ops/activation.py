@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from jumpdsl.ops.core import Attrs, Emitter, Example, Op, Reference, Shape, same_shape
+from jumpdsl.ops.core import Attrs, Emitter, Example, Op, Reference, Shape, same_shape, with_aliases
 
 __all__ = ["OPS"]
 
@@ -54,7 +54,7 @@ def _softmax_reference(t: Any, x: Any, w: Any) -> Any:
     return e / e.sum(1, keepdim=True)
 
 
-OPS = (
+OPS: tuple[Op, ...] = (
     _activation(
         "relu",
         "max(x, 0)",
@@ -116,4 +116,10 @@ OPS = (
             Example("softmax", (5,), _softmax_reference),
         ),
     ),
+)
+
+# What PyTorch and Keras call them, for the hint at an unknown name (BatchNorm2d → bn).
+OPS = with_aliases(
+    OPS,
+    silu=("swish",),
 )

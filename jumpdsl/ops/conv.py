@@ -6,7 +6,7 @@ from typing import Any
 
 from jumpdsl import messages as M
 from jumpdsl.ops.attrs import SIZE_DOC, boolean, padding, positive_int, size
-from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, ShapeError
+from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, ShapeError, with_aliases
 from jumpdsl.ops.init import AUTO, TORCH, init_checker
 from jumpdsl.ops.rules import padding_pair, window_label, window_out
 
@@ -76,7 +76,7 @@ def _reference(t: Any, x: Any, w: Any) -> Any:
 
 _WINDOW_RULE = "H' = ⌊(H + 2p − d·(k−1) − 1) / s⌋ + 1"
 
-OPS = (
+OPS: tuple[Op, ...] = (
     Op(
         "conv",
         "2-D convolution (PyTorch Conv2d). padding=same keeps H×W at stride 1 (odd kernels).",
@@ -113,4 +113,10 @@ OPS = (
             ),
         ),
     ),
+)
+
+# What PyTorch and Keras call them, for the hint at an unknown name (BatchNorm2d → bn).
+OPS = with_aliases(
+    OPS,
+    conv=("conv2d", "convolution2d", "depthwiseconv2d", "convolution"),
 )

@@ -16,7 +16,7 @@ Shapes are tuples without the batch axis: ``(C, H, W)`` for feature maps, ``(F,)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Protocol
 
@@ -39,6 +39,7 @@ __all__ = [
     "TorchBuilder",
     "format_shape",
     "same_shape",
+    "with_aliases",
     "zero",
 ]
 
@@ -203,6 +204,9 @@ class Op:
       network (the loss wants logits);
     - ``label``: the drawing's and summary's text for a node (default: the name);
     - ``usage``: a call with its required arguments, for hints (``conv(64, 3x3)``);
+    - ``aliases``: what PyTorch and Keras call it, in lower case without ``_``
+      (``batchnorm2d``), so an unknown ``BatchNorm2d`` is answered with this op (its own name
+      in other capitals, ``ReLU``, needs no alias);
     - ``examples``: uses and their plain-torch references (:class:`Example`), which the tests
       build and run: one for each variant of the builder.
     """
@@ -223,6 +227,7 @@ class Op:
     probabilities: bool = False
     label: Callable[[Attrs], str] = _unset_label
     usage: str = ""
+    aliases: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
     attr_index: Mapping[str, Attr] = field(init=False, repr=False, compare=False)
 
@@ -235,3 +240,16 @@ class Op:
     def defaults(self) -> dict[str, Any]:
         """The attributes' defaults (:data:`REQUIRED` for those without one)."""
         return {a.name: a.default for a in self.attrs}
+
+
+def with_aliases(ops: tuple[Op, ...], **aliases: tuple[str, ...]) -> tuple[Op, ...]:
+    """``ops`` with the names other frameworks give some of them (see ``Op.aliases``).
+
+    >>> relu = Op("relu", "max(x, 0)", lambda ins, a: ins[0], lambda em, xs, a, ins, out: xs[0])
+    >>> with_aliases((relu,), relu=("rectifier",))[0].aliases
+    ('rectifier',)
+    """
+    unknown = set(aliases) - {op.name for op in ops}
+    if unknown:
+        raise ValueError(f"aliases for ops that are not here: {sorted(unknown)}")
+    return tuple(replace(op, aliases=aliases[op.name]) if op.name in aliases else op for op in ops)

@@ -7,7 +7,7 @@ from typing import Any
 
 from jumpdsl.ops.attrs import boolean, positive_int, probability
 from jumpdsl.ops.conv import BIAS_INIT, WEIGHT_INIT
-from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, same_shape
+from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, same_shape, with_aliases
 from jumpdsl.ops.rules import need_vector
 
 __all__ = ["OPS"]
@@ -47,7 +47,7 @@ def _dropout_reference(t: Any, x: Any, w: Any) -> Any:
     return t.F.dropout(x, 0.25, training=True)
 
 
-OPS = (
+OPS: tuple[Op, ...] = (
     Op(
         "dropout",
         "Zeroes elements with probability p while training.",
@@ -93,4 +93,11 @@ OPS = (
         shape_doc="C×H×W → C·H·W",
         examples=(Example("flatten", (2, 3, 4), lambda t, x, w: x.reshape(len(x), -1)),),
     ),
+)
+
+# What PyTorch and Keras call them, for the hint at an unknown name (BatchNorm2d → bn).
+OPS = with_aliases(
+    OPS,
+    dense=("linear", "lazylinear", "fullyconnected", "fc"),
+    dropout=("dropout1d", "dropout2d", "spatialdropout2d"),
 )

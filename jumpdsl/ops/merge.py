@@ -15,6 +15,7 @@ from jumpdsl.ops.core import (
     ShapeError,
     format_shape,
     same_shape,
+    with_aliases,
 )
 
 __all__ = ["OPS"]
@@ -98,7 +99,7 @@ def _relu(x: Any) -> Any:
     return x.clamp(min=0)
 
 
-OPS = (
+OPS: tuple[Op, ...] = (
     Op(
         "identity",
         "Passes its input on unchanged.",
@@ -165,4 +166,11 @@ OPS = (
             ),
         ),
     ),
+)
+
+# What PyTorch and Keras call them, for the hint at an unknown name (BatchNorm2d → bn).
+OPS = with_aliases(
+    OPS,
+    concat=("concatenate", "cat"),
+    mul=("multiply",),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jumpdsl.ops.attrs import fraction, positive_number
-from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, same_shape
+from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, same_shape, with_aliases
 
 __all__ = ["OPS"]
 
@@ -51,7 +51,7 @@ def _ln_reference(t: Any, x: Any, w: Any) -> Any:
     return (x - mean) / t.torch.sqrt(var + 1e-5) * scale + shift
 
 
-OPS = (
+OPS: tuple[Op, ...] = (
     Op(
         "bn",
         "Batch normalisation over channels (BatchNorm2d on maps, BatchNorm1d on vectors).",
@@ -84,4 +84,11 @@ OPS = (
             Example("layernorm", (6,), _ln_reference),
         ),
     ),
+)
+
+# What PyTorch and Keras call them, for the hint at an unknown name (BatchNorm2d → bn).
+OPS = with_aliases(
+    OPS,
+    bn=("batchnorm", "batchnorm1d", "batchnorm2d", "batchnormalization", "syncbatchnorm"),
+    layernorm=("layernormalization",),
 )

@@ -15,6 +15,7 @@ from jumpdsl.ops.core import (
     Shape,
     ShapeRule,
     TorchBuilder,
+    with_aliases,
 )
 from jumpdsl.ops.rules import need_map, padding_pair, window_label, window_out
 
@@ -114,7 +115,7 @@ def _window_op(name: str, doc: str, build: TorchBuilder, reference: Reference) -
     )
 
 
-OPS = (
+OPS: tuple[Op, ...] = (
     _window_op("maxpool", "Max pooling.", _maxpool, _max_reference),
     _window_op("avgpool", "Average pooling.", _avgpool, _avg_reference),
     Op(
@@ -137,4 +138,19 @@ OPS = (
         label=lambda a: "global max pool",
         examples=_global_examples("gmp", "adaptive_max_pool2d"),
     ),
+)
+
+# What PyTorch and Keras call them, for the hint at an unknown name (BatchNorm2d → bn).
+OPS = with_aliases(
+    OPS,
+    maxpool=("maxpool2d", "maxpooling2d", "maxpooling"),
+    avgpool=("avgpool2d", "averagepooling2d", "avgpooling2d"),
+    gap=(
+        "adaptiveavgpool2d",
+        "globalaveragepooling2d",
+        "globalavgpool2d",
+        "globalavgpool",
+        "globalaveragepooling",
+    ),
+    gmp=("adaptivemaxpool2d", "globalmaxpooling2d", "globalmaxpool2d"),
 )

@@ -6,7 +6,7 @@ from typing import Any
 
 from jumpdsl import messages as M
 from jumpdsl.ops.attrs import choice, positive_number
-from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, ShapeError
+from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, ShapeError, with_aliases
 from jumpdsl.ops.rules import need_map
 
 __all__ = ["OPS"]
@@ -49,7 +49,7 @@ def _bilinear(t: Any, x: Any, w: Any) -> Any:
     return axis(axis(x, 2), 3)
 
 
-OPS = (
+OPS: tuple[Op, ...] = (
     Op(
         "upsample",
         "Resize by a scale factor.",
@@ -72,4 +72,10 @@ OPS = (
             Example("upsample(2, mode=bilinear)", (2, 3, 4), _bilinear),
         ),
     ),
+)
+
+# What PyTorch and Keras call them, for the hint at an unknown name (BatchNorm2d → bn).
+OPS = with_aliases(
+    OPS,
+    upsample=("upsampling2d", "upsamplingnearest2d", "upsamplingbilinear2d"),
 )

@@ -59,6 +59,9 @@ class OpTable(Mapping[str, Op]):
         self._origins = dict(origins or {})
         self.unloaded: Mapping[str, Unloaded] = dict(unloaded or {})
         self.merges: tuple[str, ...] = tuple(n for n, op in self._ops.items() if op.merge)
+        # Another framework's name of an op, folded (lower case, no '_') → the op's name here.
+        self._aliases = {_folded(a): op.name for op in self._ops.values() for a in op.aliases}
+        self._aliases.update({_folded(name): name for name in self._ops})
 
     def __getitem__(self, name: str) -> Op:
         return self._ops[name]
@@ -90,10 +93,15 @@ class OpTable(Mapping[str, Op]):
         missing = self.unloaded.get(name)
         if missing is not None:
             return M.plugin_offers(name, missing.plugin.module, missing.plugin.dist, missing.reason)
-        return M.framework_name(name, self) or M.did_you_mean(
-            name, [*self, *others, *self.unloaded]
-        )
+        meant = self._aliases.get(_folded(name))
+        if meant is not None and meant != name:
+            return M.framework_name(name, meant)
+        return M.did_you_mean(name, [*self, *others, *self.unloaded])
 
     def plugins(self) -> tuple[Plugin, ...]:
         """The plugins in the table, in the order their ops come."""
         return tuple(dict.fromkeys(self._origins.values()))
+
+
+def _folded(name: str) -> str:
+    return name.lower().replace("_", "")
