@@ -228,9 +228,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     group = distributed.join(wants_cuda(args.device))
     try:
         with threads_kept():
-            return _train(args, checked, params, data, settings, state, group, out, err)
+            code = _train(args, checked, params, data, settings, state, group, out, err)
+        distributed.leave(group, together=code == EXIT_OK)
+        return code
     finally:
-        distributed.leave(group)
+        distributed.leave(group)  # after an error: at once (a no-op when left above)
 
 
 def _train(

@@ -55,6 +55,11 @@ def join(cuda: bool) -> Group:
     return group
 
 
-def leave(group: Group) -> None:
+def leave(group: Group, *, together: bool = False) -> None:
+    """Leave the process group; ``together`` (a run that ended well) waits for every process
+    first: gloo may abort a process whose group is destroyed while another still works (rank
+    0 tests the network alone after the last epoch)."""
     if group.world > 1 and dist.is_initialized():
+        if together:
+            dist.barrier()
         dist.destroy_process_group()
