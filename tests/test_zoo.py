@@ -190,6 +190,38 @@ def test_forward_gives_batch_by_classes(model: Model) -> None:
     assert tuple(out.shape) == (2, classes)
 
 
+# torchvision's initialisation loops (mobilenetv3.py, mnasnet.py): every conv fan-out
+# Kaiming normal with zero biases, linear layers as below with zero biases, BN ones and zeros.
+# Their BN's eps and momentum too.
+TORCHVISION_INITS = {
+    "mobilenet_v3": ("kaiming_normal(fan_out, relu)", "normal(0.01)", 1e-3, 0.01),
+    "mobilenet_v3 (small)": ("kaiming_normal(fan_out, relu)", "normal(0.01)", 1e-3, 0.01),
+    "mnasnet": (
+        "kaiming_normal(fan_out, relu)",
+        "kaiming_uniform(fan_out, sigmoid)",
+        1e-5,
+        1 - 0.9997,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", TORCHVISION_INITS)
+def test_initialisation_is_torchvisions_layer_by_layer(name: str) -> None:
+    graph = _checked(name)
+    conv_init, dense_init, eps, momentum = TORCHVISION_INITS[name]
+    expected = {"conv": conv_init, "dense": dense_init}
+    norms = [graph[n].attrs for n in graph if graph[n].op == "bn"]
+    assert norms and all(a["eps"] == eps and a["momentum"] == momentum for a in norms)
+    layers = [graph[n] for n in graph if graph[n].op in expected]
+    assert {layer.op for layer in layers} == {"conv", "dense"}
+    for layer in layers:
+        assert str(layer.attrs["init"]) == expected[layer.op], layer.id
+        assert str(layer.attrs["bias_init"]) == "auto", layer.id  # zeros, as the weight is set
+    module = build_module(graph, seed=0)
+    biases = [m.bias for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert all(not b.any() for b in biases if b is not None)
+
+
 @pytest.mark.parametrize("model", ZOO, ids=IDS)
 def test_classes_parameter(model: Model) -> None:
     result = check_file(spec_file(model.spec), {**model.overrides, "classes": 7})
