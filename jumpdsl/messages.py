@@ -570,6 +570,8 @@ GATE_WITH_ORIGIN = Message(
     "a gate starts at the current tensor: it takes no 'from'",
     "use 'skip {merge} from NAME {{ … }}' for a path that starts at a named tensor",
 )
+
+
 def pass_the_tensor(name: str) -> str:
     """The hint for a template that names a tensor made outside it."""
     return (

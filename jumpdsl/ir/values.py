@@ -87,7 +87,7 @@ class Unset:
         return self.name
 
 
-Value = int | float | bool | str | Symbol | Init | Unset | list | tuple
+Value = int | float | bool | str | Symbol | Init | Unset | TensorRef | list | tuple
 
 
 def type_name(value: object) -> str:

@@ -183,6 +183,8 @@ class _Walker:
                 self.expr(param.default, scope)
             span = _name_at_start(param.span, param.name)
             found[param.name] = self.define(scope, "parameter", param.name, span, param)
+            if param.type is not None and param.type.name == "tensor":
+                scope.tensors.setdefault(param.name, found[param.name])  # `from across`
         return found
 
     def template(self, tpl: ast.Template, parent: _Scope) -> None:

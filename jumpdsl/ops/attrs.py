@@ -15,9 +15,9 @@ from jumpdsl.ir.values import Symbol, show_value
 from jumpdsl.ops.core import Attr, AttrError
 
 __all__ = [
-    "amount",
     "INT64_MAX",
     "SIZE_DOC",
+    "amount",
     "boolean",
     "choice",
     "describe",

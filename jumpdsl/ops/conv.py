@@ -8,7 +8,7 @@ from jumpdsl import messages as M
 from jumpdsl.ops.attrs import SIZE_DOC, amount, boolean, padding, positive_int, size
 from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, ShapeError, with_aliases
 from jumpdsl.ops.init import AUTO, TORCH, init_checker
-from jumpdsl.ops.rules import need_map, padding_pair, window_label, window_out
+from jumpdsl.ops.rules import label_size, need_map, padding_pair, window_label, window_out
 
 __all__ = ["BIAS_INIT", "OPS", "WEIGHT_INIT"]
 
@@ -89,9 +89,7 @@ def _transpose_shape(ins: list[Shape], a: Attrs) -> Shape:
         k, s, p, d = (a[n][axis] for n in ("kernel", "stride", "padding", "dilation"))
         extra = a["output_padding"][axis]
         if extra >= s and extra >= d:
-            raise ShapeError(
-                M.OUTPUT_PADDING_TOO_LARGE, padding=extra, stride=s, dilation=d
-            )
+            raise ShapeError(M.OUTPUT_PADDING_TOO_LARGE, padding=extra, stride=s, dilation=d)
         sizes.append((size_in - 1) * s - 2 * p + d * (k - 1) + extra + 1)
     if min(sizes) < 1:
         raise ShapeError(M.TRANSPOSE_EMPTY, size=f"{height}×{width}", out="×".join(map(str, sizes)))
@@ -128,16 +126,19 @@ def _transpose_build(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out
 
 
 def _transpose_label(a: Attrs) -> str:
-    extra = str(a["filters"])
+    """``conv_transpose 2×2, 64, ×2``: it upsamples by its stride."""
+    parts = [f"conv_transpose {label_size(a['kernel'])}", str(a["filters"])]
     if a["groups"] != 1:
-        extra += f", groups {a['groups']}"
-    return window_label("conv_transpose", a, extra)
+        parts.append(f"groups {a['groups']}")
+    stride = a["stride"]
+    if stride != (1, 1):
+        parts.append("×" + (str(stride[0]) if stride[0] == stride[1] else label_size(stride)))
+    return ", ".join(parts)
 
 
 def _transpose_reference(t: Any, x: Any, w: Any) -> Any:
-    return t.F.conv_transpose2d(
-        x, w["weight"], w["bias"], stride=2, padding=1, output_padding=1, groups=2
-    )
+    return t.F.conv_transpose2d(x, w["weight"], w["bias"], stride=2, padding=1, output_padding=1)
+
 
 OPS: tuple[Op, ...] = (
     Op(
@@ -212,7 +213,7 @@ OPS: tuple[Op, ...] = (
         usage="conv_transpose(64, 2x2, stride=2)",
         examples=(
             Example(
-                "conv_transpose(6, 3x3, stride=2, padding=1, output_padding=1, groups=2)",
+                "conv_transpose(6, 3x3, stride=2, padding=1, output_padding=1)",
                 (4, 5, 7),
                 _transpose_reference,
             ),
