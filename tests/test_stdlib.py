@@ -325,6 +325,7 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
         "mobilenet.jnet",
         "resnet.jnet",
         "se.jnet",
+        "unet.jnet",
     ]
     source = open(__file__, encoding="utf-8").read()
     for path in STDLIB.glob("*.jnet"):
@@ -334,3 +335,23 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
             if line.startswith(("block ", "group ")) and path.name != "jumpnet.jnet":
                 name = line.split()[1].split("(")[0]
                 assert name in source, f"{path.name}: {name} has no test here"
+
+
+def test_unet_blocks_against_torch() -> None:
+    # DoubleConv and UNetDown halve nothing but the size; UNetUp doubles it and joins `across`
+    # first. (Whole networks, layer by layer: tests/test_unet.py.)
+    text = """
+    use "std/unet.jnet"
+    network T(norm: bool = false) {
+        input [3, 16, 16]
+        stem { DoubleConv(8, norm) as top }
+        learner { UNetDown(16, norm) UNetUp(8, top, norm) }
+    }
+    """
+    convs = [(3, 8), (8, 8), (8, 16), (16, 16), (8 + 8, 8), (8, 8)]  # 3×3, in → out
+    weights = sum(i * o * 9 for i, o in convs) + 16 * 8 * 2 * 2  # and the transposed 2×2
+    outs = sum(o for _, o in convs)
+    for norm, extra in ((False, outs + 8), (True, 8 + 2 * outs)):  # biases, or BN's 2 per channel
+        graph = check_text(text, params={"norm": norm}).raise_for_errors()
+        assert summarize(graph)["params"] == weights + extra
+        assert summarize(graph)["output_shape"] == [8, 16, 16]

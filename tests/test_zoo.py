@@ -110,6 +110,8 @@ ZOO = [
     Model("jumpnet50.jnet", 14_598_090),
     Model("jumpnet101.jnet", 26_892_490),
     Model("jumpnet152.jnet", 37_019_594),
+    # the hand-written U-Net of tests/test_unet.py (no torchvision model): 3 channels, 2 classes
+    Model("unet.jnet", 31_031_810),
 ]
 IDS = [m.name for m in ZOO]
 
@@ -187,7 +189,8 @@ def test_forward_gives_batch_by_classes(model: Model) -> None:
         assert torch.isfinite(out).all()
     else:
         out = compile_on_meta(graph)(torch.empty(2, *shape, device="meta"))
-    assert tuple(out.shape) == (2, classes)
+    per_pixel = tuple(out.shape[2:]) == tuple(shape[1:])  # segmentation: classes per pixel
+    assert tuple(out.shape[:2]) == (2, classes) and (out.dim() == 2 or per_pixel)
 
 
 # torchvision's initialisation loops (mobilenetv3.py, mnasnet.py): every conv fan-out
@@ -226,7 +229,9 @@ def test_initialisation_is_torchvisions_layer_by_layer(name: str) -> None:
 def test_classes_parameter(model: Model) -> None:
     result = check_file(spec_file(model.spec), {**model.overrides, "classes": 7})
     assert result.ok
-    assert summarize(result.graph)["output_shape"] == [7]
+    shape = summarize(result.graph)["output_shape"]
+    # a class per image, or (segmentation) per pixel of the input
+    assert shape[0] == 7 and shape[1:] in ([], list(result.graph.input_shape[1:]))
 
 
 def _draw_args() -> list[str]:
