@@ -57,7 +57,7 @@ BLOCKS = [
     ("inverted_residual_t1", "mobilenet", "InvertedResidual(16, 1, 1)"),
     ("inverted_residual_down", "mobilenet", "InvertedResidual(24, 2)"),
     ("inverted_residual_skip", "mobilenet", "InvertedResidual(24)"),
-    ("mobilenet_v3_se", "se", "SqueezeExcitation(squeeze=24, gate=hardsigmoid)"),
+    ("mobilenet_v3_se", "se", "SqueezeExcitation(squeeze=24, scale_act=hardsigmoid)"),
     ("mobilenet_v3_no_expansion", "mobilenet", "InvertedResidualV3(3, 16, 16, false, relu)"),
     ("mobilenet_v3_se_down", "mobilenet", "InvertedResidualV3(5, 72, 40, true, relu, 2)"),
     (
@@ -184,7 +184,7 @@ SQUEEZE_EXCITATIONS = [
     # call, channels, squeeze width, activation, gate: SE-ResNet, MobileNetV3, EfficientNet
     ("SqueezeExcitation(1 / 16)", 64, 4, nn.ReLU(), nn.Sigmoid()),
     ("SqueezeExcitation", 40, 10, nn.ReLU(), nn.Sigmoid()),
-    ("SqueezeExcitation(squeeze=24, gate=hardsigmoid)", 72, 24, nn.ReLU(), nn.Hardsigmoid()),
+    ("SqueezeExcitation(squeeze=24, scale_act=hardsigmoid)", 72, 24, nn.ReLU(), nn.Hardsigmoid()),
     ("SqueezeExcitation(squeeze=4, act=silu)", 96, 4, nn.SiLU(), nn.Sigmoid()),
     ("SqueezeExcitation(0.01)", 16, 1, nn.ReLU(), nn.Sigmoid()),  # at least one channel
 ]
@@ -207,7 +207,7 @@ def test_squeeze_excitation_computes_torchvisions(
 
 
 def test_dense_se_takes_its_activations_as_words() -> None:
-    graph = checked("se", "SE(4, act=silu, gate=hardsigmoid)", [32, 5, 5])
+    graph = checked("se", "SE(4, act=silu, scale_act=hardsigmoid)", [32, 5, 5])
     torch.manual_seed(0)
     fc1, fc2 = nn.Linear(32, 8), nn.Linear(8, 32)
     reference = nn.Sequential(fc1, fc2)  # the tensors, in order
