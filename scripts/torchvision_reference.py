@@ -46,6 +46,9 @@ MODELS = [
     "mnasnet0_75",
     "mnasnet1_0",
     "mnasnet1_3",
+    "efficientnet_b0",
+    "efficientnet_v2_s",
+    "convnext_tiny",
 ]
 
 # name → (model, dotted path of the block inside it, input shape without the batch axis)
@@ -88,7 +91,9 @@ def _macs(model: nn.Module, shape: list[int]) -> int:
 
     def linear(module: nn.Linear, args: Any, out: torch.Tensor) -> None:
         nonlocal total
-        total += module.in_features * module.out_features
+        # once per position: ConvNeXt applies its Linear layers to every pixel (channels-last)
+        positions = out[0].numel() // module.out_features
+        total += positions * module.in_features * module.out_features
 
     hooks = []
     for module in model.modules():
