@@ -74,6 +74,25 @@ class Model:
         return self.label or self.spec.removesuffix(".jnet")
 
 
+# torchvision's efficientnet_b1 … b7 (width, depth, dropout; BN eps and momentum from B5) and
+# convnext_small, _base, _large (stochastic depth, stages): their trainable parameters as
+# torchvision 0.29.1 counts them with 1000 classes.
+_B5_BN = {"bn_eps": 1e-3, "bn_momentum": 0.01}
+EFFICIENTNETS = [
+    ("b1", 7_794_184, {"width": 1.0, "depth": 1.1, "dropout": 0.2}),
+    ("b2", 9_109_994, {"width": 1.1, "depth": 1.2, "dropout": 0.3}),
+    ("b3", 12_233_232, {"width": 1.2, "depth": 1.4, "dropout": 0.3}),
+    ("b4", 19_341_616, {"width": 1.4, "depth": 1.8, "dropout": 0.4}),
+    ("b5", 30_389_784, {"width": 1.6, "depth": 2.2, "dropout": 0.4, **_B5_BN}),
+    ("b6", 43_040_704, {"width": 1.8, "depth": 2.6, "dropout": 0.5, **_B5_BN}),
+    ("b7", 66_347_960, {"width": 2.0, "depth": 3.1, "dropout": 0.5, **_B5_BN}),
+]
+CONVNEXTS = [
+    ("small", 50_223_688, {"sd": 0.4, "stages": [(96, 3), (192, 3), (384, 27), (768, 3)]}),
+    ("base", 88_591_464, {"sd": 0.5, "stages": [(128, 3), (256, 3), (512, 27), (1024, 3)]}),
+    ("large", 197_767_336, {"sd": 0.5, "stages": [(192, 3), (384, 3), (768, 27), (1536, 3)]}),
+]
+
 ZOO = [
     Model("resnet18.jnet", 11_689_512, "resnet18", real_forward=True),
     Model("resnet34.jnet", 21_797_672, "resnet34"),
@@ -98,6 +117,17 @@ ZOO = [
     Model("mnasnet.jnet", 2_218_512, "mnasnet0_5", {"alpha": 0.5}, label="mnasnet (0.5)"),
     Model("mnasnet.jnet", 3_170_208, "mnasnet0_75", {"alpha": 0.75}, label="mnasnet (0.75)"),
     Model("mnasnet.jnet", 6_282_256, "mnasnet1_3", {"alpha": 1.3}, label="mnasnet (1.3)"),
+    Model("efficientnet.jnet", 5_288_548, "efficientnet_b0", real_forward=True),
+    *(
+        Model("efficientnet.jnet", params, overrides=sets, label=f"efficientnet ({name})")
+        for name, params, sets in EFFICIENTNETS
+    ),
+    Model("efficientnet_v2.jnet", 21_458_488, "efficientnet_v2_s"),
+    Model("convnext.jnet", 28_589_128, "convnext_tiny"),
+    *(
+        Model("convnext.jnet", params, overrides=sets, label=f"convnext ({name})")
+        for name, params, sets in CONVNEXTS
+    ),
     Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
     Model("jumpnet.jnet", 813_418, real_forward=True),
     Model(
@@ -114,6 +144,9 @@ ZOO = [
     Model("unet.jnet", 31_031_810),
 ]
 IDS = [m.name for m in ZOO]
+
+# torchvision's published MACs measured at another input size than 224 (the spec's `size`).
+PUBLISHED_AT = {"efficientnet_v2_s": 384}
 
 # The published figures the issue names, in MACs at 224×224.
 ISSUE_MACS = {"resnet50": 4.1e9, "resnet18": 1.8e9, "mobilenet_v2": 0.3e9}
@@ -162,9 +195,30 @@ def test_parameter_shapes_map_one_to_one_onto_torchvision(model: Model) -> None:
     # Same shapes in the same order: torchvision's state_dict values load in sequence.
     ref = torchvision_reference()["models"][model.torchvision]
     module = compile_on_meta(checked(model))
+    if model.torchvision.startswith("convnext"):
+        ours = [list(p.shape) for p in module.parameters()]
+        assert ours == convnext_shapes_in_forward_order(reference_shapes(ref), ref["shapes"])
+        return
     ours = forward_param_shapes(module)
     assert ours == [list(p.shape) for p in module.parameters()]  # module order = forward order
     assert ours == reference_shapes(ref)
+
+
+def convnext_shapes_in_forward_order(
+    shapes: list[list[int]], named: list[list[Any]]
+) -> list[list[int]]:
+    """torchvision's CNBlock registers its layer scale (d×1×1) before its layers; ours comes
+    after the MLP, where forward uses it. The reference's shapes in that order."""
+    out: list[list[int]] = []
+    pending: dict[str, list[int]] = {}
+    for (name, _), shape in zip(named, shapes, strict=True):
+        for prefix in [p for p in pending if not name.startswith(p)]:
+            out.append(pending.pop(prefix))
+        if name.endswith("layer_scale"):
+            pending[name.removesuffix("layer_scale")] = shape
+        else:
+            out.append(shape)
+    return out + list(pending.values())
 
 
 @pytest.mark.parametrize("model", TORCHVISION, ids=[m.name for m in TORCHVISION])
@@ -172,6 +226,10 @@ def test_macs_match_torchvision_and_the_published_figures(model: Model) -> None:
     ref = torchvision_reference()["models"][model.torchvision]
     macs = summarize(checked(model))["macs"]
     assert macs == ref["macs"]  # conv and linear MACs, counted by hooks on torchvision's model
+    size = PUBLISHED_AT.get(model.torchvision)
+    if size is not None:  # torchvision's figure is at its own crop: the spec at that size
+        graph = check_file(spec_file(model.spec), {**model.overrides, "size": size}).graph
+        macs = summarize(graph)["macs"]
     assert abs(macs / (ref["published_gmacs"] * 1e9) - 1) < 0.01
     if model.torchvision in ISSUE_MACS:
         assert abs(macs / ISSUE_MACS[model.torchvision] - 1) < 0.01
@@ -205,6 +263,10 @@ TORCHVISION_INITS = {
         1e-5,
         1 - 0.9997,
     ),
+    # efficientnet.py: the head uniform in ±1/√(out features)
+    "efficientnet": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-5, 0.1),
+    "efficientnet (b7)": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-3, 0.01),
+    "efficientnet_v2": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-3, 0.1),
 }
 
 

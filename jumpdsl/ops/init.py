@@ -19,7 +19,6 @@ Init(scheme='kaiming_normal', args=(Symbol(name='fan_out'), Symbol(name='relu'))
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
