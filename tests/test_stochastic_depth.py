@@ -27,7 +27,7 @@ def test_eval_mode_is_the_identity_exactly() -> None:
 
 @pytest.mark.parametrize("p", [0.2, 0.5])
 def test_rows_drop_a_fraction_p_and_scale_the_rest(p: float) -> None:
-    module = _module("stochastic_depth(%g)" % p).train()
+    module = _module(f"stochastic_depth({p:g})").train()
     n = 20_000
     x = torch.rand(n, 4, 6, 6) + 1.0  # never 0: a zero in the output is a drop
     torch.manual_seed(7)
