@@ -67,6 +67,11 @@ BLOCKS = [
     ),
     ("mobilenet_v3_small_se_down", "mobilenet", "InvertedResidualV3(3, 16, 16, true, relu, 2)"),
     ("mnasnet_stack", "mobilenet", "InvertedResidualStack(40, 3, 2, 3, 5, relu)"),
+    ("mbconv_t1", "efficientnet", "MBConv(16, 3, 1, 1)"),
+    ("mbconv_down", "efficientnet", "MBConv(24, 3, 2, 6)"),
+    ("mbconv_skip", "efficientnet", "MBConv(40, 5, 1, 6, 0.0125)"),
+    ("fused_mbconv_skip", "efficientnet", "FusedMBConv(24, 3, 1, 1, 0.005)"),
+    ("fused_mbconv_down", "efficientnet", "FusedMBConv(48, 3, 2, 4)"),
 ]
 
 
@@ -471,6 +476,18 @@ def test_convnext_block_computes_torchvisions() -> None:
         torch.testing.assert_close(ours(x), reference(x), rtol=1e-5, atol=1e-5)
     ops = [graph[n].op for n in graph]
     assert ops[-3:] == ["layerscale", "stochastic_depth", "add"]
+
+
+def test_convnext_block_has_torchvisions_tensors() -> None:
+    # torchvision's CNBlock lists its layer scale first; ours is where forward uses it, last.
+    ref = torchvision_reference()["blocks"]["convnext_block"]
+    graph = checked("convnext", "ConvNeXtBlock", ref["input"])
+    assert summarize(graph)["params"] == ref["params"]
+    assert summarize(graph)["output_shape"] == ref["output"]
+    shapes = reference_shapes(ref)
+    assert ref["shapes"][0][0] == "layer_scale"
+    ours = [list(p.shape) for p in compile_on_meta(graph).parameters()]
+    assert ours == shapes[1:] + shapes[:1]
 
 
 def test_convnext_layer_scale_starts_at_one_millionth() -> None:
