@@ -126,6 +126,7 @@ OPS: tuple[Op, ...] = (
         ),
         shape_doc="any → same",
         label=lambda a: f"stochastic depth {a['p']:g}",
+        branch_end=True,
         usage="stochastic_depth(0.1)",
         examples=(
             Example("stochastic_depth(0.5)", (3, 4, 4), _stochastic_depth_reference, train=True),
