@@ -287,6 +287,24 @@ def test_initialisation_is_torchvisions_layer_by_layer(name: str) -> None:
     assert all(not b.any() for b in biases if b is not None)
 
 
+def test_convnext_initialisation_is_torchvisions() -> None:
+    # convnext.py: every conv and linear layer truncated normal (std 0.02) with zero biases;
+    # the layer scales start at 1e-6; the layer norms at ones and zeros.
+    graph = _checked("convnext")
+    layers = [graph[n] for n in graph if graph[n].op in ("conv", "dense", "dense_map")]
+    assert {layer.op for layer in layers} == {"conv", "dense", "dense_map"}
+    assert all(str(layer.attrs["init"]) == "trunc_normal(0.02)" for layer in layers)
+    norms = [graph[n].attrs for n in graph if graph[n].op == "layernorm"]
+    assert len(norms) == 1 + 3 + 18 + 1 and all(a["eps"] == 1e-6 for a in norms)
+    module = build_module(graph, seed=0)
+    scales = [p for name, p in module.named_parameters() if name.endswith(".gamma")]
+    assert len(scales) == 18 and all(torch.equal(g, torch.full_like(g, 1e-6)) for g in scales)
+    biases = [m.bias for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert len(biases) == len(layers) and all(not b.any() for b in biases)
+    weights = torch.cat([m.weight.flatten() for m in module.modules() if isinstance(m, nn.Linear)])
+    assert abs(weights.std().item() - 0.02) < 0.002 and abs(weights.mean().item()) < 0.001
+
+
 @pytest.mark.parametrize("model", ZOO, ids=IDS)
 def test_classes_parameter(model: Model) -> None:
     result = check_file(spec_file(model.spec), {**model.overrides, "classes": 7})
