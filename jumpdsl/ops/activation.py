@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from jumpdsl.ops.core import Attrs, Emitter, Example, Op, Reference, Shape, same_shape, with_aliases
+from jumpdsl.ops.rules import is_tokens
 
 __all__ = ["OPS"]
 
@@ -46,7 +47,8 @@ def _relu6(t: Any, x: Any) -> Any:
 
 
 def _softmax_build(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
-    return em.call(em.torch.softmax, xs[0], 1)
+    # Over the channels: axis 1 of a map or a vector, the last of tokens.
+    return em.call(em.torch.softmax, xs[0], -1 if is_tokens(ins[0]) else 1)
 
 
 def _softmax_reference(t: Any, x: Any, w: Any) -> Any:
