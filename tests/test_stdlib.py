@@ -54,6 +54,7 @@ BLOCKS = [
     ("inverted_residual_t1", "mobilenet", "InvertedResidual(16, 1, 1)"),
     ("inverted_residual_down", "mobilenet", "InvertedResidual(24, 2)"),
     ("inverted_residual_skip", "mobilenet", "InvertedResidual(24)"),
+    ("vit_encoder_block", "vit", "EncoderBlock(12, 3072)"),  # values: test_zoo's small ViT
 ]
 
 
@@ -181,6 +182,7 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
         "mobilenet.jnet",
         "resnet.jnet",
         "se.jnet",
+        "vit.jnet",
     ]
     source = open(__file__, encoding="utf-8").read()
     for path in STDLIB.glob("*.jnet"):
