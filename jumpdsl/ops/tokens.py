@@ -180,6 +180,56 @@ def _attention(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shap
     return em.call(operator.getitem, both, 0)
 
 
+# ---------------------------------------------------------------- window attention
+
+
+def _window_shape(ins: list[Shape], a: Attrs) -> Shape:
+    need_tokens("window_attention", ins[0])
+    n, channels = ins[0]
+    side, window = _side(n), a["window"]
+    if side is None or side % window:
+        reason = f"{n} tokens are not a square grid whose side {window}×{window} windows divide"
+        raise _refused("window_attention", ins[0], reason, M.HINT_WINDOW_GRID)
+    if channels % a["heads"]:
+        reason = f"{channels} channels do not split into {a['heads']} heads"
+        raise _refused("window_attention", ins[0], reason, M.HINT_HEADS_DIVIDE)
+    if a["shift"] >= window:
+        reason = f"a shift of {a['shift']} is not less than the window, {window}"
+        raise _refused("window_attention", ins[0], reason, M.HINT_WINDOW_SHIFT)
+    return ins[0]
+
+
+def _window_params(ins: list[Shape], out: Shape, a: Attrs) -> int:
+    channels = ins[0][1]
+    table = (2 * a["window"] - 1) ** 2 * a["heads"]  # a bias per relative offset and head
+    return table + 4 * channels * channels + 4 * channels
+
+
+def _window_macs(ins: list[Shape], out: Shape, a: Attrs) -> int:
+    tokens, channels = ins[0]
+    # the projections per token; each token attends to the w² of its window
+    return 4 * tokens * channels * channels + 2 * tokens * a["window"] ** 2 * channels
+
+
+def _window_attention(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    n, channels = ins[0]
+    module = em.make(
+        "jumpdsl.backends.torch_windows:WindowAttention",
+        channels,
+        a["heads"],
+        a["window"],
+        a["shift"],
+        math.isqrt(n),
+        attention_dropout=a["attention_dropout"],
+        dropout=a["dropout"],
+    )
+    return em.module(module, xs[0])
+
+
+def _shift(value: Any) -> int:
+    return _index(value)
+
+
 # ---------------------------------------------------------------- patch merging
 
 
@@ -246,6 +296,46 @@ def _patch_merge_reference(t: Any, x: Any, w: Any) -> Any:
     grid = x.reshape(b, side, side, c)
     parts = [grid[:, r::2, s::2] for s, r in ((0, 0), (0, 1), (1, 0), (1, 1))]
     return t.torch.cat(parts, -1).reshape(b, n // 4, 4 * c)
+
+
+def _window_reference(t: Any, x: Any, w: Any, window: int = 2, shift: int = 1) -> Any:
+    # Swin (Liu et al. 2021, sec. 3.2), written out position by position in double precision:
+    # each position of the rolled 4×4 grid attends to the positions of its 2×2 window that
+    # were in the same region before the roll, with the table's bias for their offset.
+    heads, side = 2, 4
+    x = x.double()
+    b, n, c = x.shape
+    d = c // heads
+    grid = t.torch.roll(x.view(b, side, side, c), (-shift, -shift), (1, 2))
+    qkv = t.F.linear(grid, w["qkv.weight"].double(), w["qkv.bias"].double())
+    q, k, v = (part.reshape(b, side, side, heads, d) for part in qkv.chunk(3, -1))
+    table = w["relative_position_bias_table"].double()
+
+    def region(r: int) -> int:
+        return int(r >= side - window) + int(r >= side - shift)
+
+    out = t.torch.zeros(b, side, side, heads, d, dtype=t.torch.float64)
+    for i in range(side):
+        for j in range(side):
+            base_i, base_j = i - i % window, j - j % window
+            others = [(base_i + p, base_j + r) for p in range(window) for r in range(window)]
+            scores = []
+            for oi, oj in others:
+                offset = (i - oi + window - 1) * (2 * window - 1) + (j - oj + window - 1)
+                same = (region(i), region(j)) == (region(oi), region(oj))
+                logit = (q[:, i, j] * k[:, oi, oj]).sum(-1) / math.sqrt(d) + table[offset]
+                scores.append(logit if same else logit - 100.0)
+            weights = t.torch.stack(scores, -1).softmax(-1)  # b × heads × window²
+            values = t.torch.stack([v[:, oi, oj] for oi, oj in others], -2)
+            out[:, i, j] = (weights.unsqueeze(-1) * values).sum(-2)
+    mixed = t.F.linear(
+        out.reshape(b, side, side, c), w["proj.weight"].double(), w["proj.bias"].double()
+    )
+    return t.torch.roll(mixed, (shift, shift), (1, 2)).reshape(b, n, c).float()
+
+
+def _window_unshifted_reference(t: Any, x: Any, w: Any) -> Any:
+    return _window_reference(t, x, w, shift=0)
 
 
 _EMBEDDING_INIT = Init("normal", (0.02,))
@@ -357,6 +447,35 @@ OPS: tuple[Op, ...] = (
         ),
     ),
     Op(
+        "window_attention",
+        "Swin's (shifted) window multi-head self-attention (Liu et al. 2021) on a square token "
+        "grid: attention inside each window×window window, a learned bias per relative "
+        "position; shift > 0 rolls the grid first (torchvision's ShiftedWindowAttention).",
+        _window_shape,
+        _window_attention,
+        (
+            Attr("heads", positive_int, doc="attention heads (must divide C)", type_doc="int"),
+            Attr("window", positive_int, 7, "the windows' side, in tokens", "int"),
+            Attr("shift", _shift, 0, "roll the grid by this before (0: no shift)", "int"),
+            Attr("dropout", probability, 0.0, "dropout on the output", "float"),
+            Attr("attention_dropout", probability, 0.0, "dropout on the weights", "float"),
+        ),
+        shape_doc="N×C → same (N = side², side divisible by window; C by heads)",
+        params=_window_params,
+        macs=_window_macs,
+        decay=("qkv.weight", "proj.weight"),
+        fresh=True,
+        label=lambda a: (
+            f"window attention {a['window']}×{a['window']}, {a['heads']} heads"
+            + (f", shift {a['shift']}" if a["shift"] else "")
+        ),
+        usage="window_attention(3)",
+        examples=(
+            Example("window_attention(2, 2, 1)", (16, 4), _window_reference),
+            Example("window_attention(2, 2)", (16, 4), _window_unshifted_reference),
+        ),
+    ),
+    Op(
         "patch_merge",
         "Swin's patch merging: each 2×2 neighbourhood of a square token grid as one token of "
         "4C channels, in torchvision's order (follow it with layernorm and dense).",
@@ -375,4 +494,5 @@ OPS = with_aliases(
     position_embedding=("posembedding", "positionalembedding", "posembed"),
     class_token=("clstoken", "cls"),
     patch_merge=("patchmerging",),
+    window_attention=("shiftedwindowattention", "windowattention", "swinattention"),
 )
