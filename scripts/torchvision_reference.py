@@ -44,6 +44,7 @@ MODELS = [
     "vit_b_16",
     "vit_b_32",
     "vit_l_16",
+    "swin_t",
 ]
 
 # name → (model, dotted path of the block inside it, input shape without the batch axis)
@@ -70,9 +71,10 @@ def _shapes(module: nn.Module) -> list[list[Any]]:
 
 
 def _macs(model: nn.Module, shape: list[int]) -> int:
-    """Multiply-accumulates of Conv2d, Linear and MultiheadAttention layers for one input of
-    ``shape``: a Linear once per row it maps (per token of a sequence), an attention's four
-    projections per token and its two products (Q·Kᵀ, weights·V)."""
+    """Multiply-accumulates of Conv2d, Linear, MultiheadAttention and Swin's window attention
+    layers for one input of ``shape``: a Linear once per row it maps (per token of a
+    sequence), an attention's four projections per token and its two products (Q·Kᵀ,
+    weights·V)."""
     total = 0
 
     def conv(module: nn.Conv2d, args: Any, out: torch.Tensor) -> None:
@@ -93,9 +95,19 @@ def _macs(model: nn.Module, shape: list[int]) -> int:
         channels = module.embed_dim
         total += 4 * tokens * channels * channels + 2 * tokens * tokens * channels
 
+    def windows(module: nn.Module, args: Any, out: torch.Tensor) -> None:
+        # Swin's: the projections per token (F.linear again), each token attending to the
+        # window² tokens of its window.
+        nonlocal total
+        _, height, width, channels = args[0].shape
+        tokens, area = height * width, module.window_size[0] * module.window_size[1]
+        total += 4 * tokens * channels * channels + 2 * tokens * area * channels
+
     hooks = []
     for module in model.modules():
-        if isinstance(module, nn.Conv2d):
+        if type(module).__name__ == "ShiftedWindowAttention":
+            hooks.append(module.register_forward_hook(windows))
+        elif isinstance(module, nn.Conv2d):
             hooks.append(module.register_forward_hook(conv))
         elif isinstance(module, nn.MultiheadAttention):
             hooks.append(module.register_forward_hook(attention))

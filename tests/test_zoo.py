@@ -8,6 +8,7 @@ written out in PyTorch here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -59,20 +60,31 @@ def jumpnet_params(
 JUMPNET_CIFAR = ((16, 32), [(32, 3), (64, 4), (128, 3)])
 VIT_L = {"layers": 24, "heads": 16, "hidden": 1024, "mlp": 4096}
 
-# torchvision keeps ViT's class_token on the model itself, so its module order lists it first;
-# the forward, and ours, use it after conv_proj: the one tensor whose place differs.
-FORWARD_ORDER = {"class_token": "conv_proj.bias"}  # a tensor → the one it follows when used
+# Where torchvision's module order is not the order its forward uses the tensors: ViT's
+# class_token is the model's own, so parameters() lists it first, but it is used after
+# conv_proj; Swin's PatchMerging registers reduction before norm and applies norm first. Ours
+# follow the forward. A tensor (pattern) → the one it follows when used.
+FORWARD_ORDER = {
+    r"class_token": "conv_proj.bias",
+    r"(.*)\.reduction\.weight": r"\1.norm.bias",
+}
 
 
 def forward_order(entry: dict[str, Any]) -> list[list[int]]:
     """A reference entry's parameter shapes in the order torchvision's forward uses them."""
-    named = list(entry["shapes"])
-    for name, after in FORWARD_ORDER.items():
-        moved = [item for item in named if item[0] == name]
-        if moved:
-            named.remove(moved[0])
-            named.insert([n for n, _ in named].index(after) + 1, moved[0])
-    return [shape for _, shape in named]
+    named = [tuple(item) for item in entry["shapes"]]
+    for pattern, after in FORWARD_ORDER.items():
+        for item in [item for item in named if re.fullmatch(pattern, item[0])]:
+            named.remove(item)
+            target = re.sub(pattern, after, item[0])
+            named.insert([name for name, _ in named].index(target) + 1, item)
+    return [list(shape) for _, shape in named]
+
+
+def moves(entry: dict[str, Any]) -> bool:
+    """Whether an entry has a tensor whose place FORWARD_ORDER changes."""
+    names = [name for name, _ in entry["shapes"]]
+    return any(re.fullmatch(pattern, name) for pattern in FORWARD_ORDER for name in names)
 
 
 JUMPNET_50_STEM = (32, 64)
@@ -106,6 +118,7 @@ ZOO = [
     Model("vit.jnet", 86_567_656, "vit_b_16", label="vit_b_16"),
     Model("vit.jnet", 88_224_232, "vit_b_32", overrides={"patch": 32}, label="vit_b_32"),
     Model("vit.jnet", 304_326_632, "vit_l_16", overrides=VIT_L, label="vit_l_16"),
+    Model("swin_t.jnet", 28_288_354, "swin_t"),
     Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
     Model("jumpnet.jnet", 813_418, real_forward=True),
     Model(
@@ -171,7 +184,7 @@ def test_parameter_shapes_map_one_to_one_onto_torchvision(model: Model) -> None:
     ours = forward_param_shapes(module)
     assert ours == [list(p.shape) for p in module.parameters()]  # module order = forward order
     assert ours == forward_order(ref)
-    if not any(name in FORWARD_ORDER for name, _ in ref["shapes"]):
+    if not moves(ref):
         assert ours == reference_shapes(ref)
 
 
