@@ -83,7 +83,8 @@ class WindowAttention(nn.Module):
     def _bias(self) -> torch.Tensor:
         """heads × w² × w²: the table's row for each pair's offset, per head."""
         area = self.window**2
-        table = self.relative_position_bias_table[self.relative_position_index]
+        index = self.get_buffer("relative_position_index")
+        table = self.relative_position_bias_table[index]
         return table.view(area, area, -1).permute(2, 0, 1).contiguous().unsqueeze(0)
 
     def _windows(self, grid: torch.Tensor) -> torch.Tensor:
