@@ -187,8 +187,11 @@ def _window_shape(ins: list[Shape], a: Attrs) -> Shape:
     need_tokens("window_attention", ins[0])
     n, channels = ins[0]
     side, window = _side(n), a["window"]
-    if side is None or side % window:
-        reason = f"{n} tokens are not a square grid whose side {window}×{window} windows divide"
+    if side is None:
+        reason = f"{n} tokens are not a square grid"
+        raise _refused("window_attention", ins[0], reason, M.HINT_WINDOW_GRID)
+    if side % window:
+        reason = f"the {side}×{side} grid does not split into {window}×{window} windows"
         raise _refused("window_attention", ins[0], reason, M.HINT_WINDOW_GRID)
     if channels % a["heads"]:
         reason = f"{channels} channels do not split into {a['heads']} heads"
