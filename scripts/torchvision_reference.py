@@ -45,6 +45,8 @@ MODELS = [
     "vit_b_32",
     "vit_l_16",
     "swin_t",
+    "swin_s",
+    "swin_b",
 ]
 
 # name → (model, dotted path of the block inside it, input shape without the batch axis)

@@ -59,6 +59,8 @@ def jumpnet_params(
 
 JUMPNET_CIFAR = ((16, 32), [(32, 3), (64, 4), (128, 3)])
 VIT_L = {"layers": 24, "heads": 16, "hidden": 1024, "mlp": 4096}
+SWIN_S = {"depths": [2, 2, 18, 2]}
+SWIN_B = {"depths": [2, 2, 18, 2], "dim": 128, "heads": [4, 8, 16, 32]}
 
 # Where torchvision's module order is not the order its forward uses the tensors: ViT's
 # class_token is the model's own, so parameters() lists it first, but it is used after
@@ -118,7 +120,9 @@ ZOO = [
     Model("vit.jnet", 86_567_656, "vit_b_16", label="vit_b_16"),
     Model("vit.jnet", 88_224_232, "vit_b_32", overrides={"patch": 32}, label="vit_b_32"),
     Model("vit.jnet", 304_326_632, "vit_l_16", overrides=VIT_L, label="vit_l_16"),
-    Model("swin_t.jnet", 28_288_354, "swin_t"),
+    Model("swin.jnet", 28_288_354, "swin_t", label="swin_t"),
+    Model("swin.jnet", 49_606_258, "swin_s", overrides=SWIN_S, label="swin_s"),
+    Model("swin.jnet", 87_768_224, "swin_b", overrides=SWIN_B, label="swin_b"),
     Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
     Model("jumpnet.jnet", 813_418, real_forward=True),
     Model(
