@@ -30,6 +30,7 @@ from conftest import ALL_SPECS, ROOT, ZOO_SPECS, spec_file
 from jumpdsl.api import check_file
 from jumpdsl.backends.summary import summarize
 from jumpdsl.backends.torch_fx import build_module
+from jumpdsl.backends.weights import in_forward_order
 from jumpdsl.cli import build_parser, main
 from jumpdsl.train.checkpoint import CheckpointError
 
@@ -190,6 +191,9 @@ def test_parameter_shapes_map_one_to_one_onto_torchvision(model: Model) -> None:
     assert ours == forward_order(ref)
     if not moves(ref):
         assert ours == reference_shapes(ref)
+    # what load(weights=) does to a torchvision file: the same order
+    shapes = dict((name, shape) for name, shape in ref["shapes"])
+    assert [shapes[name] for name in in_forward_order(shapes)] == ours
 
 
 @pytest.mark.parametrize("model", TORCHVISION, ids=[m.name for m in TORCHVISION])
@@ -458,6 +462,49 @@ def test_load_weights_maps_a_torchvision_state_dict_in_order(tmp_path: Path) -> 
     inference = jumpdsl.load("resnet18", weights=path, inference=True, device="cpu")
     with torch.no_grad():
         assert torch.allclose(inference(x), source(x), atol=1e-4)
+
+
+VIT_BLOCK = (
+    "ln_1.weight",
+    "ln_1.bias",
+    "self_attention.in_proj_weight",
+    "self_attention.in_proj_bias",
+    "self_attention.out_proj.weight",
+    "self_attention.out_proj.bias",
+    "ln_2.weight",
+    "ln_2.bias",
+    "mlp.0.weight",
+    "mlp.0.bias",
+    "mlp.3.weight",
+    "mlp.3.bias",
+)
+
+
+def torchvision_vit_names(layers: int) -> list[str]:
+    """torchvision's VisionTransformer's state_dict names, in its order: class_token first."""
+    names = ["class_token", "conv_proj.weight", "conv_proj.bias", "encoder.pos_embedding"]
+    for i in range(layers):
+        names += [f"encoder.layers.encoder_layer_{i}.{name}" for name in VIT_BLOCK]
+    return [*names, "encoder.ln.weight", "encoder.ln.bias", "heads.head.weight", "heads.head.bias"]
+
+
+def test_load_weights_takes_a_torchvision_vit_file(tmp_path: Path) -> None:
+    # The names, as torchvision's vit_b_16 lists them (the reference data): class_token first.
+    reference = torchvision_reference()["models"]["vit_b_16"]["shapes"]
+    assert torchvision_vit_names(12) == [name for name, _ in reference]
+    small = {"image": 32, "patch": 8, "layers": 2, "heads": 4, "hidden": 32, "mlp": 64}
+    source = jumpdsl.load("vit", seed=0, **small).eval()
+    with torch.no_grad():
+        for tensor in source.parameters():
+            tensor.normal_(0, 0.3)  # nothing left at zero (the head, the class token)
+    ours = list(source.state_dict().values())  # conv_proj's two, then the class token
+    in_their_order = [ours[2], ours[0], ours[1], *ours[3:]]
+    state = dict(zip(torchvision_vit_names(2), in_their_order, strict=True))
+    torch.save(state, tmp_path / "vit-torchvision.pth")
+    loaded = jumpdsl.load("vit", seed=1, weights=tmp_path / "vit-torchvision.pth", **small).eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), source(x))
 
 
 def test_load_weights_names_the_first_entry_that_does_not_fit(tmp_path: Path) -> None:
