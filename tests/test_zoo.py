@@ -65,11 +65,13 @@ SWIN_B = {"depths": [2, 2, 18, 2], "dim": 128, "heads": [4, 8, 16, 32]}
 
 # Where torchvision's module order is not the order its forward uses the tensors: ViT's
 # class_token is the model's own, so parameters() lists it first, but it is used after
-# conv_proj; Swin's PatchMerging registers reduction before norm and applies norm first. Ours
-# follow the forward. A tensor (pattern) → the one it follows when used.
+# conv_proj; Swin's PatchMerging registers reduction before norm and applies norm first;
+# ConvNeXt's CNBlock registers layer_scale before its layers and scales the MLP's output
+# (block.5) with it. Ours follow the forward. A tensor (pattern) → the one it follows when used.
 FORWARD_ORDER = {
     r"class_token": "conv_proj.bias",
     r"(.*)\.reduction\.weight": r"\1.norm.bias",
+    r"(.*)\.layer_scale": r"\1.block.5.bias",
 }
 
 
@@ -234,10 +236,6 @@ def test_parameter_shapes_map_one_to_one_onto_torchvision(model: Model) -> None:
     # Same shapes in the same order: torchvision's state_dict values load in sequence.
     ref = torchvision_reference()["models"][model.torchvision]
     module = compile_on_meta(checked(model))
-    if model.torchvision.startswith("convnext"):
-        ours = [list(p.shape) for p in module.parameters()]
-        assert ours == convnext_shapes_in_forward_order(reference_shapes(ref), ref["shapes"])
-        return
     ours = forward_param_shapes(module)
     assert ours == [list(p.shape) for p in module.parameters()]  # module order = forward order
     assert ours == forward_order(ref)
@@ -246,23 +244,6 @@ def test_parameter_shapes_map_one_to_one_onto_torchvision(model: Model) -> None:
     # what load(weights=) does to a torchvision file: the same order
     shapes = dict((name, shape) for name, shape in ref["shapes"])
     assert [shapes[name] for name in in_forward_order(shapes)] == ours
-
-
-def convnext_shapes_in_forward_order(
-    shapes: list[list[int]], named: list[list[Any]]
-) -> list[list[int]]:
-    """torchvision's CNBlock registers its layer scale (d×1×1) before its layers; ours comes
-    after the MLP, where forward uses it. The reference's shapes in that order."""
-    out: list[list[int]] = []
-    pending: dict[str, list[int]] = {}
-    for (name, _), shape in zip(named, shapes, strict=True):
-        for prefix in [p for p in pending if not name.startswith(p)]:
-            out.append(pending.pop(prefix))
-        if name.endswith("layer_scale"):
-            pending[name.removesuffix("layer_scale")] = shape
-        else:
-            out.append(shape)
-    return out + list(pending.values())
 
 
 @pytest.mark.parametrize("model", TORCHVISION, ids=[m.name for m in TORCHVISION])
@@ -635,6 +616,52 @@ def test_load_weights_takes_a_torchvision_vit_file(tmp_path: Path) -> None:
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         assert torch.equal(loaded(x), source(x))
+
+
+def torchvision_convnext_names(blocks: list[int]) -> list[str]:
+    """torchvision's ConvNeXt state_dict names, in its order: each CNBlock's layer_scale first."""
+    names = ["features.0.0.weight", "features.0.0.bias", "features.0.1.weight", "features.0.1.bias"]
+    block = [f"block.{i}.{t}" for i in (0, 2, 3, 5) for t in ("weight", "bias")]
+    for stage, n in enumerate(blocks):
+        if stage:  # the downsampling between stages: LayerNorm2d, conv 2×2/2
+            names += [f"features.{2 * stage}.{i}.{t}" for i in (0, 1) for t in ("weight", "bias")]
+        for b in range(n):
+            prefix = f"features.{2 * stage + 1}.{b}."
+            names += [prefix + "layer_scale", *(prefix + name for name in block)]
+    head = ["classifier.0.weight", "classifier.0.bias", "classifier.2.weight", "classifier.2.bias"]
+    return names + head
+
+
+def test_load_weights_takes_a_torchvision_convnext_file(tmp_path: Path) -> None:
+    names = torchvision_convnext_names([3, 3, 9, 3])
+    assert names == [
+        name for name, _ in torchvision_reference()["models"]["convnext_tiny"]["shapes"]
+    ]
+    small = {"stages": [(8, 1), (16, 2)], "classes": 5}
+    source = jumpdsl.load("convnext", seed=0, **small).eval()
+    with torch.no_grad():
+        for tensor in source.parameters():
+            tensor.normal_(0, 0.3)  # the layer scales too, which start at 1e-6
+    ours = list(source.state_dict().values())
+    # torchvision's order: in each block (9 tensors, ours with the scale last) the scale first
+    in_their_order = ours[:4]
+    rest = ours[4:]
+    for stage, n in enumerate([1, 2]):
+        if stage:
+            in_their_order += rest[:4]
+            rest = rest[4:]
+        for _ in range(n):
+            in_their_order += [rest[8], *rest[:8]]
+            rest = rest[9:]
+    in_their_order += rest
+    state = dict(zip(torchvision_convnext_names([1, 2]), in_their_order, strict=True))
+    torch.save(state, tmp_path / "convnext-torchvision.pth")
+    loaded = jumpdsl.load(
+        "convnext", seed=1, weights=tmp_path / "convnext-torchvision.pth", **small
+    )
+    x = torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        assert torch.equal(loaded.eval()(x), source(x))
 
 
 def test_load_weights_names_the_first_entry_that_does_not_fit(tmp_path: Path) -> None:
