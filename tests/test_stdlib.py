@@ -344,6 +344,32 @@ def test_swin_stage_shifts_every_other_block_by_half_a_window() -> None:
     assert summarize(graph)["params"] == 4 * swin_block(192, 6)
 
 
+def test_swin_block_ends_each_residual_branch_in_stochastic_depth() -> None:
+    graph = checked("swin", "SwinBlock(3, 2, window=4, sd=0.25)", [64, 12])
+    ops = [graph[n].op for n in graph.order()]
+    assert ops.count("stochastic_depth") == ops.count("add") == 2
+    for add in (n for n in graph.order() if graph[n].op == "add"):
+        shortcut, branch = graph.inputs(add)
+        assert graph[branch].op == "stochastic_depth" and graph[shortcut].op != "stochastic_depth"
+        assert graph[branch].attrs["p"] == 0.25 and graph[branch].attrs["mode"] == "row"
+    # the identity in evaluation: same parameters, same output as without it
+    plain = build_module(checked("swin", "SwinBlock(3, 2, window=4)", [64, 12]), seed=0).eval()
+    dropping = build_module(
+        checked("swin", "SwinBlock(3, 2, window=4, sd=0.5)", [64, 12]), seed=0
+    ).eval()
+    x = torch.randn(2, 64, 12)
+    with torch.no_grad():
+        assert torch.equal(plain(x), dropping(x))
+
+
+def test_swin_stage_raises_stochastic_depth_linearly() -> None:
+    # torchvision: block k of N has prob · k / (N − 1); this stage's first block is number 4 of 12.
+    graph = checked("swin", "SwinStage(6, 3, 7, 0.3, 4, 12)", [784, 192])
+    drops = [n for n in graph.order() if graph[n].op == "stochastic_depth"]
+    probabilities = [graph[n].attrs["p"] for n in drops]
+    assert probabilities == [0.3 * k / 11 for k in (4, 4, 5, 5, 6, 6)]
+
+
 def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
     files = sorted(p.name for p in STDLIB.glob("*.jnet"))
     assert files == [

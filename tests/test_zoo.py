@@ -60,8 +60,8 @@ def jumpnet_params(
 
 JUMPNET_CIFAR = ((16, 32), [(32, 3), (64, 4), (128, 3)])
 VIT_L = {"layers": 24, "heads": 16, "hidden": 1024, "mlp": 4096}
-SWIN_S = {"depths": [2, 2, 18, 2]}
-SWIN_B = {"depths": [2, 2, 18, 2], "dim": 128, "heads": [4, 8, 16, 32]}
+SWIN_S = {"depths": [2, 2, 18, 2], "sd": 0.3}
+SWIN_B = {"depths": [2, 2, 18, 2], "dim": 128, "heads": [4, 8, 16, 32], "sd": 0.5}
 
 # Where torchvision's module order is not the order its forward uses the tensors: ViT's
 # class_token is the model's own, so parameters() lists it first, but it is used after
@@ -328,6 +328,53 @@ def test_convnext_initialisation_is_torchvisions() -> None:
     assert len(biases) == len(layers) and all(not b.any() for b in biases)
     weights = torch.cat([m.weight.flatten() for m in module.modules() if isinstance(m, nn.Linear)])
     assert abs(weights.std().item() - 0.02) < 0.002 and abs(weights.mean().item()) < 0.001
+
+
+# torchvision's swin_t, swin_s, swin_b: (depths, stochastic_depth_prob) as its builders pass them.
+SWIN_STOCHASTIC_DEPTH = {
+    "swin_t": ([2, 2, 6, 2], 0.2),
+    "swin_s": ([2, 2, 18, 2], 0.3),
+    "swin_b": ([2, 2, 18, 2], 0.5),
+}
+
+
+@pytest.mark.parametrize("name", list(SWIN_STOCHASTIC_DEPTH))
+def test_swin_stochastic_depth_is_torchvisions_schedule(name: str) -> None:
+    # SwinTransformer.__init__: block k of N (counted over all stages from 0) gets
+    # prob · k / (N − 1); its one StochasticDepth(p, "row") ends both residual branches.
+    depths, prob = SWIN_STOCHASTIC_DEPTH[name]
+    total = sum(depths)
+    expected = [prob * float(k) / (total - 1) for k in range(total) for _branch in range(2)]
+    graph = _checked(name)
+    order = graph.order()
+    adds = [n for n in order if graph[n].op == "add"]
+    drops = [n for n in order if graph[n].op == "stochastic_depth"]
+    assert len(adds) == len(drops) == 2 * total  # one per residual branch, none elsewhere
+    for add in adds:  # each add: the shortcut, then the branch, which ends in stochastic depth
+        shortcut, branch = graph.inputs(add)
+        assert graph[branch].op == "stochastic_depth" and graph[shortcut].op != "stochastic_depth"
+        assert graph.users(branch) == [add]
+    assert [graph[n].attrs["p"] for n in drops] == pytest.approx(expected, rel=1e-12, abs=0)
+    assert {graph[n].attrs["mode"] for n in drops} == {"row"}
+
+
+def test_swin_stochastic_depth_changes_training_only() -> None:
+    # the identity in evaluation: the same seed gives the same weights and equal logits with
+    # and without it; in training, at rate 0.9, some blocks drop and the logits differ.
+    small = {"depths": [2, 2], "heads": [2, 4], "dim": 16, "window": 2, "classes": 5}
+    spec = spec_file("swin.jnet")
+    nets = [
+        build_module(check_file(spec, {**small, "sd": sd}).raise_for_errors(), seed=0)
+        for sd in (0.0, 0.9)
+    ]
+    x = torch.randn(3, 3, 224, 224)
+    with torch.no_grad():
+        plain, dropping = (net.eval()(x) for net in nets)
+        assert torch.equal(plain, dropping)
+        torch.manual_seed(0)
+        trained = nets[1].train()(x)
+        torch.manual_seed(0)
+        assert not torch.equal(nets[0].train()(x), trained)
 
 
 @pytest.mark.parametrize("model", ZOO, ids=IDS)
