@@ -86,6 +86,9 @@ KERNEL_TOO_LARGE = register("JD303", "kernel-too-large", "a window larger than i
 GROUPS_NOT_DIVISIBLE = register("JD304", "groups-not-divisible", "conv groups that do not divide")
 BAD_RANK = register("JD305", "bad-rank", "a map where a vector is needed, or the reverse")
 SHAPE_REFUSED = register("JD306", "shape-refused", "an input an op's own rule refuses")
+POOL_PADDING_TOO_LARGE = register(
+    "JD317", "pool-padding-too-large", "a pool padded by more than half its window"
+)
 
 # The graph as a whole
 CYCLE = register("JD401", "cycle", "a tensor used before it is made")
