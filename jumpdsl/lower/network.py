@@ -13,12 +13,12 @@ from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
 from jumpdsl.ir.graph import INPUT_NODE, INPUT_OP, INPUT_SECTION, SECTIONS, Graph
-from jumpdsl.ir.values import Unset, Value, show_value
+from jumpdsl.ir.values import Function, Unset, Value, show_value
 from jumpdsl.lower.binding import bind_network
 from jumpdsl.lower.builder import Builder, Limits
 from jumpdsl.lower.defaults import OpDefaults, read_defaults
 from jumpdsl.lower.templates import Templates
-from jumpdsl.lower.visitor import Frame, Visitor, mark_later_lets, read_let
+from jumpdsl.lower.visitor import Frame, Visitor, define_function, mark_later_lets, read_let
 from jumpdsl.ops import CORE
 from jumpdsl.ops.table import OpTable
 from jumpdsl.source import Span
@@ -93,6 +93,8 @@ def _file_env(module: ast.Module, sink: DiagnosticSink) -> dict[str, Value]:
     for item in module.items:
         if isinstance(item, ast.Let):
             read_let(item, env, sink)
+        elif isinstance(item, ast.Function):
+            define_function(item, env, sink)
     return env
 
 
@@ -123,6 +125,8 @@ def _lower_network(
     for item in network.items:
         if isinstance(item, ast.Let):
             read_let(item, env, sink)
+        elif isinstance(item, ast.Function):
+            define_function(item, env, sink)
         elif isinstance(item, ast.Defaults):
             read_defaults(item, env, templates.ops, defaults, sink)
         elif isinstance(item, (ast.InputDecl, ast.Section)):
@@ -133,7 +137,7 @@ def _lower_network(
     if shape is None:
         return None
     graph = Graph(network.name, network.span.path, shape, templates.ops)
-    graph.params = {k: v for k, v in env.items() if not isinstance(v, Unset)}
+    graph.params = {k: v for k, v in env.items() if not isinstance(v, (Unset, Function))}
     builder = Builder(graph, sink, limits)
     builder.add_node(
         INPUT_NODE,

@@ -16,12 +16,13 @@ from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
 from jumpdsl.ir.graph import Scope, ScopeArg
-from jumpdsl.ir.values import Symbol, Unset, Value, show_typed, show_value
+from jumpdsl.ir.values import Function, Symbol, Unset, Value, show_typed, show_value
 from jumpdsl.lower.binding import (
     BoundArgs,
     CallArgs,
     bind_op,
     bind_template,
+    check_params,
     evaluate_arguments,
     is_reserved,
 )
@@ -35,14 +36,14 @@ from jumpdsl.passes.shapes import ShapeEngine
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
-__all__ = ["Frame", "Visitor", "mark_later_lets", "read_let"]
+__all__ = ["Frame", "Visitor", "define_function", "mark_later_lets", "read_let"]
 
 
 def mark_later_lets(items: Sequence[object], env: dict[str, Value]) -> None:
     """Bind each name a ``let`` among ``items`` defines, and nothing defines yet, to where it is
     defined: a use above the ``let`` then says so (rather than 'unknown name')."""
     for item in items:
-        if isinstance(item, ast.Let) and item.name not in env:
+        if isinstance(item, (ast.Let, ast.Function)) and item.name not in env:
             env[item.name] = Unset(item.name, item.span)
 
 
@@ -56,6 +57,23 @@ def read_let(let: ast.Let, env: dict[str, Value], sink: DiagnosticSink) -> None:
         env[let.name] = evaluate(let.value, env, sink)
     except Reported:
         env[let.name] = Unset(let.name)
+
+
+def define_function(fn: ast.Function, env: dict[str, Value], sink: DiagnosticSink) -> None:
+    """Bind a ``fn``'s name to the function, seeing the values above it (a snapshot, so it
+    can call only functions defined before it); one that calls itself is an error, and its
+    name is then poisoned like a failed ``let``'s (its uses say nothing more)."""
+    if is_reserved(fn.name):
+        sink.report(M.RESERVED_WORD, fn.name_span, name=fn.name, what="function")
+        return
+    check_params(fn.params, sink)
+    calls = (n for n, _ in ast.walk(fn) if isinstance(n, ast.Func) and n.name == fn.name)
+    itself = next(calls, None)
+    if itself is not None:
+        sink.report(M.RECURSIVE_FUNCTION, itself.span, name=fn.name)
+        env[fn.name] = Unset(fn.name)
+        return
+    env[fn.name] = Function(fn, dict(env))
 
 
 @dataclass
