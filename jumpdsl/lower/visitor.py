@@ -89,6 +89,7 @@ class Frame:
     trace: tuple[Span, ...] = ()
     stack: tuple[str, ...] = ()
     edge_kind: str = "flow"
+    prefix: str = ""  # inside a template of a file used 'as ns': 'ns.'
 
     def child(self, **changes: Any) -> Frame:
         return dataclasses.replace(self, **changes)
@@ -165,8 +166,13 @@ class Visitor:
         return value
 
     # ------------------------------------------------------------ calls
+    def template(self, name: str, frame: Frame) -> TemplateDef | None:
+        """The template a call names: in a namespaced file's template its own file's first."""
+        found = self.templates.get(frame.prefix + name) if frame.prefix else None
+        return found if found is not None else self.templates.get(name)
+
     def call(self, stmt: ast.Call, frame: Frame, cur: str) -> str:
-        if self.templates.get(stmt.name) is not None:
+        if self.template(stmt.name, frame) is not None:
             # Called, even when the call's arguments fail: no 'never used' on top of the error.
             self.templates.used.add(stmt.name)
         times = 1 if stmt.count is None else self.count(stmt.count, frame, "'*' (repeat)")
@@ -175,7 +181,7 @@ class Visitor:
         # (`unit(f, stride)` with `unit = Bottleneck`): one group serves every kind of block.
         bound = frame.env.get(stmt.name)
         name = bound.name if isinstance(bound, Symbol) else stmt.name
-        template = self.templates.get(name)
+        template = self.template(name, frame)
         spec = self.ops.get(name)
         if template is None and spec is None:
             self.sink.fail(
@@ -221,8 +227,8 @@ class Visitor:
     ) -> str:
         tpl = template.node
         self.templates.used.add(tpl.name)
-        if tpl.name in frame.stack:
-            chain = " → ".join([*frame.stack[frame.stack.index(tpl.name) :], tpl.name])
+        if template.name in frame.stack:
+            chain = " → ".join([*frame.stack[frame.stack.index(template.name) :], template.name])
             self.sink.fail(
                 M.RECURSIVE_TEMPLATE, stmt.name_span, kind=tpl.kind, name=tpl.name, chain=chain
             )
@@ -251,8 +257,9 @@ class Visitor:
             group_input=cur if tpl.kind == "group" else frame.group_input,
             tensors={},
             trace=(*frame.trace, stmt.span),
-            stack=(*frame.stack, tpl.name),
+            stack=(*frame.stack, template.name),
             edge_kind=frame.edge_kind,
+            prefix=template.prefix,
         )
         with self.sink.within(Label(stmt.span, M.note_in_instance(call))):
             return self.stmts(tpl.body, inner, cur)
