@@ -16,6 +16,7 @@ __all__ = [
     "Function",
     "Init",
     "Symbol",
+    "TensorRef",
     "Unset",
     "Value",
     "show_typed",
@@ -40,6 +41,18 @@ class Symbol:
     """A bare word that is not a variable: ``same``, ``he_normal``, ``nearest``."""
 
     name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class TensorRef:
+    """A named tensor passed to a template's ``tensor`` parameter (``Up(64, enc[2])``): its
+    name as written and the node that made it."""
+
+    name: str
+    node: str
 
     def __str__(self) -> str:
         return self.name
@@ -95,7 +108,7 @@ class Function:
         return f"Function({self.node.name!r})"
 
 
-Value = int | float | bool | str | Symbol | Init | Unset | Function | list | tuple
+Value = int | float | bool | str | Symbol | Init | Unset | TensorRef | Function | list | tuple
 
 
 def type_name(value: object) -> str:
@@ -118,6 +131,8 @@ def type_name(value: object) -> str:
         return "init"
     if isinstance(value, Function):
         return "function"
+    if isinstance(value, TensorRef):
+        return "tensor"
     if isinstance(value, list):
         return "list"
     if isinstance(value, tuple):
