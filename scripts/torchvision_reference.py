@@ -46,6 +46,8 @@ MODELS = [
     "mnasnet0_75",
     "mnasnet1_0",
     "mnasnet1_3",
+    "regnet_x_400mf",
+    "regnet_y_400mf",
 ]
 
 # name → (model, dotted path of the block inside it, input shape without the batch axis)
