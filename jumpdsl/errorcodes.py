@@ -82,7 +82,9 @@ BAD_IMPORT = register("JD210", "bad-import", "a 'use' that cannot be followed")
 # Functions, math and namespaces (issue 13)
 MATH_DOMAIN = register("JD220", "math-domain", "a math function given a number outside its domain")
 RECURSIVE_FUNCTION = register("JD221", "recursive-function", "a function that calls itself")
-FUNCTION_LIMIT = register("JD222", "function-limit", "function calls nested or repeated past a limit")
+FUNCTION_LIMIT = register(
+    "JD222", "function-limit", "function calls nested or repeated past a limit"
+)
 NAME_CLASH = register("JD223", "name-clash", "a name defined here and in a file used without 'as'")
 
 # Shapes

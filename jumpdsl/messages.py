@@ -306,10 +306,10 @@ NOT_A_FUNCTION = Message(
 NAME_CLASH = Message(
     C.NAME_CLASH,
     "{kind} '{name}' is also defined in {file}, which this file uses",
-    "give that file a namespace: use \"{path}\" as {alias}, then call its one as {alias}.{name}",
+    'give that file a namespace: use "{path}" as {alias}, then call its one as {alias}.{name}',
 )
 UNKNOWN_NAMESPACE = Message(
-    C.UNKNOWN_NAME, "no file is used as '{alias}'", "add: use \"FILE.jnet\" as {alias}"
+    C.UNKNOWN_NAME, "no file is used as '{alias}'", 'add: use "FILE.jnet" as {alias}'
 )
 NOT_INDEXABLE = Message(C.BAD_VALUE, "only lists and tuples can be indexed, not {type}")
 INDEX_NOT_INT = Message(C.BAD_VALUE, "an index must be an integer, got {value}")

@@ -459,8 +459,10 @@ def _bind_function(fn: Function, args: list[Value], expr: ast.Func) -> dict[str,
     params = fn.node.params
     required = sum(p.default is None for p in params)
     if not required <= len(args) <= len(params):
-        takes = f"{required} to {len(params)} arguments" if required < len(params) else (
-            f"{len(params)} argument" + ("" if len(params) == 1 else "s")
+        takes = (
+            f"{required} to {len(params)} arguments"
+            if required < len(params)
+            else (f"{len(params)} argument" + ("" if len(params) == 1 else "s"))
         )
         usage = f"{fn.name}({', '.join(p.name for p in params)})"
         raise _Failed(
