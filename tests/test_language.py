@@ -303,7 +303,7 @@ def test_expansion_limits_fail_fast(body: str) -> None:
     assert time.perf_counter() - start < 10
 
 
-# ---------------------------------------------------------------- powers, math, functions (issue 13)
+# ---------------------------------------------------------------- powers, math and functions
 
 
 def values(text: str, **params) -> dict:
@@ -374,7 +374,8 @@ def test_functions_defaults_lets_and_earlier_functions() -> None:
 
 
 def test_network_function_sees_the_parameters() -> None:
-    text = "network T(w = 3) {\n    input [3]\n    fn wide(k) = k * w\n    task { dense(wide(2)) }\n}\n"
+    text = "network T(w = 3) {\n    input [3]\n    fn wide(k) = k * w\n"
+    text += "    task { dense(wide(2)) }\n}\n"
     assert summarize(ok(text, w=5))["output_shape"] == [10]
 
 

@@ -368,7 +368,7 @@ class PlainRegNetBlock(nn.Module):
 
     def __init__(self, cin: int, width: int, stride: int, gw: int, b: float, se: float) -> None:
         super().__init__()
-        w_b = int(round(width * b))
+        w_b = round(width * b)
         projection = stride != 1 or cin != width
         self.proj = (
             nn.Sequential(nn.Conv2d(cin, width, 1, stride, bias=False), nn.BatchNorm2d(width))
@@ -381,7 +381,7 @@ class PlainRegNetBlock(nn.Module):
             nn.BatchNorm2d(w_b),
             nn.ReLU(),
         )
-        squeeze = int(round(se * cin))
+        squeeze = round(se * cin)
         self.se = PlainSqueezeExcitation(w_b, squeeze, nn.ReLU(), nn.Sigmoid()) if se else None
         self.c = nn.Sequential(nn.Conv2d(w_b, width, 1, bias=False), nn.BatchNorm2d(width))
 
