@@ -26,7 +26,7 @@ __all__ = ["TERMINAL_WORDS", "report_syntax_error", "span_of"]
 # How each terminal is named in "expected ..." messages.
 TERMINAL_WORDS = {
     "NAME": "a name",
-    "QNAME": "a name such as std.Inception",
+    "QNAME": "a name",  # ns.Name reads as a name too
     "INT": "an integer",
     "FLOAT": "a number",
     "SIZE": "a size such as 3x3",
