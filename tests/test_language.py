@@ -475,3 +475,8 @@ def test_a_clash_with_a_plain_use_says_how_to_namespace() -> None:
 def test_unknown_name_in_a_namespace() -> None:
     text = 'use "std/resnet.jnet" as std\n' + net("stem { std.Nothing(3) }")
     assert [c for c, _, _ in errors(text)] == ["JD201"]
+
+
+def test_a_value_named_like_a_builtin_leaves_the_builtin() -> None:
+    text = "network T { input [3]\n let max = 3\n let b = max(1, 2) + max\n task { dense(b) } }"
+    assert summarize(ok(text))["output_shape"] == [5]

@@ -411,7 +411,7 @@ def _value(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
         chosen = expr.then if _truth(_value(expr.cond, env), expr.cond.span) else expr.orelse
         return _value(chosen, env)
     if isinstance(expr, ast.Func):
-        if expr.name in env:
+        if expr.name in env and _names_a_function(expr.name, env[expr.name]):
             return _call_user(expr, env)
         fn = FUNCTIONS.get(expr.name)
         if fn is None and (expr.name in SCHEMES or expr.name in ALIASES):
@@ -423,6 +423,14 @@ def _value(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
         result = fn(expr.span, *(_value(arg, env) for arg in expr.args))
         return _bounded(result, expr.span, f"{expr.name}()")
     raise TypeError(f"not an expression: {expr!r}")
+
+
+def _names_a_function(name: str, value: Value) -> bool:
+    """Whether a call of ``name`` is a call of the ``fn`` (or the failed or later one) that the
+    variable holds; a value that only shares a built-in's name (``let max = 3``) leaves
+    ``max(a, b)`` the built-in."""
+    builtin = name in FUNCTIONS or name in SCHEMES or name in ALIASES
+    return isinstance(value, Function) or not builtin
 
 
 def _call_user(expr: ast.Func, env: Mapping[str, Value]) -> Value:
