@@ -336,8 +336,12 @@ class _Chain:
     def operand(self) -> ast.Expr:
         """An operand with its prefixes; a run of ``**`` after it is folded from the right
         (without recursion: a long run only nests, and the parser's depth limit reports it)."""
-        runs = [self.prefixed()]
-        while self.at < len(self.items) and self.items[self.at].value == _POWER:
+        prefixes, node = self.prefixed()
+        items = self.items
+        if self.at >= len(items) or items[self.at].value != _POWER:
+            return self.apply(prefixes, node) if prefixes else node  # the usual case
+        runs = [(prefixes, node)]
+        while self.at < len(items) and items[self.at].value == _POWER:
             self.at += 1
             runs.append(self.prefixed())
         prefixes, node = runs.pop()
