@@ -480,3 +480,12 @@ def test_unknown_name_in_a_namespace() -> None:
 def test_a_value_named_like_a_builtin_leaves_the_builtin() -> None:
     text = "network T { input [3]\n let max = 3\n let b = max(1, 2) + max\n task { dense(b) } }"
     assert summarize(ok(text))["output_shape"] == [5]
+
+
+def test_names_that_start_with_a_keyword_are_names() -> None:
+    # `group`, `stem`, `skip` outrank names only as whole words: groupnorm is the op.
+    text = "block blocky(stemcell: int) { conv(stemcell, 3x3) as skipper groupnorm(2) }\n" + net(
+        "stem { let jumps = 4 blocky(jumps) }"
+    )
+    graph = ok(text)
+    assert [graph[n].op for n in graph][1:] == ["conv", "groupnorm"]
