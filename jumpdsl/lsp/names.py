@@ -233,6 +233,11 @@ class _Walker:
                 span = word_span(self.source, stmt.span, stmt.origin, after="from")
                 self.refer(Reference("tensor", stmt.origin, span, scope.tensors.get(stmt.origin)))
             self.stmts(stmt.path or (), scope)
+        elif isinstance(stmt, ast.Output):
+            if stmt.origin is not None:
+                span = word_span(self.source, stmt.span, stmt.origin, after="from")
+                self.refer(Reference("tensor", stmt.origin, span, scope.tensors.get(stmt.origin)))
+            self.stmts(stmt.head or (), scope)
         elif isinstance(stmt, ast.Branch):
             self.refer(Reference("merge", stmt.merge, stmt.merge_span, statement=stmt.span))
             for arm in stmt.arms:

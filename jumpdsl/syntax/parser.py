@@ -197,6 +197,12 @@ class _ToAst:
     def mark(self, meta: Meta, children: list[Any]) -> ast.Mark:
         return ast.Mark(children[0].value, self._span(meta))
 
+    def output(self, meta: Meta, children: list[Any]) -> ast.Output:
+        name, origin, head = children
+        return ast.Output(
+            name.value, origin.value if origin is not None else None, head, self._span(meta)
+        )
+
     # ------------------------------------------------------------ expressions
     def bool_chain(self, meta: Meta, children: list[Any]) -> ast.Expr:
         return _Chain(self, children, _BOOL_PRECEDENCE, "NOT", _not).parse()
