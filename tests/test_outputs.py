@@ -216,7 +216,10 @@ def test_training_uses_the_main_output() -> None:
 
 
 def test_formatter_keeps_output_statements() -> None:
-    text = "network T {\n    input [3, 8, 8]\n    task {\n        gap\n        output a { dense(2) }\n        output b\n    }\n}\n"
+    text = (
+        "network T {\n    input [3, 8, 8]\n    task {\n        gap\n"
+        "        output a { dense(2) }\n        output b\n    }\n}\n"
+    )
     formatted = format_source(SourceFile("t.jnet", text))
     assert formatted.text == text
 
