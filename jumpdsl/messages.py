@@ -267,7 +267,8 @@ RECURSIVE_TEMPLATE = Message(
 BAD_TYPE = Message(C.BAD_TYPE, "{what} expects {expected}, got {got}")
 BAD_INPUT_SHAPE = Message(
     C.BAD_TYPE,
-    "input expects [channels, height, width] or [features] of positive integers, got {got}",
+    "input expects [channels, height, width], [tokens, channels] or [features] of positive "
+    "integers, got {got}",
     "e.g. input [3, 224, 224]",
 )
 HINT_INTEGER_DIVISION = "use // for integer division"
@@ -345,6 +346,18 @@ KERNEL_TOO_LARGE = Message(
     "{op} window {kernel} is larger than its {size} input",
     "use a smaller kernel, padding=same, or remove a downsampling step earlier",
 )
+OUTPUT_PADDING_TOO_LARGE = Message(
+    C.OUTPUT_PADDING,
+    "conv_transpose's output_padding {padding} must be smaller than its stride {stride} "
+    "or its dilation {dilation}",
+    "output_padding picks one of the sizes a strided conv maps to the same size: 0 to stride − 1",
+)
+TRANSPOSE_EMPTY = Message(
+    C.SPATIAL_COLLAPSE,
+    "conv_transpose turns a {size} input into a size of {out}",
+    "use less padding: the output is (H − 1)·stride − 2·padding + dilation·(kernel − 1) + "
+    "output_padding + 1",
+)
 GROUPS_NOT_DIVISIBLE = Message(
     C.GROUPS_NOT_DIVISIBLE,
     "conv groups={groups} must divide the input channels ({channels}) and the filters ({filters})",
@@ -352,6 +365,18 @@ GROUPS_NOT_DIVISIBLE = Message(
 )
 BAD_RANK = Message(C.BAD_RANK, "{op} needs {expected} input, got shape {shape}")
 SHAPE_REFUSED = Message(C.SHAPE_REFUSED, "{op} cannot take an input of shape {shape}: {reason}")
+OFF_BRANCH = Message(
+    C.OFF_BRANCH,
+    "{op} drops more than a residual branch here: its output goes {where}, not into a merge",
+    "write it last on the branch, just before `skip add` (or the merge of its branch)",
+)
+
+
+def off_branch_target(user: str | None) -> str:
+    """Where an off-branch op's output goes, for :data:`OFF_BRANCH`."""
+    return "out of the network" if user is None else f"into {user}"
+
+
 HINT_POOL_TOO_SMALL = (
     "the map is already this small: remove a pooling or strided step before it, "
     "or start from a larger input"
@@ -360,6 +385,14 @@ HINT_LARGER_SCALE = "use a larger scale"
 HINT_GROUPS_DIVIDE = "choose groups that divide the channels, or change the channels before it"
 HINT_MAP_OPS_FIRST = "feature-map ops come before 'gap' or 'flatten'"
 HINT_VECTOR_FIRST = "add 'gap' (global average pooling) or 'flatten' before it"
+HINT_TOKENS_FIRST = "add 'to_tokens' before it (a C×H×W map → H·W tokens of C channels)"
+HINT_TOKEN_GRID = "give to_map the grid's height, or make the tokens a square grid"
+HINT_PATCH_GRID = "patch_merge halves a square grid: start from an input whose patches make one"
+HINT_WINDOW_GRID = "choose a window that divides the grid's side (Swin: 56, 28, 14, 7 with 7)"
+HINT_WINDOW_SHIFT = "shift by less than the window: Swin shifts every other block by window // 2"
+HINT_HEADS_DIVIDE = "choose heads that divide the channels (768 channels: 12 heads of 64)"
+HINT_TOKENS_NORM = "normalise tokens with 'layernorm', or make a map of them first ('to_map')"
+HINT_TOKENS_TO_MAP = "add 'to_map' before it (N×C tokens → a C×H×W map), or 'take_token'"
 HINT_MUL_SHAPES = "mul needs equal shapes, or per-channel weights (C or C×1×1) for a C×H×W map"
 
 
@@ -540,6 +573,46 @@ PLUGIN_OP_FAILED = Message(
 UNUSED_DEFINITION = Message(
     C.UNUSED_DEFINITION, "{kind} '{name}' is never used", "call it, or remove it"
 )
+TENSOR_EXPECTED = Message(
+    C.TENSOR_EXPECTED,
+    "parameter '{name}' of {callee} takes a tensor, got {got}",
+    "pass a tensor's name, made earlier with 'as NAME' (or 'as NAME[i]' in a loop)",
+)
+BAD_TENSOR_INDEX = Message(
+    C.BAD_TENSOR_INDEX,
+    "a tensor's index must be a whole number, got {got}",
+    "index names made in a loop by the loop's counter: 'as enc[i]', then 'from enc[i]'",
+)
+TENSOR_PARAM_DEFAULT = Message(
+    C.TENSOR_PARAMETER,
+    "tensor parameter '{name}' cannot have a default",
+    "a tensor is the caller's: every call passes one",
+)
+NETWORK_TENSOR_PARAM = Message(
+    C.TENSOR_PARAMETER,
+    "a network's parameter '{name}' cannot be a tensor",
+    "only templates (blocks and groups) take tensors; the network's input is 'input'",
+)
+GATE_WITHOUT_PATH = Message(
+    C.MISPLACED,
+    "'gate {merge}' needs a path: 'gate {merge} {{ … }}'",
+    "a gate applies its path to the current tensor and merges the result back into it",
+)
+GATE_WITH_ORIGIN = Message(
+    C.MISPLACED,
+    "a gate starts at the current tensor: it takes no 'from'",
+    "use 'skip {merge} from NAME {{ … }}' for a path that starts at a named tensor",
+)
+
+
+def pass_the_tensor(name: str) -> str:
+    """The hint for a template that names a tensor made outside it."""
+    return (
+        "a template sees only the tensors named inside it and its tensor parameters: add a "
+        f"parameter '{name}: tensor' and pass the tensor in the call"
+    )
+
+
 DANGLING_TENSOR = Message(
     C.DANGLING_TENSOR,
     "tensor '{name}' is named but never used",

@@ -30,10 +30,20 @@ from jumpdsl.backends.torch_fx import build_module  # noqa: E402
 # The models of the reference data: the ten torchvision models of the zoo.
 REFERENCE = ROOT / "tests" / "data" / "torchvision_reference.json"
 MODELS = list(json.loads(REFERENCE.read_text(encoding="utf-8"))["models"])
+# torchvision's models that are one zoo spec with --set values: name → (spec, values)
+VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
+    "mobilenet_v3_large": ("mobilenet_v3", {}),
+    "mobilenet_v3_small": ("mobilenet_v3", {"small": True}),
+    "mnasnet0_5": ("mnasnet", {"alpha": 0.5}),
+    "mnasnet0_75": ("mnasnet", {"alpha": 0.75}),
+    "mnasnet1_0": ("mnasnet", {}),
+    "mnasnet1_3": ("mnasnet", {"alpha": 1.3}),
+}
 
 
 def largest_difference(name: str) -> float:
-    graph = check_file(ROOT / "jumpdsl" / "zoo" / f"{name}.jnet").raise_for_errors()
+    spec, values = VARIANTS.get(name, (name, {}))
+    graph = check_file(ROOT / "jumpdsl" / "zoo" / f"{spec}.jnet", values).raise_for_errors()
     ours = build_module(graph).eval()
     theirs = torchvision.models.get_model(name, weights=None).eval()
     with torch.no_grad():

@@ -18,7 +18,7 @@ from jumpdsl.lower.binding import bind_network
 from jumpdsl.lower.builder import Builder, Limits
 from jumpdsl.lower.defaults import OpDefaults, read_defaults
 from jumpdsl.lower.templates import Templates
-from jumpdsl.lower.visitor import Frame, Visitor, mark_later_lets, read_let
+from jumpdsl.lower.visitor import Frame, Visitor, mark_later_lets, read_let, tensor_family
 from jumpdsl.ops import CORE
 from jumpdsl.ops.table import OpTable
 from jumpdsl.source import Span
@@ -153,9 +153,24 @@ def _lower_network(
         cur = visitor.stmts(section.body, frame, cur)
     graph.output = cur
     for name, (_, span) in tensors.items():
-        if name not in visitor.used_tensors:
+        if name not in visitor.used_tensors and tensor_family(name) not in visitor.used_tensors:
             sink.report(M.DANGLING_TENSOR, span, name=name)
+    _check_branch_ends(graph, sink)
     return graph
+
+
+def _check_branch_ends(graph: Graph, sink: DiagnosticSink) -> None:
+    """A warning where an op that drops a whole residual branch (``Op.branch_end``: stochastic
+    depth) feeds anything but a merge: there it would drop the block's input too."""
+    for node in graph.order():
+        data = graph[node]
+        if data.op not in graph.ops or not graph.ops[data.op].branch_end:
+            continue
+        users = graph.users(node)
+        if len(users) == 1 and graph.ops[graph[users[0]].op].merge:
+            continue
+        user = graph[users[0]].op if users else None
+        sink.report(M.OFF_BRANCH, data.span, op=data.op, where=M.off_branch_target(user))
 
 
 def _the_input(network: ast.Network, sink: DiagnosticSink) -> ast.InputDecl | None:
@@ -182,7 +197,7 @@ def _input_shape(
         return None
     if (
         not isinstance(value, (list, tuple))
-        or len(value) not in (1, 3)
+        or len(value) not in (1, 2, 3)
         or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
     ):
         sink.report(M.BAD_INPUT_SHAPE, decl.shape.span, got=show_value(value))
