@@ -83,7 +83,9 @@ def compare(name: str, aux: bool, size: int) -> float:
         want, got = theirs(x), recorder.run(x)
     got = got if isinstance(got, dict) else {"out": got}
     worst = 0.0 if list(got) == list(want) else float("inf")
-    pairs = [(a, b) for kind in LAYERS for a, b in zip(recorder.seen[kind], seen[kind])]
+    pairs = [
+        (a, b) for kind in LAYERS for a, b in zip(recorder.seen[kind], seen[kind], strict=False)
+    ]
     pairs += [(got[k], want[k]) for k in want if k in got]
     for kind in LAYERS:
         if len(recorder.seen[kind]) != len(seen[kind]):
