@@ -38,6 +38,11 @@ VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
     "mnasnet0_75": ("mnasnet", {"alpha": 0.75}),
     "mnasnet1_0": ("mnasnet", {}),
     "mnasnet1_3": ("mnasnet", {"alpha": 1.3}),
+    "regnet_x_400mf": ("regnet", {}),
+    "regnet_y_400mf": (
+        "regnet",
+        {"depth": 16, "w_0": 48, "w_a": 27.89, "w_m": 2.09, "group_width": 8, "se_ratio": 0.25},
+    ),
 }
 
 

@@ -54,6 +54,8 @@ MODELS = [
     "swin_t",
     "swin_s",
     "swin_b",
+    "regnet_x_400mf",
+    "regnet_y_400mf",
     "efficientnet_b0",
     "efficientnet_v2_s",
     "convnext_tiny",

@@ -352,7 +352,9 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
         "efficientnet.jnet",
         "inception.jnet",
         "jumpnet.jnet",
+        "math.jnet",
         "mobilenet.jnet",
+        "regnet.jnet",
         "resnet.jnet",
         "se.jnet",
         "segmentation.jnet",
@@ -560,3 +562,120 @@ def test_convnext_stage_and_downsample() -> None:
     assert summarize(graph)["output_shape"] == [32, 4, 4]
     block = 16 * 49 + 16 + 2 * 16 + 16 * 64 + 64 + 64 * 16 + 16 + 16
     assert summarize(graph)["params"] == 3 * block + 2 * 16 + 16 * 32 * 4 + 32
+
+
+# ---------------------------------------------------------------- RegNet (std/regnet.jnet)
+
+
+class PlainRegNetBlock(nn.Module):
+    """torchvision's ResBottleneckBlock (models/regnet.py) written out: `proj` first, then the
+    transform a (1×1), b (grouped 3×3), SE, c (1×1); add, ReLU."""
+
+    def __init__(self, cin: int, width: int, stride: int, gw: int, b: float, se: float) -> None:
+        super().__init__()
+        w_b = round(width * b)
+        projection = stride != 1 or cin != width
+        self.proj = (
+            nn.Sequential(nn.Conv2d(cin, width, 1, stride, bias=False), nn.BatchNorm2d(width))
+            if projection
+            else None
+        )
+        self.a = nn.Sequential(nn.Conv2d(cin, w_b, 1, bias=False), nn.BatchNorm2d(w_b), nn.ReLU())
+        self.b = nn.Sequential(
+            nn.Conv2d(w_b, w_b, 3, stride, 1, groups=w_b // gw, bias=False),
+            nn.BatchNorm2d(w_b),
+            nn.ReLU(),
+        )
+        squeeze = round(se * cin)
+        self.se = PlainSqueezeExcitation(w_b, squeeze, nn.ReLU(), nn.Sigmoid()) if se else None
+        self.c = nn.Sequential(nn.Conv2d(w_b, width, 1, bias=False), nn.BatchNorm2d(width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f = self.b(self.a(x))
+        f = self.c(self.se(f) if self.se is not None else f)
+        return torch.relu((self.proj(x) if self.proj is not None else x) + f)
+
+
+REGNET_BLOCKS = [
+    # cin, width, stride, group width, bottleneck, SE ratio: X and Y blocks, first and later
+    (32, 32, 2, 16, 1.0, 0.0),  # regnet_x_400mf's first block: same width, stride 2
+    (64, 64, 1, 16, 1.0, 0.0),  # identity shortcut
+    (48, 104, 2, 8, 1.0, 0.25),  # regnet_y_400mf's second stage: SE to round(0.25 · 48) = 12
+    (104, 104, 1, 8, 1.0, 0.25),
+    (24, 48, 1, 12, 2.0, 0.0),  # a bottleneck ratio other than 1: w_b = 96
+]
+
+
+@pytest.mark.parametrize(("cin", "width", "stride", "gw", "b", "se"), REGNET_BLOCKS, ids=str)
+def test_regnet_block_computes_torchvisions(
+    cin: int, width: int, stride: int, gw: int, b: float, se: float
+) -> None:
+    call = f"ResBottleneckBlock({width}, {stride}, {gw}, {b}, {se})"
+    graph = checked("regnet", call, [cin, 12, 12])
+    torch.manual_seed(0)
+    reference = PlainRegNetBlock(cin, width, stride, gw, b, se).eval()
+    with torch.no_grad():
+        for module in reference.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 1.5)
+                module.weight.uniform_(0.5, 1.5)
+    assert summarize(graph)["params"] == sum(p.numel() for p in reference.parameters())
+    ours = copied_into(graph, reference)
+    x = torch.randn(2, cin, 12, 12)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), reference(x), rtol=1e-5, atol=1e-5)
+
+
+def test_regnet_bottleneck_transform_ends_without_relu() -> None:
+    graph = checked("regnet", "BottleneckTransform(64, 2, 16)", [32, 28, 28])
+    expected = conv(32, 64, 1) + bn(64) + conv(64, 64, 3, groups=4) + bn(64) + conv(64, 64, 1)
+    assert summarize(graph)["params"] == expected + bn(64)
+    assert summarize(graph)["output_shape"] == [64, 14, 14]
+    assert [graph[n].op for n in graph][-2:] == ["conv", "bn"]  # the block adds, then ReLU
+
+
+def test_regnet_stem() -> None:
+    graph = checked("regnet", "RegNetStem", [3, 224, 224])
+    assert summarize(graph)["params"] == conv(3, 32, 3) + bn(32)
+    assert summarize(graph)["output_shape"] == [32, 112, 112]
+    assert [graph[n].op for n in graph][1:] == ["conv", "bn", "relu"]
+
+
+# ---------------------------------------------------------------- std/math.jnet
+
+
+def python_make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
+    """torchvision's _make_divisible (models/_utils.py), written out."""
+    if min_value is None:
+        min_value = divisor
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+MAKE_DIVISIBLE_CASES = [
+    (v, d, m)
+    for v in [1, 3, 7.5, 8, 11.9, 12, 15, 16.0, 20, 27.2, 37, 44.9, 60, 83, 100.5, 1000, 12345]
+    for d in [1, 3, 8, 16, 32]
+    for m in [None, 1, 24]
+]
+
+
+def test_make_divisible_is_torchvisions() -> None:
+    # Every case in one network: one check, the values read back from its parameters.
+    calls = [
+        f"make_divisible({v}, {d})" if m is None else f"make_divisible({v}, {d}, {m})"
+        for v, d, m in MAKE_DIVISIBLE_CASES
+    ]
+    text = (
+        'use "std/math.jnet"\n'
+        f"network T(got = [{', '.join(calls)}]) {{ input [3] task {{ dense(2) }} }}\n"
+    )
+    result = check_text(text)
+    assert result.ok, [d.message for d in result.diagnostics]
+    expected = [python_make_divisible(v, d, m) for v, d, m in MAKE_DIVISIBLE_CASES]
+    assert result.graph.params["got"] == expected
+    # the "not more than 10% down" rule is exercised: 11.9 rounds to 8, then goes up to 16
+    assert python_make_divisible(11.9, 8) == 16 and (11.9, 8, None) in MAKE_DIVISIBLE_CASES
