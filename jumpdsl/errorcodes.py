@@ -123,6 +123,12 @@ USED_BEFORE_DEFINITION = register(
 )
 SECOND_INPUT = register("JD214", "second-input", "a network with more than one input")
 SECOND_NETWORK = register("JD215", "second-network", "a file with more than one network")
+OUTPUT_NOT_IN_SECTION = register(
+    "JD216", "output-not-in-section", "an 'output' inside a template, path or arm"
+)
+DUPLICATE_OUTPUT = register(
+    "JD217", "duplicate-output", "two outputs of one name, or one named 'out'"
+)
 TENSOR_EXPECTED = register(
     "JD225", "tensor-expected", "a tensor parameter given something other than a tensor's name"
 )

@@ -536,6 +536,18 @@ SECOND_NETWORK = Message(
     "a file holds one network; '{name}' is a second one, after '{first}'",
     "put each network in its own file (templates can be shared with 'use')",
 )
+OUTPUT_NOT_IN_SECTION = Message(
+    C.OUTPUT_NOT_IN_SECTION,
+    "'output {name}' is inside a template, a shortcut's path or a branch's arm",
+    "write 'output' at the top of a section (an 'if' there is fine); take the trunk's tensor "
+    "with 'as NAME' and write 'output {name} from NAME {{ ... }}'",
+)
+DUPLICATE_OUTPUT = Message(
+    C.DUPLICATE_OUTPUT,
+    "output '{name}' is declared twice, or is named 'out' (the main output's name)",
+    "give each output its own name; a repeat or for loop around 'output' declares it again",
+)
+NOTE_FIRST_OUTPUT = "first declared here"
 VALUE_TOO_LARGE = Message(
     C.VALUE_TOO_LARGE,
     "this value holds more than {limit:,} items (nested items counted each time they appear)",

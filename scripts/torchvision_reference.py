@@ -6,6 +6,7 @@ use a separate environment), from the repository root:
     python3 -m venv /tmp/tvenv
     /tmp/tvenv/bin/pip install torch==2.14.1 torchvision==0.29.1
     /tmp/tvenv/bin/python scripts/torchvision_reference.py
+    /tmp/tvenv/bin/python scripts/torchvision_reference.py segmentation   # that section only
 
 For each model (1000 classes, 3×224×224): the trainable parameter count, every parameter
 tensor's name and shape in module order, the multiply-accumulates of its convs, linear and
@@ -70,6 +71,13 @@ KWARGS: dict[str, dict[str, Any]] = {"googlenet": WITHOUT_AUX, "inception_v3": W
 # Models whose input is not the common one (recorded in their entry as "input").
 INPUTS = {"inception_v3": [3, 299, 299]}
 
+# torchvision.models.segmentation (21 classes, no pretrained backbone): entry → (model, aux_loss)
+SEGMENTATION = {
+    "fcn_resnet50": ("fcn_resnet50", False),
+    "fcn_resnet50_aux": ("fcn_resnet50", True),
+    "deeplabv3_resnet50": ("deeplabv3_resnet50", False),
+    "deeplabv3_resnet50_aux": ("deeplabv3_resnet50", True),
+}
 # name → (model, dotted path of the block inside it, input shape without the batch axis)
 BLOCKS = {
     "resnet_basic": ("resnet18", "layer1.0", [64, 56, 56]),
@@ -174,8 +182,29 @@ def _compact(text: str) -> str:
     return re.sub(r'\[\s*("[^"]*"),\s*(\[[^\[\]\n]*\])\s*\]', r"[\1, \2]", text)
 
 
+def segmentation() -> dict[str, Any]:
+    """Each SEGMENTATION entry's trainable parameters and parameter shapes in module order."""
+    found = {}
+    for entry, (name, aux) in SEGMENTATION.items():
+        model = torchvision.models.get_model(
+            name, weights=None, weights_backbone=None, num_classes=21, aux_loss=aux
+        )
+        found[entry] = {
+            "params": sum(p.numel() for p in model.parameters() if p.requires_grad),
+            "shapes": _shapes(model),
+        }
+        print(entry, found[entry]["params"])
+    return found
+
+
 def main() -> int:
     torch.manual_seed(0)
+    if sys.argv[1:] == ["segmentation"]:  # only that section, the rest of the file kept
+        kept = json.loads(OUT.read_text(encoding="utf-8"))
+        kept["segmentation"] = segmentation()
+        OUT.write_text(_compact(json.dumps(kept, indent=1)) + "\n", encoding="utf-8")
+        print(f"wrote {OUT}")
+        return 0
     models: dict[str, nn.Module] = {}
     result: dict[str, Any] = {
         "generated_by": "scripts/torchvision_reference.py",
@@ -184,6 +213,7 @@ def main() -> int:
         "input": [3, 224, 224],
         "models": {},
         "blocks": {},
+        "segmentation": segmentation(),
     }
     for name in MODELS:
         kwargs = KWARGS.get(name, {})

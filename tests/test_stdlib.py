@@ -477,6 +477,7 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
         "regnet.jnet",
         "resnet.jnet",
         "se.jnet",
+        "segmentation.jnet",
         "swin.jnet",
         "unet.jnet",
         "vit.jnet",
@@ -489,6 +490,21 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
             if line.startswith(("block ", "group ")) and path.name != "jumpnet.jnet":
                 name = line.split()[1].split("(")[0]
                 assert name in source, f"{path.name}: {name} has no test here"
+
+
+def test_segmentation_heads_have_torchvisions_parameters() -> None:
+    # FCNHead and DeepLabHead's parameters as torchvision's FCNHead(2048, 21) and
+    # DeepLabHead(2048, 21) hold them, written out; ASPP and DilatedStage are compared by
+    # value in tests/test_segmentation.py.
+    def count(body: str) -> int:
+        text = f'use "std/segmentation.jnet"\nnetwork T {{ input [2048, 9, 9] task {{ {body} }} }}'
+        return summarize(check_text(text).raise_for_errors())["params"]
+
+    fcn = 2048 * 512 * 9 + 2 * 512 + 512 * 21 + 21
+    aspp = 2048 * 256 + 3 * 2048 * 256 * 9 + 2048 * 256 + 5 * 2 * 256 + 1280 * 256 + 2 * 256
+    deeplab = aspp + 256 * 256 * 9 + 2 * 256 + 256 * 21 + 21
+    assert count("FCNHead(21)") == fcn
+    assert count("DeepLabHead(21, 9)") == deeplab
 
 
 def test_unet_blocks_against_torch() -> None:

@@ -194,6 +194,17 @@ ZOO = [
     Model("jumpnet152.jnet", 37_019_594),
     # the hand-written U-Net of tests/test_unet.py (no torchvision model): 3 channels, 2 classes
     Model("unet.jnet", 31_031_810),
+    # torchvision.models.segmentation (21 classes, weights_backbone=None): the JSON's
+    # "segmentation" entries; aux=true adds the aux head as a second output
+    Model("fcn_resnet50.jnet", 32_957_013),
+    Model("fcn_resnet50.jnet", 35_322_218, overrides={"aux": True}, label="fcn_resnet50 (aux)"),
+    Model("deeplabv3_resnet50.jnet", 39_638_869),
+    Model(
+        "deeplabv3_resnet50.jnet",
+        42_004_074,
+        overrides={"aux": True},
+        label="deeplabv3_resnet50 (aux)",
+    ),
 ]
 IDS = [m.name for m in ZOO]
 
@@ -257,6 +268,27 @@ def test_parameter_shapes_map_one_to_one_onto_torchvision(model: Model) -> None:
     assert [shapes[name] for name in in_forward_order(shapes)] == ours
 
 
+# our zoo model → its entry in the JSON's "segmentation" section
+SEGMENTATION = {
+    "fcn_resnet50": "fcn_resnet50",
+    "fcn_resnet50 (aux)": "fcn_resnet50_aux",
+    "deeplabv3_resnet50": "deeplabv3_resnet50",
+    "deeplabv3_resnet50 (aux)": "deeplabv3_resnet50_aux",
+}
+
+
+@pytest.mark.parametrize("name", SEGMENTATION)
+def test_segmentation_parameters_map_one_to_one_onto_torchvision(name: str) -> None:
+    """Trainable parameters and every shape in order (backbone, classifier, aux_classifier)
+    as torchvision's segmentation models (values, layer by layer:
+    scripts/torchvision_segmentation.py)."""
+    ref = torchvision_reference()["segmentation"][SEGMENTATION[name]]
+    model = ZOO[IDS.index(name)]
+    assert model.params == ref["params"]
+    module = compile_on_meta(checked(model))
+    assert forward_param_shapes(module) == reference_shapes(ref)
+
+
 @pytest.mark.parametrize("model", TORCHVISION, ids=[m.name for m in TORCHVISION])
 def test_macs_match_torchvision_and_the_published_figures(model: Model) -> None:
     ref = torchvision_reference()["models"][model.torchvision]
@@ -283,8 +315,11 @@ def test_forward_gives_batch_by_classes(model: Model) -> None:
         assert torch.isfinite(out).all()
     else:
         out = compile_on_meta(graph)(torch.empty(2, *shape, device="meta"))
-    per_pixel = tuple(out.shape[2:]) == tuple(shape[1:])  # segmentation: classes per pixel
-    assert tuple(out.shape[:2]) == (2, classes) and (out.dim() == 2 or per_pixel)
+    outputs = out if isinstance(out, dict) else {"out": out}  # aux heads: named outputs
+    assert list(outputs) == list(graph.outputs())
+    for out in outputs.values():
+        per_pixel = tuple(out.shape[2:]) == tuple(shape[1:])  # segmentation: classes per pixel
+        assert tuple(out.shape[:2]) == (2, classes) and (out.dim() == 2 or per_pixel)
 
 
 # torchvision's initialisation loops (mobilenetv3.py, mnasnet.py): every conv fan-out
