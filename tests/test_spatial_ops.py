@@ -115,5 +115,5 @@ def test_crop_offsets_are_torchvision_center_crops(size: int, target: int) -> No
     )
     x = torch.arange(size * 3.0).view(1, 1, size, 3)
     # torchvision.transforms.functional.center_crop: top = int(round((size - target) / 2.0)).
-    top = int(round((size - target) / 2.0))
+    top = round((size - target) / 2.0)
     torch.testing.assert_close(net(x), x[:, :, top : top + target], rtol=0, atol=0)

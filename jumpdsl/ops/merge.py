@@ -91,7 +91,7 @@ def crop_offset(size: int, target: int) -> int:
     >>> crop_offset(64, 56), crop_offset(9, 8), crop_offset(7, 4)
     (4, 0, 2)
     """
-    return int(round((size - target) / 2.0))
+    return round((size - target) / 2.0)
 
 
 def _crop(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
