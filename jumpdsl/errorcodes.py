@@ -96,6 +96,9 @@ FACTOR_NOT_DIVISIBLE = register(
 )
 CROP_TOO_LARGE = register("JD315", "crop-too-large", "a crop to a size larger than its input")
 MERGE_ARITY = register("JD316", "merge-arity", "a merge given the wrong number of inputs")
+POOL_PADDING_TOO_LARGE = register(
+    "JD317", "pool-padding-too-large", "a pool padded by more than half its window"
+)
 
 # The graph as a whole
 CYCLE = register("JD401", "cycle", "a tensor used before it is made")
