@@ -39,12 +39,12 @@ def _shuffle_shape(ins: list[Shape], a: Attrs) -> Shape:
 
 
 def _shuffle(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
-    # ShuffleNet's: split the channels into groups, swap the two axes, join them again.
-    channels, height, width = ins[0]
+    # ShuffleNet's: split the channels into groups, swap the two axes, join them again;
+    # H×W are left to the tensor, so a network built for one size runs at another.
     groups = a["groups"]
-    split = em.method("view", xs[0], -1, groups, channels // groups, height, width)
+    split = em.method("unflatten", xs[0], 1, (groups, ins[0][0] // groups))
     swapped = em.method("transpose", split, 1, 2)
-    return em.method("reshape", swapped, -1, channels, height, width)
+    return em.method("flatten", swapped, 1, 2)
 
 
 def _shuffle_reference(t: Any, x: Any, w: Any) -> Any:
