@@ -185,7 +185,21 @@ def _adaptive_avg(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: S
 
 
 def _adaptive_max(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
-    return em.call(em.F.adaptive_max_pool2d, xs[0], a["size"])
+    # ONNX has no adaptive max pool: equal windows are a max pool, others a max over each
+    # window of one axis, then of the other (a max over a rectangle is separable). Both give
+    # adaptive_max_pool2d's values exactly.
+    (_, height, width), (rows, columns) = ins[0], a["size"]
+    if height % rows == 0 and width % columns == 0:
+        kernel = (height // rows, width // columns)
+        return em.call(em.F.max_pool2d, xs[0], kernel, kernel)
+    result = xs[0]
+    for dim, extent, count in ((2, height, rows), (3, width, columns)):
+        parts = [
+            em.method("amax", em.method("narrow", result, dim, start, stop - start), dim, True)
+            for start, stop in _adaptive_windows(extent, count)
+        ]
+        result = em.call(em.torch.cat, parts, dim)
+    return result
 
 
 def _adaptive_windows(size: int, out: int) -> list[tuple[int, int]]:
@@ -221,6 +235,7 @@ def _adaptive_op(name: str, kind: str, torch_name: str, build: TorchBuilder, red
         examples=(
             Example(f"{name}((3, 2))", (2, 7, 5), _adaptive_reference(reduce, (3, 2))),
             Example(f"{name}(4)", (2, 3, 2), _adaptive_reference(reduce, (4, 4))),
+            Example(f"{name}((2, 3))", (2, 6, 9), _adaptive_reference(reduce, (2, 3))),
         ),
     )
 
