@@ -53,6 +53,13 @@ MODELS = [
     "swin_t",
     "swin_s",
     "swin_b",
+    "alexnet",
+    "squeezenet1_0",
+    "squeezenet1_1",
+    "shufflenet_v2_x0_5",
+    "shufflenet_v2_x1_0",
+    "shufflenet_v2_x1_5",
+    "shufflenet_v2_x2_0",
 ]
 
 # name → (model, dotted path of the block inside it, input shape without the batch axis)
@@ -77,6 +84,9 @@ BLOCKS = {
     "mobilenet_v3_small_se_down": ("mobilenet_v3_small", "features.1", [16, 112, 112]),
     "mnasnet_stack": ("mnasnet1_0", "layers.9", [24, 56, 56]),
     "vit_encoder_block": ("vit_b_16", "encoder.layers.encoder_layer_0", [197, 768]),
+    "fire": ("squeezenet1_0", "features.3", [96, 54, 54]),
+    "shufflenet_unit_down": ("shufflenet_v2_x1_0", "stage2.0", [24, 56, 56]),
+    "shufflenet_unit": ("shufflenet_v2_x1_0", "stage2.1", [116, 28, 28]),
 }
 
 
