@@ -44,6 +44,11 @@ VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
     "shufflenet_v2_x1_0": ("shufflenet", {}),
     "shufflenet_v2_x1_5": ("shufflenet", {"stages": [(176, 4), (352, 8), (704, 4)]}),
     "shufflenet_v2_x2_0": ("shufflenet", {"stages": [(244, 4), (488, 8), (976, 4)], "last": 2048}),
+    "regnet_x_400mf": ("regnet", {}),
+    "regnet_y_400mf": (
+        "regnet",
+        {"depth": 16, "w_0": 48, "w_a": 27.89, "w_m": 2.09, "group_width": 8, "se_ratio": 0.25},
+    ),
 }
 
 

@@ -69,11 +69,13 @@ SHUFFLE_X2_0 = {"stages": [(244, 4), (488, 8), (976, 4)], "last": 2048}
 
 # Where torchvision's module order is not the order its forward uses the tensors: ViT's
 # class_token is the model's own, so parameters() lists it first, but it is used after
-# conv_proj; Swin's PatchMerging registers reduction before norm and applies norm first. Ours
-# follow the forward. A tensor (pattern) → the one it follows when used.
+# conv_proj; Swin's PatchMerging registers reduction before norm and applies norm first;
+# ConvNeXt's CNBlock registers layer_scale before its layers and scales the MLP's output
+# (block.5) with it. Ours follow the forward. A tensor (pattern) → the one it follows when used.
 FORWARD_ORDER = {
     r"class_token": "conv_proj.bias",
     r"(.*)\.reduction\.weight": r"\1.norm.bias",
+    r"(.*)\.layer_scale": r"\1.block.5.bias",
 }
 
 
@@ -110,6 +112,25 @@ class Model:
     def name(self) -> str:
         return self.label or self.spec.removesuffix(".jnet")
 
+
+# torchvision's efficientnet_b1 … b7 (width, depth, dropout; BN eps and momentum from B5) and
+# convnext_small, _base, _large (stochastic depth, stages): their trainable parameters as
+# torchvision 0.29.1 counts them with 1000 classes.
+_B5_BN = {"bn_eps": 1e-3, "bn_momentum": 0.01}
+EFFICIENTNETS = [
+    ("b1", 7_794_184, {"width": 1.0, "depth": 1.1, "dropout": 0.2}),
+    ("b2", 9_109_994, {"width": 1.1, "depth": 1.2, "dropout": 0.3}),
+    ("b3", 12_233_232, {"width": 1.2, "depth": 1.4, "dropout": 0.3}),
+    ("b4", 19_341_616, {"width": 1.4, "depth": 1.8, "dropout": 0.4}),
+    ("b5", 30_389_784, {"width": 1.6, "depth": 2.2, "dropout": 0.4, **_B5_BN}),
+    ("b6", 43_040_704, {"width": 1.8, "depth": 2.6, "dropout": 0.5, **_B5_BN}),
+    ("b7", 66_347_960, {"width": 2.0, "depth": 3.1, "dropout": 0.5, **_B5_BN}),
+]
+CONVNEXTS = [
+    ("small", 50_223_688, {"sd": 0.4, "stages": [(96, 3), (192, 3), (384, 27), (768, 3)]}),
+    ("base", 88_591_464, {"sd": 0.5, "stages": [(128, 3), (256, 3), (512, 27), (1024, 3)]}),
+    ("large", 197_767_336, {"sd": 0.5, "stages": [(192, 3), (384, 3), (768, 27), (1536, 3)]}),
+]
 
 ZOO = [
     Model("resnet18.jnet", 11_689_512, "resnet18", real_forward=True),
@@ -161,6 +182,26 @@ ZOO = [
     Model(
         "shufflenet.jnet", 7_393_996, "shufflenet_v2_x2_0", SHUFFLE_X2_0, label="shufflenet (2.0)"
     ),
+    Model("regnet.jnet", 5_495_976, "regnet_x_400mf", real_forward=True),
+    Model(
+        "regnet.jnet",
+        4_344_144,
+        "regnet_y_400mf",
+        {"depth": 16, "w_0": 48, "w_a": 27.89, "w_m": 2.09, "group_width": 8, "se_ratio": 0.25},
+        real_forward=True,
+        label="regnet (y_400mf)",
+    ),
+    Model("efficientnet.jnet", 5_288_548, "efficientnet_b0", real_forward=True),
+    *(
+        Model("efficientnet.jnet", params, overrides=sets, label=f"efficientnet ({name})")
+        for name, params, sets in EFFICIENTNETS
+    ),
+    Model("efficientnet_v2.jnet", 21_458_488, "efficientnet_v2_s"),
+    Model("convnext.jnet", 28_589_128, "convnext_tiny"),
+    *(
+        Model("convnext.jnet", params, overrides=sets, label=f"convnext ({name})")
+        for name, params, sets in CONVNEXTS
+    ),
     Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
     Model("jumpnet.jnet", 813_418, real_forward=True),
     Model(
@@ -177,6 +218,9 @@ ZOO = [
     Model("unet.jnet", 31_031_810),
 ]
 IDS = [m.name for m in ZOO]
+
+# torchvision's published MACs measured at another input size than 224 (the spec's `size`).
+PUBLISHED_AT = {"efficientnet_v2_s": 384}
 
 # The published figures the issue names, in MACs at 224×224.
 ISSUE_MACS = {"resnet50": 4.1e9, "resnet18": 1.8e9, "mobilenet_v2": 0.3e9}
@@ -240,6 +284,10 @@ def test_macs_match_torchvision_and_the_published_figures(model: Model) -> None:
     ref = torchvision_reference()["models"][model.torchvision]
     macs = summarize(checked(model))["macs"]
     assert macs == ref["macs"]  # conv and linear MACs, counted by hooks on torchvision's model
+    size = PUBLISHED_AT.get(model.torchvision)
+    if size is not None:  # torchvision's figure is at its own crop: the spec at that size
+        graph = check_file(spec_file(model.spec), {**model.overrides, "size": size}).graph
+        macs = summarize(graph)["macs"]
     # torchvision publishes GMACs to 3 decimals (shufflenet_v2_x0_5's 0.0405 is "0.04").
     published = ref["published_gmacs"]
     assert abs(macs / 1e9 - published) < max(0.01 * published, 0.0005 + 1e-9)
@@ -275,6 +323,10 @@ TORCHVISION_INITS = {
         1e-5,
         1 - 0.9997,
     ),
+    # efficientnet.py: the head uniform in ±1/√(out features)
+    "efficientnet": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-5, 0.1),
+    "efficientnet (b7)": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-3, 0.01),
+    "efficientnet_v2": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-3, 0.1),
 }
 
 
@@ -325,6 +377,73 @@ def test_alexnet_takes_any_input_size(size: int) -> None:
     assert summarize(graph)["params"] == 61_100_840
     shapes = [graph.get(Shapes, n).shape for n in graph if graph[n].op == "adaptive_avgpool"]
     assert shapes == [(256, 6, 6)]
+
+
+# torchvision 0.29.1's RegNets (models/regnet.py: depth, w_0, w_a, w_m, group width, SE ratio)
+# and their trainable parameters at 1000 classes, counted on torchvision's models: the widths the
+# spec computes from these settings must give each one exactly.
+REGNETS = {
+    "regnet_x_800mf": ((16, 56, 35.73, 2.28, 16, 0.0), 7_259_656),
+    "regnet_x_1_6gf": ((18, 80, 34.01, 2.25, 24, 0.0), 9_190_136),
+    "regnet_x_3_2gf": ((25, 88, 26.31, 2.25, 48, 0.0), 15_296_552),
+    "regnet_x_8gf": ((23, 80, 49.56, 2.88, 120, 0.0), 39_572_648),
+    "regnet_x_16gf": ((22, 216, 55.59, 2.1, 128, 0.0), 54_278_536),
+    "regnet_x_32gf": ((23, 320, 69.86, 2.0, 168, 0.0), 107_811_560),
+    "regnet_y_800mf": ((14, 56, 38.84, 2.4, 16, 0.25), 6_432_512),
+    "regnet_y_1_6gf": ((27, 48, 20.71, 2.65, 24, 0.25), 11_202_430),
+    "regnet_y_3_2gf": ((21, 80, 42.63, 2.66, 24, 0.25), 19_436_338),
+    "regnet_y_8gf": ((17, 192, 76.82, 2.19, 56, 0.25), 39_381_472),
+    "regnet_y_16gf": ((18, 200, 106.23, 2.48, 112, 0.25), 83_590_140),
+    "regnet_y_32gf": ((20, 232, 115.89, 2.53, 232, 0.25), 145_046_770),
+}
+
+
+@pytest.mark.parametrize("name", REGNETS)
+def test_regnet_variants_by_set_have_torchvisions_parameter_counts(name: str) -> None:
+    (depth, w_0, w_a, w_m, group_width, se_ratio), params = REGNETS[name]
+    values = dict(depth=depth, w_0=w_0, w_a=w_a, w_m=w_m, group_width=group_width)
+    result = check_file(spec_file("regnet.jnet"), {**values, "se_ratio": se_ratio})
+    assert result.ok, [d.message for d in result.diagnostics]
+    assert summarize(result.graph)["params"] == params
+
+
+@pytest.mark.parametrize("name", ["regnet", "regnet (y_400mf)"])
+def test_regnet_initialisation_is_torchvisions(name: str) -> None:
+    # regnet.py's loop: every conv normal(0, sqrt(2 / fan_out)) (fan-out Kaiming), BN ones and
+    # zeros, the linear layer normal(0, 0.01) with a zero bias; the SE convs' biases untouched.
+    graph = _checked(name)
+    norms = [graph[n].attrs for n in graph if graph[n].op == "bn"]
+    assert norms and all(a["eps"] == 1e-5 and a["momentum"] == 0.1 for a in norms)
+    convs = [graph[n].attrs for n in graph if graph[n].op == "conv"]
+    assert all(str(a["init"]) == "kaiming_normal(fan_out, relu)" for a in convs)
+    (dense,) = [graph[n].attrs for n in graph if graph[n].op == "dense"]
+    assert str(dense["init"]) == "normal(0.01)" and str(dense["bias_init"]) == "auto"
+    module = build_module(graph, seed=0)
+    biased = [m for m in module.modules() if isinstance(m, nn.Conv2d) and m.bias is not None]
+    assert bool(biased) == ("y_400mf" in name)  # only Y has SE convs, with biases
+    for conv in biased:  # PyTorch's own: uniform within 1 / sqrt(fan_in), not zeros
+        bound = 1 / (conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]) ** 0.5
+        assert conv.bias.abs().max() <= bound and conv.bias.any()
+    (linear,) = [m for m in module.modules() if isinstance(m, nn.Linear)]
+    assert not linear.bias.any() and abs(float(linear.weight.detach().std()) - 0.01) < 1e-3
+
+
+def test_convnext_initialisation_is_torchvisions() -> None:
+    # convnext.py: every conv and linear layer truncated normal (std 0.02) with zero biases;
+    # the layer scales start at 1e-6; the layer norms at ones and zeros.
+    graph = _checked("convnext")
+    layers = [graph[n] for n in graph if graph[n].op in ("conv", "dense", "dense_map")]
+    assert {layer.op for layer in layers} == {"conv", "dense", "dense_map"}
+    assert all(str(layer.attrs["init"]) == "trunc_normal(0.02)" for layer in layers)
+    norms = [graph[n].attrs for n in graph if graph[n].op == "layernorm"]
+    assert len(norms) == 1 + 3 + 18 + 1 and all(a["eps"] == 1e-6 for a in norms)
+    module = build_module(graph, seed=0)
+    scales = [p for name, p in module.named_parameters() if name.endswith(".gamma")]
+    assert len(scales) == 18 and all(torch.equal(g, torch.full_like(g, 1e-6)) for g in scales)
+    biases = [m.bias for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert len(biases) == len(layers) and all(not b.any() for b in biases)
+    weights = torch.cat([m.weight.flatten() for m in module.modules() if isinstance(m, nn.Linear)])
+    assert abs(weights.std().item() - 0.02) < 0.002 and abs(weights.mean().item()) < 0.001
 
 
 @pytest.mark.parametrize("model", ZOO, ids=IDS)
@@ -613,6 +732,52 @@ def test_load_weights_takes_a_torchvision_vit_file(tmp_path: Path) -> None:
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         assert torch.equal(loaded(x), source(x))
+
+
+def torchvision_convnext_names(blocks: list[int]) -> list[str]:
+    """torchvision's ConvNeXt state_dict names, in its order: each CNBlock's layer_scale first."""
+    names = ["features.0.0.weight", "features.0.0.bias", "features.0.1.weight", "features.0.1.bias"]
+    block = [f"block.{i}.{t}" for i in (0, 2, 3, 5) for t in ("weight", "bias")]
+    for stage, n in enumerate(blocks):
+        if stage:  # the downsampling between stages: LayerNorm2d, conv 2×2/2
+            names += [f"features.{2 * stage}.{i}.{t}" for i in (0, 1) for t in ("weight", "bias")]
+        for b in range(n):
+            prefix = f"features.{2 * stage + 1}.{b}."
+            names += [prefix + "layer_scale", *(prefix + name for name in block)]
+    head = ["classifier.0.weight", "classifier.0.bias", "classifier.2.weight", "classifier.2.bias"]
+    return names + head
+
+
+def test_load_weights_takes_a_torchvision_convnext_file(tmp_path: Path) -> None:
+    names = torchvision_convnext_names([3, 3, 9, 3])
+    assert names == [
+        name for name, _ in torchvision_reference()["models"]["convnext_tiny"]["shapes"]
+    ]
+    small = {"stages": [(8, 1), (16, 2)], "classes": 5}
+    source = jumpdsl.load("convnext", seed=0, **small).eval()
+    with torch.no_grad():
+        for tensor in source.parameters():
+            tensor.normal_(0, 0.3)  # the layer scales too, which start at 1e-6
+    ours = list(source.state_dict().values())
+    # torchvision's order: in each block (9 tensors, ours with the scale last) the scale first
+    in_their_order = ours[:4]
+    rest = ours[4:]
+    for stage, n in enumerate([1, 2]):
+        if stage:
+            in_their_order += rest[:4]
+            rest = rest[4:]
+        for _ in range(n):
+            in_their_order += [rest[8], *rest[:8]]
+            rest = rest[9:]
+    in_their_order += rest
+    state = dict(zip(torchvision_convnext_names([1, 2]), in_their_order, strict=True))
+    torch.save(state, tmp_path / "convnext-torchvision.pth")
+    loaded = jumpdsl.load(
+        "convnext", seed=1, weights=tmp_path / "convnext-torchvision.pth", **small
+    )
+    x = torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        assert torch.equal(loaded.eval()(x), source(x))
 
 
 def test_load_weights_names_the_first_entry_that_does_not_fit(tmp_path: Path) -> None:
