@@ -104,14 +104,14 @@ FACTOR_NOT_DIVISIBLE = register(
 )
 CROP_TOO_LARGE = register("JD315", "crop-too-large", "a crop to a size larger than its input")
 MERGE_ARITY = register("JD316", "merge-arity", "a merge given the wrong number of inputs")
-POOL_PADDING_TOO_LARGE = register(
-    "JD317", "pool-padding-too-large", "a pool padded by more than half its window"
-)
 OFF_BRANCH = register(
     "JD324",
     "off-branch",
     "an op that drops a residual branch (stochastic depth) whose output goes into no merge",
     Severity.WARNING,
+)
+POOL_PADDING_TOO_LARGE = register(
+    "JD317", "pool-padding-too-large", "a pool padded by more than half its window"
 )
 
 # The graph as a whole

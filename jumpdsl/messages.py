@@ -395,12 +395,6 @@ GROUPS_NOT_DIVISIBLE = Message(
 )
 BAD_RANK = Message(C.BAD_RANK, "{op} needs {expected} input, got shape {shape}")
 SHAPE_REFUSED = Message(C.SHAPE_REFUSED, "{op} cannot take an input of shape {shape}: {reason}")
-POOL_PADDING_TOO_LARGE = Message(
-    C.POOL_PADDING_TOO_LARGE,
-    "{op} padding {padding} is more than half its {kernel} window",
-    "pad by at most {most} (padding=same pads by half the window), or use a larger kernel",
-)
-
 OFF_BRANCH = Message(
     C.OFF_BRANCH,
     "{op} drops more than a residual branch here: its output goes {where}, not into a merge",
@@ -413,6 +407,11 @@ def off_branch_target(user: str | None) -> str:
     return "out of the network" if user is None else f"into {user}"
 
 
+POOL_PADDING_TOO_LARGE = Message(
+    C.POOL_PADDING_TOO_LARGE,
+    "{op} padding {padding} is more than half its {kernel} window",
+    "pad by at most {most} (padding=same pads by half the window), or use a larger kernel",
+)
 HINT_POOL_TOO_SMALL = (
     "the map is already this small: remove a pooling or strided step before it, "
     "or start from a larger input"

@@ -173,3 +173,18 @@ def test_pool_shape_rule_equals_torch_over_a_grid(op: str, ceil: bool) -> None:
         assert got == expected, (size, kernel, stride, pad, ceil)
         checked += 1
     assert checked == len(_POOL_GRID) // 4
+
+
+def test_pool_labels_say_what_is_not_pytorchs_default() -> None:
+    def label(op: str, **attrs: object) -> str:
+        base = {"kernel": (3, 3), "stride": (2, 2), "padding": (1, 1), "ceil_mode": False}
+        if op == "avgpool":
+            base["count_include_pad"] = True
+        return CORE[op].label({**base, **attrs})
+
+    assert label("maxpool") == "maxpool 3×3, /2"
+    assert label("maxpool", ceil_mode=True) == "maxpool 3×3, ceil, /2"
+    assert label("avgpool", count_include_pad=False) == "avgpool 3×3, pad not counted, /2"
+    assert label("avgpool", ceil_mode=True, count_include_pad=False, stride=(1, 1)) == (
+        "avgpool 3×3, ceil, pad not counted"
+    )

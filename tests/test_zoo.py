@@ -202,6 +202,8 @@ ZOO = [
         Model("convnext.jnet", params, overrides=sets, label=f"convnext ({name})")
         for name, params, sets in CONVNEXTS
     ),
+    Model("googlenet.jnet", 6_624_904, "googlenet"),
+    Model("inception_v3.jnet", 23_834_568, "inception_v3"),
     Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
     Model("jumpnet.jnet", 813_418, real_forward=True),
     Model(
@@ -444,6 +446,32 @@ def test_convnext_initialisation_is_torchvisions() -> None:
     assert len(biases) == len(layers) and all(not b.any() for b in biases)
     weights = torch.cat([m.weight.flatten() for m in module.modules() if isinstance(m, nn.Linear)])
     assert abs(weights.std().item() - 0.02) < 0.002 and abs(weights.mean().item()) < 0.001
+
+
+# torchvision's init_weights (googlenet.py, inception.py): every conv and linear weight
+# truncated normal in [−2, 2] (std 0.01; inception_v3 0.1, or a layer's own stddev), the linear
+# biases PyTorch's own, BN ones and zeros with eps 0.001.
+INCEPTION_INITS = {"googlenet": 0.01, "inception_v3": 0.1}
+
+
+@pytest.mark.parametrize("name", INCEPTION_INITS)
+def test_inception_initialisation_is_torchvisions_layer_by_layer(name: str) -> None:
+    graph = _checked(name)
+    std = INCEPTION_INITS[name]
+    norms = [graph[n].attrs for n in graph if graph[n].op == "bn"]
+    assert norms and all(a["eps"] == 1e-3 and a["momentum"] == 0.1 for a in norms)
+    layers = [graph[n] for n in graph if graph[n].op in ("conv", "dense")]
+    assert all(str(layer.attrs["init"]) == f"trunc_normal({std})" for layer in layers)
+    (dense,) = [layer for layer in layers if layer.op == "dense"]
+    assert str(dense.attrs["bias_init"]) == "torch"
+    module = build_module(graph, seed=0)
+    weights = [m.weight for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert len(weights) == len(layers)
+    drawn = torch.cat([w.detach().flatten() for w in weights])
+    assert drawn.abs().max() <= 2 and abs(float(drawn.std()) / std - 1) < 0.02
+    (fc,) = [m for m in module.modules() if isinstance(m, nn.Linear)]
+    bound = 1 / fc.in_features**0.5  # PyTorch's own: uniform in ±1/√fan_in
+    assert fc.bias.abs().max() <= bound and fc.bias.abs().max() > bound / 2
 
 
 @pytest.mark.parametrize("model", ZOO, ids=IDS)
