@@ -204,6 +204,9 @@ ZOO = [
     ),
     Model("googlenet.jnet", 6_624_904, "googlenet"),
     Model("inception_v3.jnet", 23_834_568, "inception_v3"),
+    # aux=true: torchvision's aux_logits=True (the JSON's params_with_aux)
+    Model("googlenet.jnet", 13_004_888, overrides={"aux": True}, label="googlenet (aux)"),
+    Model("inception_v3.jnet", 27_161_264, overrides={"aux": True}, label="inception_v3 (aux)"),
     Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
     Model("jumpnet.jnet", 813_418, real_forward=True),
     Model(
@@ -554,6 +557,70 @@ def test_inception_initialisation_is_torchvisions_layer_by_layer(name: str) -> N
     (fc,) = [m for m in module.modules() if isinstance(m, nn.Linear)]
     bound = 1 / fc.in_features**0.5  # PyTorch's own: uniform in ±1/√fan_in
     assert fc.bias.abs().max() <= bound and fc.bias.abs().max() > bound / 2
+
+
+# aux=true → torchvision's model with aux_logits=True: its outputs, and the entry of its
+# state_dict after which the aux heads' entries stand
+INCEPTION_AUX = {
+    "googlenet (aux)": ("googlenet", ["out", "aux1", "aux2"], "inception5b."),
+    "inception_v3 (aux)": ("inception_v3", ["out", "aux"], "Mixed_6e."),
+}
+# torchvision's aux heads, entry by entry (googlenet.InceptionAux on 512 and 528 channels,
+# inception.InceptionAux on 768): conv, BN (weight, bias, running mean, var, count), dense(s)
+_BN128 = [[128], [128], [128], [128], []]
+GOOGLENET_AUX = [
+    [[128, c, 1, 1], *_BN128, [1024, 2048], [1024], [1000, 1024], [1000]] for c in (512, 528)
+]
+INCEPTION_V3_AUX = [
+    [[128, 768, 1, 1], *_BN128, [768, 128, 5, 5], *[[768]] * 4, [], [1000, 768], [1000]]
+]
+
+
+@pytest.mark.parametrize("name", INCEPTION_AUX)
+def test_inception_aux_heads_are_torchvisions(name: str) -> None:
+    reference, outputs, after = INCEPTION_AUX[name]
+    ref = torchvision_reference()["models"][reference]
+    model = ZOO[IDS.index(name)]
+    graph = checked(model)
+    assert model.params == ref["params_with_aux"] == summarize(graph)["params"]
+    assert list(graph.outputs()) == outputs
+    out = compile_on_meta(graph)(torch.empty(2, *graph.input_shape, device="meta"))
+    assert list(out) == outputs and all(tuple(o.shape) == (2, 1000) for o in out.values())
+    # the state_dict: torchvision's without aux, the heads' entries inserted after `after`'s
+    shapes = [list(t.shape) for t in compile_on_meta(graph).state_dict().values()]
+    plain = [list(t.shape) for t in compile_on_meta(_checked(reference)).state_dict().values()]
+    heads = GOOGLENET_AUX if reference == "googlenet" else INCEPTION_V3_AUX
+    # `ref["shapes"]` lists parameters only: the cut in the plain state_dict found by count
+    before = 1 + max(i for i, (n, _) in enumerate(ref["shapes"]) if n.startswith(after))
+    state_cut = _state_index_after_params(compile_on_meta(_checked(reference)), before)
+    expected = plain[:state_cut] + [s for head in heads for s in head] + plain[state_cut:]
+    assert shapes == expected
+    # initialisation: googlenet's aux layers take its std 0.01; inception_v3's head its own
+    inits = [
+        str(graph[n].attrs["init"])
+        for n in graph
+        if "output" in n and graph[n].op in ("conv", "dense")
+    ]
+    if reference == "googlenet":
+        assert inits == ["trunc_normal(0.01)"] * 6
+    else:
+        assert inits == ["trunc_normal(0.1)", "trunc_normal(0.01)", "trunc_normal(0.001)"]
+
+
+def _state_index_after_params(module: nn.Module, count: int) -> int:
+    """The index in ``module.state_dict()`` just after its first ``count`` parameters'
+    entries and the buffers of the module holding the last of them (a BN's statistics)."""
+    params = {name for name, _ in module.named_parameters()}
+    seen = 0
+    names = list(module.state_dict())
+    for index, name in enumerate(names):
+        seen += name in params
+        if seen == count:
+            owner = name.rsplit(".", 1)[0]
+            while index + 1 < len(names) and names[index + 1].rsplit(".", 1)[0] == owner:
+                index += 1
+            return index + 1
+    raise AssertionError(f"fewer than {count} parameters")
 
 
 @pytest.mark.parametrize("model", ZOO, ids=IDS)
