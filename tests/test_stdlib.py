@@ -411,6 +411,43 @@ def test_inception_aux_keeps_torchvisions_own_stddevs_under_a_network_default() 
     assert summarize(graph)["output_shape"] == [10]
 
 
+class PlainGoogLeNetAux(nn.Module):
+    """torchvision's googlenet.InceptionAux written out: 4×4 adaptive pool, 1×1 conv (no bias)
+    with BN (eps 0.001) and ReLU, flatten, dense 1024, ReLU, dropout, dense to classes."""
+
+    def __init__(self, channels: int, classes: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(channels, 128, 1, bias=False)
+        self.bn = nn.BatchNorm2d(128, eps=0.001)
+        self.fc1, self.fc2 = nn.Linear(2048, 1024), nn.Linear(1024, classes)
+        self.dropout = nn.Dropout(0.7)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.bn(self.conv(F.adaptive_avg_pool2d(x, (4, 4)))))
+        return self.fc2(self.dropout(F.relu(self.fc1(torch.flatten(x, 1)))))
+
+
+def test_googlenet_aux_equals_torchvisions_written_out() -> None:
+    # on GoogLeNet's 14×14 map of 4a (512 channels), BN statistics not the defaults
+    graph = checked("inception", "GoogLeNetAux(10)", [512, 14, 14])
+    reference = PlainGoogLeNetAux(512, 10).eval()
+    torch.manual_seed(0)
+    with torch.no_grad():
+        reference.bn.running_mean.uniform_(-0.1, 0.1)
+        reference.bn.running_var.uniform_(0.5, 1.5)
+    assert summarize(graph)["params"] == sum(p.numel() for p in reference.parameters())
+    ours = copied_into(graph, reference)
+    x = torch.randn(2, 512, 14, 14)
+    with torch.no_grad():
+        expected = reference(x)
+        assert torch.allclose(ours(x), expected, rtol=1e-5, atol=1e-6 * float(expected.abs().max()))
+        ours.train(), reference.train()
+        torch.manual_seed(1)
+        dropped = ours(x)
+        torch.manual_seed(1)
+        assert torch.allclose(dropped, reference(x), rtol=1e-5, atol=1e-5)
+
+
 def test_dense_layer_and_transition_formulas() -> None:
     graph = checked("densenet", "DenseLayer(12, 4) Transition(0.25)", [40, 32, 32])
     layer = bn(40) + conv(40, 48, 1) + bn(48) + conv(48, 12, 3)
