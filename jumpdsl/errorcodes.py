@@ -103,6 +103,9 @@ OFF_BRANCH = register(
     "an op that drops a residual branch (stochastic depth) whose output goes into no merge",
     Severity.WARNING,
 )
+POOL_PADDING_TOO_LARGE = register(
+    "JD317", "pool-padding-too-large", "a pool padded by more than half its window"
+)
 
 # The graph as a whole
 CYCLE = register("JD401", "cycle", "a tensor used before it is made")
@@ -120,6 +123,12 @@ USED_BEFORE_DEFINITION = register(
 )
 SECOND_INPUT = register("JD214", "second-input", "a network with more than one input")
 SECOND_NETWORK = register("JD215", "second-network", "a file with more than one network")
+OUTPUT_NOT_IN_SECTION = register(
+    "JD216", "output-not-in-section", "an 'output' inside a template, path or arm"
+)
+DUPLICATE_OUTPUT = register(
+    "JD217", "duplicate-output", "two outputs of one name, or one named 'out'"
+)
 TENSOR_EXPECTED = register(
     "JD225", "tensor-expected", "a tensor parameter given something other than a tensor's name"
 )

@@ -407,6 +407,11 @@ def off_branch_target(user: str | None) -> str:
     return "out of the network" if user is None else f"into {user}"
 
 
+POOL_PADDING_TOO_LARGE = Message(
+    C.POOL_PADDING_TOO_LARGE,
+    "{op} padding {padding} is more than half its {kernel} window",
+    "pad by at most {most} (padding=same pads by half the window), or use a larger kernel",
+)
 HINT_POOL_TOO_SMALL = (
     "the map is already this small: remove a pooling or strided step before it, "
     "or start from a larger input"
@@ -531,6 +536,18 @@ SECOND_NETWORK = Message(
     "a file holds one network; '{name}' is a second one, after '{first}'",
     "put each network in its own file (templates can be shared with 'use')",
 )
+OUTPUT_NOT_IN_SECTION = Message(
+    C.OUTPUT_NOT_IN_SECTION,
+    "'output {name}' is inside a template, a shortcut's path or a branch's arm",
+    "write 'output' at the top of a section (an 'if' there is fine); take the trunk's tensor "
+    "with 'as NAME' and write 'output {name} from NAME {{ ... }}'",
+)
+DUPLICATE_OUTPUT = Message(
+    C.DUPLICATE_OUTPUT,
+    "output '{name}' is declared twice, or is named 'out' (the main output's name)",
+    "give each output its own name; a repeat or for loop around 'output' declares it again",
+)
+NOTE_FIRST_OUTPUT = "first declared here"
 VALUE_TOO_LARGE = Message(
     C.VALUE_TOO_LARGE,
     "this value holds more than {limit:,} items (nested items counted each time they appear)",

@@ -29,7 +29,11 @@ from jumpdsl.backends.torch_fx import build_module  # noqa: E402
 
 # The models of the reference data: the ten torchvision models of the zoo.
 REFERENCE = ROOT / "tests" / "data" / "torchvision_reference.json"
-MODELS = list(json.loads(REFERENCE.read_text(encoding="utf-8"))["models"])
+REFERENCE_MODELS = json.loads(REFERENCE.read_text(encoding="utf-8"))["models"]
+MODELS = list(REFERENCE_MODELS)
+# torchvision's arguments for the spec's form: GoogLeNet and Inception-v3 without aux heads
+WITHOUT_AUX = {"aux_logits": False, "init_weights": True}
+TORCHVISION_KWARGS = {"googlenet": WITHOUT_AUX, "inception_v3": WITHOUT_AUX}
 # torchvision's models that are one zoo spec with --set values: name → (spec, values)
 VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
     "mobilenet_v3_large": ("mobilenet_v3", {}),
@@ -50,7 +54,8 @@ def largest_difference(name: str) -> float:
     spec, values = VARIANTS.get(name, (name, {}))
     graph = check_file(ROOT / "jumpdsl" / "zoo" / f"{spec}.jnet", values).raise_for_errors()
     ours = build_module(graph).eval()
-    theirs = torchvision.models.get_model(name, weights=None).eval()
+    kwargs = TORCHVISION_KWARGS.get(name, {})
+    theirs = torchvision.models.get_model(name, weights=None, **kwargs).eval()
     with torch.no_grad():
         for module in theirs.modules():
             if isinstance(module, torch.nn.BatchNorm2d):
@@ -60,7 +65,7 @@ def largest_difference(name: str) -> float:
             mine.copy_(reference)
         for mine, reference in zip(ours.buffers(), theirs.buffers(), strict=True):
             mine.copy_(reference)
-        x = torch.randn(2, 3, 224, 224)
+        x = torch.randn(2, *REFERENCE_MODELS[name].get("input", [3, 224, 224]))
         return float((ours(x) - theirs(x)).abs().max())
 
 

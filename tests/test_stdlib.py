@@ -73,6 +73,14 @@ BLOCKS = [
     ("mbconv_skip", "efficientnet", "MBConv(40, 5, 1, 6, 0.0125)"),
     ("fused_mbconv_skip", "efficientnet", "FusedMBConv(24, 3, 1, 1, 0.005)"),
     ("fused_mbconv_down", "efficientnet", "FusedMBConv(48, 3, 2, 4)"),
+    ("googlenet_inception", "inception", "Inception(64, 96, 128, 16, 32, 32)"),
+    ("googlenet_inception_4e", "inception", "Inception(256, 160, 320, 32, 128, 128)"),
+    ("inception_a", "inception", "InceptionA(32)"),
+    ("inception_b", "inception", "InceptionB"),
+    ("inception_c", "inception", "InceptionC(128)"),
+    ("inception_d", "inception", "InceptionD"),
+    ("inception_e", "inception", "InceptionE"),
+    ("inception_aux", "inception", "InceptionAux(1000)"),
 ]
 
 
@@ -293,25 +301,111 @@ def test_depthwise_separable() -> None:
     assert [graph[n].op for n in graph][-5:] == ["conv", "bn", "relu", "conv", "bn"]
 
 
-def test_inception_module_3a() -> None:
-    # GoogLeNet's inception (3a): 192 → 64 + 128 + 32 + 32 = 256 channels at 28×28.
-    graph = checked("inception", "Inception(64, 96, 128, 16, 32, 32)", [192, 28, 28])
-    expected = (
-        conv(192, 64, 1)
-        + bn(64)
-        + conv(192, 96, 1)
-        + bn(96)
-        + conv(96, 128, 3)
-        + bn(128)
-        + conv(192, 16, 1)
-        + bn(16)
-        + conv(16, 32, 5)
-        + bn(32)
-        + conv(192, 32, 1)
-        + bn(32)
+class PlainBasicConv(nn.Sequential):
+    """torchvision's BasicConv2d written out: conv without bias, BN (eps 0.001), ReLU."""
+
+    def __init__(self, cin: int, cout: int, kernel: int | tuple[int, int] = 1, **conv) -> None:
+        super().__init__(
+            nn.Conv2d(cin, cout, kernel, bias=False, **conv),
+            nn.BatchNorm2d(cout, eps=0.001),
+            nn.ReLU(),
+        )
+
+
+class PlainBranches(nn.Module):
+    """Paths from one input, joined on channels."""
+
+    def __init__(self, *paths: nn.Module) -> None:
+        super().__init__()
+        self.paths = nn.ModuleList(paths)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([path(x) for path in self.paths], 1)
+
+
+def plain_googlenet_inception(cin: int, c1: int, c3r: int, c3: int, c5r: int, c5: int, pool: int):
+    # torchvision's googlenet.Inception: its "5×5" branch is a 3×3 conv.
+    return PlainBranches(
+        PlainBasicConv(cin, c1),
+        nn.Sequential(PlainBasicConv(cin, c3r), PlainBasicConv(c3r, c3, 3, padding=1)),
+        nn.Sequential(PlainBasicConv(cin, c5r), PlainBasicConv(c5r, c5, 3, padding=1)),
+        nn.Sequential(nn.MaxPool2d(3, 1, 1, ceil_mode=True), PlainBasicConv(cin, pool)),
     )
-    assert summarize(graph)["params"] == expected
-    assert summarize(graph)["output_shape"] == [256, 28, 28]
+
+
+def plain_inception_e(cin: int):
+    def split(c: int) -> nn.Module:
+        return PlainBranches(
+            PlainBasicConv(c, 384, (1, 3), padding=(0, 1)),
+            PlainBasicConv(c, 384, (3, 1), padding=(1, 0)),
+        )
+
+    return PlainBranches(
+        PlainBasicConv(cin, 320),
+        nn.Sequential(PlainBasicConv(cin, 384), split(384)),
+        nn.Sequential(PlainBasicConv(cin, 448), PlainBasicConv(448, 384, 3, padding=1), split(384)),
+        nn.Sequential(nn.AvgPool2d(3, 1, 1), PlainBasicConv(cin, 192)),
+    )
+
+
+def plain_inception_b(cin: int):
+    return PlainBranches(
+        PlainBasicConv(cin, 384, 3, stride=2),
+        nn.Sequential(
+            PlainBasicConv(cin, 64),
+            PlainBasicConv(64, 96, 3, padding=1),
+            PlainBasicConv(96, 96, 3, stride=2),
+        ),
+        nn.MaxPool2d(3, 2),
+    )
+
+
+INCEPTIONS = [
+    (
+        "Inception(64, 96, 128, 16, 32, 32)",
+        plain_googlenet_inception(192, 64, 96, 128, 16, 32, 32),
+        [192, 13, 13],
+    ),
+    ("InceptionB", plain_inception_b(288), [288, 17, 17]),
+    ("InceptionE", plain_inception_e(1280), [1280, 8, 8]),
+]
+
+
+@pytest.mark.parametrize(("call", "reference", "shape"), INCEPTIONS, ids=[i[0] for i in INCEPTIONS])
+def test_inception_blocks_compute_what_their_plain_torch_forms_do(
+    call: str, reference: nn.Module, shape: list[int]
+) -> None:
+    torch.manual_seed(0)
+    reference.eval()
+    with torch.no_grad():
+        for module in reference.modules():
+            if isinstance(module, nn.BatchNorm2d):  # statistics and scales that matter
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 1.5)
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.5, 0.5)
+    ours = copied_into(checked("inception", call, shape), reference)
+    x = torch.randn(2, *shape)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), reference(x), rtol=1e-5, atol=1e-5)
+
+
+def test_inception_aux_keeps_torchvisions_own_stddevs_under_a_network_default() -> None:
+    # torchvision draws the head's 5×5 conv with std 0.01 and its dense with 0.001, whatever the
+    # network's other layers use; the dense's bias stays PyTorch's own.
+    text = block_net("inception", "InceptionAux(10)", [768, 17, 17]).replace(
+        "    learner", "    defaults { conv.init = trunc_normal(0.1) }\n    learner"
+    )
+    graph = check_text(text).raise_for_errors()
+    inits = [(graph[n].op, str(graph[n].attrs["init"])) for n in graph if "init" in graph[n].attrs]
+    assert inits == [
+        ("conv", "trunc_normal(0.1)"),
+        ("conv", "trunc_normal(0.01)"),
+        ("dense", "trunc_normal(0.001)"),
+    ]
+    (dense,) = [graph[n] for n in graph if graph[n].op == "dense"]
+    assert str(dense.attrs["bias_init"]) == "torch"
+    assert summarize(graph)["output_shape"] == [10]
 
 
 def test_dense_layer_and_transition_formulas() -> None:
@@ -344,6 +438,32 @@ def test_swin_stage_shifts_every_other_block_by_half_a_window() -> None:
     assert summarize(graph)["params"] == 4 * swin_block(192, 6)
 
 
+def test_swin_block_ends_each_residual_branch_in_stochastic_depth() -> None:
+    graph = checked("swin", "SwinBlock(3, 2, window=4, sd=0.25)", [64, 12])
+    ops = [graph[n].op for n in graph.order()]
+    assert ops.count("stochastic_depth") == ops.count("add") == 2
+    for add in (n for n in graph.order() if graph[n].op == "add"):
+        shortcut, branch = graph.inputs(add)
+        assert graph[branch].op == "stochastic_depth" and graph[shortcut].op != "stochastic_depth"
+        assert graph[branch].attrs["p"] == 0.25 and graph[branch].attrs["mode"] == "row"
+    # the identity in evaluation: same parameters, same output as without it
+    plain = build_module(checked("swin", "SwinBlock(3, 2, window=4)", [64, 12]), seed=0).eval()
+    dropping = build_module(
+        checked("swin", "SwinBlock(3, 2, window=4, sd=0.5)", [64, 12]), seed=0
+    ).eval()
+    x = torch.randn(2, 64, 12)
+    with torch.no_grad():
+        assert torch.equal(plain(x), dropping(x))
+
+
+def test_swin_stage_raises_stochastic_depth_linearly() -> None:
+    # torchvision: block k of N has prob · k / (N − 1); this stage's first block is number 4 of 12.
+    graph = checked("swin", "SwinStage(6, 3, 7, 0.3, 4, 12)", [784, 192])
+    drops = [n for n in graph.order() if graph[n].op == "stochastic_depth"]
+    probabilities = [graph[n].attrs["p"] for n in drops]
+    assert probabilities == [0.3 * k / 11 for k in (4, 4, 5, 5, 6, 6)]
+
+
 def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
     files = sorted(p.name for p in STDLIB.glob("*.jnet"))
     assert files == [
@@ -357,6 +477,7 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
         "regnet.jnet",
         "resnet.jnet",
         "se.jnet",
+        "segmentation.jnet",
         "swin.jnet",
         "unet.jnet",
         "vit.jnet",
@@ -369,6 +490,21 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
             if line.startswith(("block ", "group ")) and path.name != "jumpnet.jnet":
                 name = line.split()[1].split("(")[0]
                 assert name in source, f"{path.name}: {name} has no test here"
+
+
+def test_segmentation_heads_have_torchvisions_parameters() -> None:
+    # FCNHead and DeepLabHead's parameters as torchvision's FCNHead(2048, 21) and
+    # DeepLabHead(2048, 21) hold them, written out; ASPP and DilatedStage are compared by
+    # value in tests/test_segmentation.py.
+    def count(body: str) -> int:
+        text = f'use "std/segmentation.jnet"\nnetwork T {{ input [2048, 9, 9] task {{ {body} }} }}'
+        return summarize(check_text(text).raise_for_errors())["params"]
+
+    fcn = 2048 * 512 * 9 + 2 * 512 + 512 * 21 + 21
+    aspp = 2048 * 256 + 3 * 2048 * 256 * 9 + 2048 * 256 + 5 * 2 * 256 + 1280 * 256 + 2 * 256
+    deeplab = aspp + 256 * 256 * 9 + 2 * 256 + 256 * 21 + 21
+    assert count("FCNHead(21)") == fcn
+    assert count("DeepLabHead(21, 9)") == deeplab
 
 
 def test_unet_blocks_against_torch() -> None:

@@ -60,8 +60,8 @@ def jumpnet_params(
 
 JUMPNET_CIFAR = ((16, 32), [(32, 3), (64, 4), (128, 3)])
 VIT_L = {"layers": 24, "heads": 16, "hidden": 1024, "mlp": 4096}
-SWIN_S = {"depths": [2, 2, 18, 2]}
-SWIN_B = {"depths": [2, 2, 18, 2], "dim": 128, "heads": [4, 8, 16, 32]}
+SWIN_S = {"depths": [2, 2, 18, 2], "sd": 0.3}
+SWIN_B = {"depths": [2, 2, 18, 2], "dim": 128, "heads": [4, 8, 16, 32], "sd": 0.5}
 
 # Where torchvision's module order is not the order its forward uses the tensors: ViT's
 # class_token is the model's own, so parameters() lists it first, but it is used after
@@ -178,6 +178,8 @@ ZOO = [
         Model("convnext.jnet", params, overrides=sets, label=f"convnext ({name})")
         for name, params, sets in CONVNEXTS
     ),
+    Model("googlenet.jnet", 6_624_904, "googlenet"),
+    Model("inception_v3.jnet", 23_834_568, "inception_v3"),
     Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
     Model("jumpnet.jnet", 813_418, real_forward=True),
     Model(
@@ -192,6 +194,17 @@ ZOO = [
     Model("jumpnet152.jnet", 37_019_594),
     # the hand-written U-Net of tests/test_unet.py (no torchvision model): 3 channels, 2 classes
     Model("unet.jnet", 31_031_810),
+    # torchvision.models.segmentation (21 classes, weights_backbone=None): the JSON's
+    # "segmentation" entries; aux=true adds the aux head as a second output
+    Model("fcn_resnet50.jnet", 32_957_013),
+    Model("fcn_resnet50.jnet", 35_322_218, overrides={"aux": True}, label="fcn_resnet50 (aux)"),
+    Model("deeplabv3_resnet50.jnet", 39_638_869),
+    Model(
+        "deeplabv3_resnet50.jnet",
+        42_004_074,
+        overrides={"aux": True},
+        label="deeplabv3_resnet50 (aux)",
+    ),
 ]
 IDS = [m.name for m in ZOO]
 
@@ -255,6 +268,27 @@ def test_parameter_shapes_map_one_to_one_onto_torchvision(model: Model) -> None:
     assert [shapes[name] for name in in_forward_order(shapes)] == ours
 
 
+# our zoo model → its entry in the JSON's "segmentation" section
+SEGMENTATION = {
+    "fcn_resnet50": "fcn_resnet50",
+    "fcn_resnet50 (aux)": "fcn_resnet50_aux",
+    "deeplabv3_resnet50": "deeplabv3_resnet50",
+    "deeplabv3_resnet50 (aux)": "deeplabv3_resnet50_aux",
+}
+
+
+@pytest.mark.parametrize("name", SEGMENTATION)
+def test_segmentation_parameters_map_one_to_one_onto_torchvision(name: str) -> None:
+    """Trainable parameters and every shape in order (backbone, classifier, aux_classifier)
+    as torchvision's segmentation models (values, layer by layer:
+    scripts/torchvision_segmentation.py)."""
+    ref = torchvision_reference()["segmentation"][SEGMENTATION[name]]
+    model = ZOO[IDS.index(name)]
+    assert model.params == ref["params"]
+    module = compile_on_meta(checked(model))
+    assert forward_param_shapes(module) == reference_shapes(ref)
+
+
 @pytest.mark.parametrize("model", TORCHVISION, ids=[m.name for m in TORCHVISION])
 def test_macs_match_torchvision_and_the_published_figures(model: Model) -> None:
     ref = torchvision_reference()["models"][model.torchvision]
@@ -281,8 +315,11 @@ def test_forward_gives_batch_by_classes(model: Model) -> None:
         assert torch.isfinite(out).all()
     else:
         out = compile_on_meta(graph)(torch.empty(2, *shape, device="meta"))
-    per_pixel = tuple(out.shape[2:]) == tuple(shape[1:])  # segmentation: classes per pixel
-    assert tuple(out.shape[:2]) == (2, classes) and (out.dim() == 2 or per_pixel)
+    outputs = out if isinstance(out, dict) else {"out": out}  # aux heads: named outputs
+    assert list(outputs) == list(graph.outputs())
+    for out in outputs.values():
+        per_pixel = tuple(out.shape[2:]) == tuple(shape[1:])  # segmentation: classes per pixel
+        assert tuple(out.shape[:2]) == (2, classes) and (out.dim() == 2 or per_pixel)
 
 
 # torchvision's initialisation loops (mobilenetv3.py, mnasnet.py): every conv fan-out
@@ -386,6 +423,79 @@ def test_convnext_initialisation_is_torchvisions() -> None:
     assert len(biases) == len(layers) and all(not b.any() for b in biases)
     weights = torch.cat([m.weight.flatten() for m in module.modules() if isinstance(m, nn.Linear)])
     assert abs(weights.std().item() - 0.02) < 0.002 and abs(weights.mean().item()) < 0.001
+
+
+# torchvision's swin_t, swin_s, swin_b: (depths, stochastic_depth_prob) as its builders pass them.
+SWIN_STOCHASTIC_DEPTH = {
+    "swin_t": ([2, 2, 6, 2], 0.2),
+    "swin_s": ([2, 2, 18, 2], 0.3),
+    "swin_b": ([2, 2, 18, 2], 0.5),
+}
+
+
+@pytest.mark.parametrize("name", list(SWIN_STOCHASTIC_DEPTH))
+def test_swin_stochastic_depth_is_torchvisions_schedule(name: str) -> None:
+    # SwinTransformer.__init__: block k of N (counted over all stages from 0) gets
+    # prob · k / (N − 1); its one StochasticDepth(p, "row") ends both residual branches.
+    depths, prob = SWIN_STOCHASTIC_DEPTH[name]
+    total = sum(depths)
+    expected = [prob * float(k) / (total - 1) for k in range(total) for _branch in range(2)]
+    graph = _checked(name)
+    order = graph.order()
+    adds = [n for n in order if graph[n].op == "add"]
+    drops = [n for n in order if graph[n].op == "stochastic_depth"]
+    assert len(adds) == len(drops) == 2 * total  # one per residual branch, none elsewhere
+    for add in adds:  # each add: the shortcut, then the branch, which ends in stochastic depth
+        shortcut, branch = graph.inputs(add)
+        assert graph[branch].op == "stochastic_depth" and graph[shortcut].op != "stochastic_depth"
+        assert graph.users(branch) == [add]
+    assert [graph[n].attrs["p"] for n in drops] == pytest.approx(expected, rel=1e-12, abs=0)
+    assert {graph[n].attrs["mode"] for n in drops} == {"row"}
+
+
+def test_swin_stochastic_depth_changes_training_only() -> None:
+    # the identity in evaluation: the same seed gives the same weights and equal logits with
+    # and without it; in training, at rate 0.9, some blocks drop and the logits differ.
+    small = {"depths": [2, 2], "heads": [2, 4], "dim": 16, "window": 2, "classes": 5}
+    spec = spec_file("swin.jnet")
+    nets = [
+        build_module(check_file(spec, {**small, "sd": sd}).raise_for_errors(), seed=0)
+        for sd in (0.0, 0.9)
+    ]
+    x = torch.randn(3, 3, 224, 224)
+    with torch.no_grad():
+        plain, dropping = (net.eval()(x) for net in nets)
+        assert torch.equal(plain, dropping)
+        torch.manual_seed(0)
+        trained = nets[1].train()(x)
+        torch.manual_seed(0)
+        assert not torch.equal(nets[0].train()(x), trained)
+
+
+# torchvision's init_weights (googlenet.py, inception.py): every conv and linear weight
+# truncated normal in [−2, 2] (std 0.01; inception_v3 0.1, or a layer's own stddev), the linear
+# biases PyTorch's own, BN ones and zeros with eps 0.001.
+INCEPTION_INITS = {"googlenet": 0.01, "inception_v3": 0.1}
+
+
+@pytest.mark.parametrize("name", INCEPTION_INITS)
+def test_inception_initialisation_is_torchvisions_layer_by_layer(name: str) -> None:
+    graph = _checked(name)
+    std = INCEPTION_INITS[name]
+    norms = [graph[n].attrs for n in graph if graph[n].op == "bn"]
+    assert norms and all(a["eps"] == 1e-3 and a["momentum"] == 0.1 for a in norms)
+    layers = [graph[n] for n in graph if graph[n].op in ("conv", "dense")]
+    assert all(str(layer.attrs["init"]) == f"trunc_normal({std})" for layer in layers)
+    (dense,) = [layer for layer in layers if layer.op == "dense"]
+    assert str(dense.attrs["bias_init"]) == "torch"
+    module = build_module(graph, seed=0)
+    weights = [m.weight for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert len(weights) == len(layers)
+    drawn = torch.cat([w.detach().flatten() for w in weights])
+    assert drawn.abs().max() <= 2 and abs(float(drawn.std()) / std - 1) < 0.02
+    (fc,) = [m for m in module.modules() if isinstance(m, nn.Linear)]
+    bound = 1 / fc.in_features**0.5  # PyTorch's own: uniform in ±1/√fan_in
+    assert fc.bias.abs().max() <= bound and fc.bias.abs().max() > bound / 2
 
 
 @pytest.mark.parametrize("model", ZOO, ids=IDS)

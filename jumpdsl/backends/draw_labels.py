@@ -15,7 +15,7 @@ import re
 
 import graphviz
 
-from jumpdsl.backends.draw_view import View, ViewNode
+from jumpdsl.backends.draw_view import OUTPUT_PREFIX, View, ViewNode
 from jumpdsl.ir.graph import Graph, Node, Scope
 from jumpdsl.ops.core import Op
 from jumpdsl.passes.shapes import Shapes
@@ -89,6 +89,8 @@ def node_label(graph: Graph, view: View, node: ViewNode, params: bool, wrap: int
     """The label of a view node, lines joined by DOT's ``\\n``."""
     if node.role == "merge":
         return _escape(merge_symbol(graph.ops[graph[node.id].op]))
+    if node.role == "output" and node.id.startswith(OUTPUT_PREFIX):
+        return f"output {node.id.removeprefix(OUTPUT_PREFIX)}"  # `output NAME`
     if node.role in ("input", "output"):
         return node.role
     if node.role == "continue":

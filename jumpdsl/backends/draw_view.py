@@ -28,18 +28,20 @@ __all__ = [
     "AUTO_DEPTH_LIMIT",
     "FOLDED_OPS",
     "OFF_SPINE",
+    "OUTPUT_PREFIX",
     "FocusError",
     "View",
     "ViewEdge",
     "ViewNode",
     "build_view",
+    "output_id",
 ]
 
 # Auto depth takes the deepest level whose figure has at most this many nodes.
 AUTO_DEPTH_LIMIT = 100
 LAYER_LEVEL = 3
-# The scopes of shortcut paths and branch arms: drawn beside the main flow, not on it.
-OFF_SPINE = re.compile(r"^(skip|jump|arm)\d+$")
+# The scopes of shortcut paths, branch arms and output heads: drawn beside the main flow.
+OFF_SPINE = re.compile(r"^(skip|jump|arm|output)\d+$")
 # What folds into the box of the conv (or dense) next to it.
 FOLDED_OPS = frozenset(
     {
@@ -52,6 +54,12 @@ _ANCHORS = frozenset({"conv", "dense"})
 _LEVEL = {"group": 1, "block": 2}
 
 OUTPUT = "output"
+OUTPUT_PREFIX = "output_"  # an `output NAME`'s view node: output_NAME (no layer id is so)
+
+
+def output_id(name: str) -> str:
+    """The view node of the output ``name`` declared by ``output NAME``."""
+    return OUTPUT_PREFIX + name
 
 
 class FocusError(ValueError):
@@ -226,6 +234,11 @@ class _View:
             out = self.graph.output
             self.view.nodes[OUTPUT] = ViewNode(OUTPUT, "output", (), (), True)
             self.add_edge(owners[self.runs.visible(out)], OUTPUT, "flow", out)
+        for extra in self.graph.extra_outputs:  # `output NAME`: each drawn at its head's end
+            if extra.node in self.inside:
+                end = output_id(extra.name)
+                self.view.nodes[end] = ViewNode(end, "output", (), (), False)
+                self.add_edge(owners[self.runs.visible(extra.node)], end, "flow", extra.node)
         return self.view
 
     # ------------------------------------------------------------ owners

@@ -125,10 +125,17 @@ def _pt2(graph: Graph, job: _Job) -> bytes:
 
 def _onnx(graph: Graph, job: _Job) -> bytes:
     module, example = _example(graph, job)
+    # Named outputs (`output NAME`) keep their names in the ONNX graph: out, aux, …
+    names = list(graph.outputs()) if graph.multi_output else None
     try:
         with _quiet(), _tracing(graph, "torch.onnx.export"):
             program = torch.onnx.export(
-                module, example, dynamo=True, dynamic_shapes=_dynamic_batch(), verbose=False
+                module,
+                example,
+                dynamo=True,
+                dynamic_shapes=_dynamic_batch(),
+                verbose=False,
+                output_names=names,
             )
     except ImportError as exc:
         raise ExportError(

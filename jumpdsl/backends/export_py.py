@@ -491,5 +491,13 @@ def _verify(text: str, graph: Graph, built: Built) -> None:
     got = [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
     if got != expected:
         raise ExportError("the written file would not hold the network's tensors")
-    if tuple(out.shape) != (2, *(graph.get(Shapes, graph.output).shape or ())):
+    shapes = {
+        name: (2, *(graph.get(Shapes, node).shape or ())) for name, node in graph.outputs().items()
+    }
+    got_shapes = (
+        {name: tuple(value.shape) for name, value in out.items()}
+        if isinstance(out, dict)
+        else {"out": tuple(out.shape)}
+    )
+    if got_shapes != shapes:
         raise ExportError("the written file's forward would not give the network's output")

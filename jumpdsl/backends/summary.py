@@ -29,6 +29,7 @@ __all__ = [
     "format_totals",
     "layer_label",
     "rows",
+    "shown_outputs",
     "summarize",
     "with_module_counts",
 ]
@@ -43,7 +44,8 @@ def summarize(graph: Graph, *, batch_size: int = 1) -> dict[str, Any]:
     """A JSON-ready summary; keys ``name``, ``input_shape``, ``output_shape``, ``params``,
     ``macs``, ``batch_size``, ``activation_bytes`` and ``peak_activation_bytes`` (float32 at
     ``batch_size``, see :mod:`jumpdsl.backends.memory`), ``scopes`` (each template instance's
-    path → its template's name) and ``layers`` (each with ``name``,
+    path → its template's name), with ``output NAME`` statements ``outputs`` (name → shape,
+    ``out`` the main one, first) and ``layers`` (each with ``name``,
     ``op``, ``label``, ``output_shape``, ``params``, ``macs``, ``activation_bytes``)."""
     memory = layer_bytes(graph, batch_size)
     totals = activation_memory(graph, batch_size)
@@ -64,6 +66,12 @@ def summarize(graph: Graph, *, batch_size: int = 1) -> dict[str, Any]:
             }
         )
     output = graph.get(Shapes, graph.output).shape or ()
+    extra = {}
+    if graph.multi_output:  # `output NAME`: every output's shape, the main one first
+        extra["outputs"] = {
+            name: list(graph.get(Shapes, node).shape or ())
+            for name, node in graph.outputs().items()
+        }
     return {
         "name": graph.name,
         "input_shape": list(graph.input_shape),
@@ -75,7 +83,17 @@ def summarize(graph: Graph, *, batch_size: int = 1) -> dict[str, Any]:
         "peak_activation_bytes": totals["peak"],
         "layers": layers,
         "scopes": {path: scope.template for path, scope in graph.scopes.items()},
+        **extra,
     }
+
+
+def shown_outputs(summary: dict[str, Any]) -> str:
+    """What the network gives, in words: ``10`` or, with named outputs, ``out 21×8×8, aux …``."""
+    if "outputs" not in summary:
+        return format_shape(tuple(summary["output_shape"]))
+    return ", ".join(
+        f"{name} {format_shape(tuple(shape))}" for name, shape in summary["outputs"].items()
+    )
 
 
 def _count(n: int) -> str:
@@ -198,8 +216,8 @@ def format_totals(summary: dict[str, Any]) -> list[str]:
     params = summary["params"]
     trainable = summary.get("trainable_params", params)
     lines = [
-        f"{summary['name']}: input {format_shape(tuple(summary['input_shape']))} → output "
-        f"{format_shape(tuple(summary['output_shape']))}",
+        f"{summary['name']}: input {format_shape(tuple(summary['input_shape']))} → "
+        f"{'outputs' if 'outputs' in summary else 'output'} {shown_outputs(summary)}",
         f"params: {_count(params)} ({format_bytes(params * BYTES_PER_ELEMENT)} in float32): "
         f"{_count(trainable)} trainable, {_count(params - trainable)} non-trainable"
         + (f"; buffers: {_count(summary['buffers'])}" if "buffers" in summary else ""),

@@ -39,6 +39,7 @@ __all__ = [
     "apply_init",
     "build",
     "build_module",
+    "forward_result",
     "import_object",
     "in_place",
 ]
@@ -229,11 +230,19 @@ def _build(graph: Graph, hierarchy: bool) -> Built:
         values[node] = _emit(graph, node, emitter, values)
         log.outputs[node] = values[node].name
         _mark_scope(fx_graph, node)
-    fx_graph.output(values[graph.output])
+    fx_graph.output(forward_result(graph, values))
     in_place(graph, fx_graph, within_modules=hierarchy)
     module = fx.GraphModule(root, fx_graph, class_name=graph.name)
     _keep_buffers_out_of_state(module, log)
     return Built(module, log)
+
+
+def forward_result(graph: Graph, values: dict[str, Any]) -> Any:
+    """What forward returns: the main output's value, or with ``output NAME`` statements a
+    dict {"out": main, NAME: …} in declaration order (as torchvision's segmentation models)."""
+    if not graph.multi_output:
+        return values[graph.output]
+    return {name: values[node] for name, node in graph.outputs().items()}
 
 
 def _mark_scope(fx_graph: fx.Graph, node: str) -> None:

@@ -59,7 +59,10 @@ def nest(flat: fx.GraphModule, graph: Graph) -> fx.GraphModule:
     inputs = [n for n in flat.graph.nodes if n.op == "placeholder"]
     (output,) = (n for n in flat.graph.nodes if n.op == "output")
     result = output.args[0]
-    assert isinstance(result, fx.Node), "a network returns one tensor"
+    if isinstance(result, dict):  # `output NAME` statements: {"out": …, NAME: …}
+        names, results = list(result), list(result.values())
+        return _Nester(flat, graph).module((), nodes, inputs, results, graph.name, names)
+    assert isinstance(result, fx.Node), "a network returns a tensor or a dict of them"
     return _Nester(flat, graph).module((), nodes, inputs, [result], graph.name)
 
 
@@ -121,9 +124,10 @@ class _Nester:
         inputs: Sequence[fx.Node],
         outputs: Sequence[fx.Node],
         name: str,
+        names: Sequence[str] | None = None,
     ) -> fx.GraphModule:
         """The module of the scope at ``prefix``: ``nodes`` (the flat graph's, in order)
-        computed from ``inputs``, returning ``outputs``."""
+        computed from ``inputs``, returning ``outputs`` (a dict by ``names``, when given)."""
         code = fx.Graph()
         holder = nn.Module()  # what the code refers to, registered in the order it is used
         env: dict[fx.Node, fx.Node] = {}
@@ -136,7 +140,10 @@ class _Nester:
             else:
                 self._child(code, holder, (*prefix, part), run, env)
         results = [env[v] for v in outputs]
-        code.output(results[0] if len(results) == 1 else tuple(results))
+        if names is not None:
+            code.output(dict(zip(names, results, strict=True)))
+        else:
+            code.output(results[0] if len(results) == 1 else tuple(results))
         return self._class(name)(holder, code, class_name=name)
 
     def _copy(

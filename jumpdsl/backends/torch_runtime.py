@@ -88,4 +88,8 @@ def smoke_forward(
         y = module(x)
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return {"output_shape": list(y.shape), "seconds": round(time.perf_counter() - start, 4)}
+    seconds = round(time.perf_counter() - start, 4)
+    if isinstance(y, dict):  # named outputs (`output NAME`): the main one's shape, and each's
+        shapes = {name: list(value.shape) for name, value in y.items()}
+        return {"output_shape": shapes["out"], "output_shapes": shapes, "seconds": seconds}
+    return {"output_shape": list(y.shape), "seconds": seconds}

@@ -67,13 +67,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             status = report(result, err, args.max_errors)
             if status == EXIT_OK and result.graph is not None:
-                from jumpdsl.backends.summary import summarize
+                from jumpdsl.backends.summary import shown_outputs, summarize
 
                 s = summarize(result.graph)
                 print(
                     f"{path}: ok: {s['name']}, {s['params']:,} params, "
-                    f"{'×'.join(map(str, s['input_shape']))} → "
-                    f"{'×'.join(map(str, s['output_shape']))}",
+                    f"{'×'.join(map(str, s['input_shape']))} → {shown_outputs(s)}",
                     file=out,
                 )
         code = max(code, status)

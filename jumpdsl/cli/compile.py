@@ -121,6 +121,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     forward = _forward(runnable, compiled, tuple(graph.input_shape), args.batch_size, device, err)
     expected = [args.batch_size, *summary["output_shape"]]
     forward["ok"] = forward["output_shape"] == expected
+    if "outputs" in summary:  # named outputs: each one's shape as the shape pass says
+        shapes = {k: [args.batch_size, *v] for k, v in summary["outputs"].items()}
+        forward["ok"] = forward.get("output_shapes") == shapes
     summary.update(device=str(device), torch_compile=compiled, forward=forward)
     summary["torch_params"] = sum(p.numel() for p in module.parameters() if p.requires_grad)
     if args.json:

@@ -49,10 +49,12 @@ __all__ = [
     "INPUT_NODE",
     "INPUT_OP",
     "INPUT_SECTION",
+    "MAIN_OUTPUT",
     "SECTIONS",
     "Edge",
     "Graph",
     "IRLintError",
+    "NamedOutput",
     "NamedTensor",
     "Node",
     "PassNotRunError",
@@ -68,6 +70,7 @@ EDGE_KINDS = ("flow", "skip", "jump")
 INPUT_NODE = "input"
 INPUT_SECTION = "input"  # the section of the input node
 INPUT_OP = "input"  # the pseudo-op of the input node; its shape comes from `input [...]`
+MAIN_OUTPUT = "out"  # the last statement's tensor, when `output NAME` declares others
 
 
 class Node(NamedTuple):
@@ -140,6 +143,14 @@ class NamedTensor(NamedTuple):
     span: Span
 
 
+class NamedOutput(NamedTuple):
+    """An ``output NAME`` beside the main one: the node whose tensor it is, the statement."""
+
+    name: str
+    node: str
+    span: Span | None
+
+
 class Record(Protocol):
     """What a pass's per-node result is: any immutable class (a frozen dataclass, or a
     NamedTuple's subclass) with a class variable ``PASS`` naming the pass that writes it."""
@@ -173,6 +184,7 @@ class Graph:
         self.params: dict[str, Any] = {}  # the network parameters' values
         self.scopes: dict[str, Scope] = {}  # template instance path → its call
         self.tensors: list[NamedTensor] = []  # every `as NAME`, in the order lowering ran them
+        self.extra_outputs: list[NamedOutput] = []  # every `output NAME`, in declaration order
         self._nodes: dict[str, Node] = {}  # in creation order
         self._edges: dict[tuple[str, str], Edge] = {}
         self._inputs: dict[str, list[str]] = {}  # in port order
@@ -209,6 +221,9 @@ class Graph:
     def add_tensor(self, tensor: NamedTensor) -> None:
         self.tensors.append(tensor)
 
+    def add_output(self, output: NamedOutput) -> None:
+        self.extra_outputs.append(output)
+
     # ------------------------------------------------------------ reading
 
     def __getitem__(self, node: str) -> Node:
@@ -222,6 +237,16 @@ class Graph:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.order())
+
+    def outputs(self) -> dict[str, str]:
+        """Output name → node: the main output (``graph.output``) under ``out`` first, then
+        each ``output NAME`` in declaration order. One entry when the spec declares none."""
+        return {MAIN_OUTPUT: self.output, **{o.name: o.node for o in self.extra_outputs}}
+
+    @property
+    def multi_output(self) -> bool:
+        """Whether the spec declares outputs beside the main one (the module returns a dict)."""
+        return bool(self.extra_outputs)
 
     def nodes(self) -> Iterator[Node]:
         """Every node record, in :meth:`order`."""
@@ -322,6 +347,14 @@ def lint(graph: Graph) -> None:
             raise IRLintError(
                 f"graph.{label} must name a node; set it to the id of the {label} node"
             )
+    names = [MAIN_OUTPUT]
+    for output in graph.extra_outputs:
+        if output.node not in graph or output.name in names:
+            raise IRLintError(
+                f"output '{output.name}' must name a node and have a name of its own (not "
+                f"{', '.join(names)}); fix graph.extra_outputs"
+            )
+        names.append(output.name)
     for source, target, edge in graph.edges():
         if edge.kind not in EDGE_KINDS:
             raise IRLintError(

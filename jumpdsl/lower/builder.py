@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink
-from jumpdsl.ir.graph import Edge, Graph, NamedTensor, Node, Scope
+from jumpdsl.ir.graph import Edge, Graph, NamedOutput, NamedTensor, Node, Scope
 from jumpdsl.source import Span
 
 __all__ = ["Builder", "Limits"]
@@ -101,6 +101,9 @@ class Builder:
 
     def add_scope(self, path: str, scope: Scope) -> None:
         self.graph.add_scope(path, scope)
+
+    def add_output(self, output: NamedOutput) -> None:
+        self.graph.add_output(output)
 
     def name_tensor(self, name: str, node: str, scope: str, span: Span) -> None:
         """Record an ``as NAME`` (editors show the tensor's shape where it is named)."""

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
-from jumpdsl.ir.graph import Scope, ScopeArg
+from jumpdsl.ir.graph import MAIN_OUTPUT, NamedOutput, Scope, ScopeArg
 from jumpdsl.ir.values import Function, Symbol, TensorRef, Unset, Value, show_typed, show_value
 from jumpdsl.lower.binding import (
     BoundArgs,
@@ -156,6 +156,8 @@ class Visitor:
             return cur
         if isinstance(stmt, ast.Mark):
             return self.mark(stmt, frame, cur)
+        if isinstance(stmt, ast.Output):
+            return self.output(stmt, frame, cur)
         raise TypeError(f"not a statement: {stmt!r}")
 
     def wrong_type(self, span: Span, what: str, expected: str, value: Value) -> NoReturn:
@@ -429,6 +431,31 @@ class Visitor:
             self.sink.fail(M.DUPLICATE_TENSOR, stmt.span, labels=(first,), name=name)
         frame.tensors[name] = (cur, stmt.span)
         self.builder.name_tensor(name, cur, frame.path, stmt.span)
+        return cur
+
+    # ------------------------------------------------------------ outputs
+    def output(self, stmt: ast.Output, frame: Frame, cur: str) -> str:
+        """A named output: the head applied to its tensor, in a scope of its own
+        (``task.output1.conv1``); the current tensor goes on unchanged."""
+        if frame.path != frame.section:
+            self.sink.fail(M.OUTPUT_NOT_IN_SECTION, stmt.span, name=stmt.name)
+        graph = self.builder.graph
+        first = next((o for o in graph.extra_outputs if o.name == stmt.name), None)
+        if first is not None or stmt.name == MAIN_OUTPUT:
+            labels = (
+                ()
+                if first is None or first.span is None
+                else (Label(first.span, M.NOTE_FIRST_OUTPUT),)
+            )
+            self.sink.fail(M.DUPLICATE_OUTPUT, stmt.span, labels=labels, name=stmt.name)
+        origin = cur if stmt.origin is None else self.tensor(stmt.origin, stmt.span, frame)
+        end = origin
+        if stmt.head:
+            inner = frame.child(
+                path=self.builder.next_name(frame.path, "output"), env=dict(frame.env)
+            )
+            end = self.stmts(stmt.head, inner, origin)
+        self.builder.add_output(NamedOutput(stmt.name, end, stmt.span))
         return cur
 
     # ------------------------------------------------------------ control flow

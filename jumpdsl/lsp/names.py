@@ -251,6 +251,11 @@ class _Walker:
             if stmt.origin_index is not None:
                 self.expr(stmt.origin_index, scope)
             self.stmts(stmt.path or (), scope)
+        elif isinstance(stmt, ast.Output):
+            if stmt.origin is not None:
+                span = word_span(self.source, stmt.span, stmt.origin, after="from")
+                self.refer(Reference("tensor", stmt.origin, span, scope.tensors.get(stmt.origin)))
+            self.stmts(stmt.head or (), scope)
         elif isinstance(stmt, ast.Branch):
             self.refer(Reference("merge", stmt.merge, stmt.merge_span, statement=stmt.span))
             for arm in stmt.arms:

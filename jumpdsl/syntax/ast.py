@@ -235,7 +235,18 @@ class Mark:
     index: Expr | None = None  # `as enc[i]`: the index, evaluated by lowering
 
 
-Stmt = Call | Repeat | Shortcut | Branch | For | If | Let | Mark
+@dataclass(frozen=True)
+class Output:
+    """``output NAME [from TENSOR] [{ head }]``: a named output beside the main one; the
+    current tensor goes on unchanged."""
+
+    name: str
+    origin: str | None
+    head: tuple[Stmt, ...] | None
+    span: Span
+
+
+Stmt = Call | Repeat | Shortcut | Branch | For | If | Let | Mark | Output
 
 # ---------------------------------------------------------------- declarations
 

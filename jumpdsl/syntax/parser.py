@@ -211,6 +211,12 @@ class _ToAst:
         name, index = children[0]
         return ast.Mark(name.value, self._span(meta), index)
 
+    def output(self, meta: Meta, children: list[Any]) -> ast.Output:
+        name, origin, head = children
+        return ast.Output(
+            name.value, origin.value if origin is not None else None, head, self._span(meta)
+        )
+
     # ------------------------------------------------------------ expressions
     def bool_chain(self, meta: Meta, children: list[Any]) -> ast.Expr:
         return _Chain(self, children, _BOOL_PRECEDENCE, "NOT", _not).parse()

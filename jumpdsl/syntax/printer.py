@@ -262,6 +262,9 @@ class _Printer:
         if isinstance(stmt, ast.Shortcut):
             body = self.inline_body(stmt.path or ())
             return None if body is None else f"{_shortcut_head(stmt)} {body}"
+        if isinstance(stmt, ast.Output):
+            body = self.inline_body(stmt.head or ())
+            return None if body is None else f"{_output_head(stmt)} {body}"
         if isinstance(stmt, ast.Repeat):
             body = self.inline_body(stmt.body)
             return None if body is None else f"repeat {expr_text(stmt.count)} {body}"
@@ -299,6 +302,8 @@ class _Printer:
         line, end = stmt.span.line, stmt.span.end_line
         if isinstance(stmt, ast.Shortcut):
             self.block(_shortcut_head(stmt), stmt.path or (), line, end, indent, True)
+        elif isinstance(stmt, ast.Output):
+            self.block(_output_head(stmt), stmt.head or (), line, end, indent, True)
         elif isinstance(stmt, ast.Repeat):
             self.block(f"repeat {expr_text(stmt.count)}", stmt.body, line, end, indent, True)
         elif isinstance(stmt, ast.For):
@@ -535,6 +540,11 @@ def _shortcut_head(stmt: ast.Shortcut) -> str:
     return f"{stmt.kind} {stmt.merge}{origin}"
 
 
+def _output_head(stmt: ast.Output) -> str:
+    origin = f" from {stmt.origin}" if stmt.origin else ""
+    return f"output {stmt.name}{origin}"
+
+
 def _simple_text(stmt: ast.Stmt) -> str | None:
     """Text of a statement without a body, or None."""
     if isinstance(stmt, ast.Call):
@@ -550,6 +560,8 @@ def _simple_text(stmt: ast.Stmt) -> str | None:
         return f"as {_tensor_text(stmt.name, stmt.index)}"
     if isinstance(stmt, ast.Shortcut) and stmt.path is None:
         return _shortcut_head(stmt)
+    if isinstance(stmt, ast.Output) and stmt.head is None:
+        return _output_head(stmt)
     return None
 
 

@@ -34,12 +34,15 @@ class Group:
             dist.all_reduce(values, op=dist.ReduceOp.SUM)
         return values
 
-    def wrap(self, module: nn.Module, device: torch.device) -> nn.Module:
-        """The module DDP-wrapped when there are several processes: gradients are averaged."""
+    def wrap(self, module: nn.Module, device: torch.device, *, unused: bool = False) -> nn.Module:
+        """The module DDP-wrapped when there are several processes: gradients are averaged.
+        ``unused``: some parameters get no gradient (the heads of outputs the loss ignores)."""
         if self.world == 1:
             return module
         ids = [device.index] if device.type == "cuda" else None
-        return nn.parallel.DistributedDataParallel(module, device_ids=ids)
+        return nn.parallel.DistributedDataParallel(
+            module, device_ids=ids, find_unused_parameters=unused
+        )
 
 
 def join(cuda: bool) -> Group:

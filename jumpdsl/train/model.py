@@ -12,14 +12,26 @@ import torch
 from torch import nn
 
 from jumpdsl.backends.torch_fx import build_module
-from jumpdsl.ir.graph import Graph
+from jumpdsl.ir.graph import MAIN_OUTPUT, Graph
 from jumpdsl.passes.shapes import Shapes
 from jumpdsl.train.accel import Runtime
 from jumpdsl.train.checkpoint import fit_weights
 from jumpdsl.train.dataset import DataError
 from jumpdsl.train.distributed import Group
 
-__all__ = ["Placed", "network_io", "place"]
+__all__ = ["MainOutput", "Placed", "network_io", "place"]
+
+
+class MainOutput(nn.Module):
+    """A network with named outputs (``output NAME``), giving its main output only: training
+    and evaluation use that one (the other heads get no gradient)."""
+
+    def __init__(self, network: nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.network(x)[MAIN_OUTPUT]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -44,10 +56,11 @@ def place(
         fit_weights(raw, weights)
     if runtime.channels_last:
         raw = raw.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-    train = group.wrap(raw, runtime.device)
+    main = MainOutput(raw) if graph.multi_output else raw
+    train = group.wrap(main, runtime.device, unused=graph.multi_output)
     if runtime.compile if compile is None else compile:
-        return Placed(raw, torch.compile(train), torch.compile(raw))  # type: ignore[arg-type]
-    return Placed(raw, train, raw)
+        return Placed(raw, torch.compile(train), torch.compile(main))  # type: ignore[arg-type]
+    return Placed(raw, train, main)
 
 
 def network_io(graph: Graph) -> tuple[tuple[int, ...], int]:
