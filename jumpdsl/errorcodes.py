@@ -97,6 +97,13 @@ SHAPE_REFUSED = register("JD306", "shape-refused", "an input an op's own rule re
 OUTPUT_PADDING = register(
     "JD310", "output-padding", "a transposed conv's output padding not below its stride"
 )
+# Channel parts, pixel shuffles, crops (spatial)
+CHANNEL_RANGE = register("JD313", "channel-range", "a slice or split outside the channels")
+FACTOR_NOT_DIVISIBLE = register(
+    "JD314", "factor-not-divisible", "a pixel (un)shuffle factor that does not divide the map"
+)
+CROP_TOO_LARGE = register("JD315", "crop-too-large", "a crop to a size larger than its input")
+MERGE_ARITY = register("JD316", "merge-arity", "a merge given the wrong number of inputs")
 OFF_BRANCH = register(
     "JD324",
     "off-branch",

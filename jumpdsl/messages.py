@@ -429,6 +429,31 @@ HINT_HEADS_DIVIDE = "choose heads that divide the channels (768 channels: 12 hea
 HINT_TOKENS_NORM = "normalise tokens with 'layernorm', or make a map of them first ('to_map')"
 HINT_TOKENS_TO_MAP = "add 'to_map' before it (N×C tokens → a C×H×W map), or 'take_token'"
 HINT_MUL_SHAPES = "mul needs equal shapes, or per-channel weights (C or C×1×1) for a C×H×W map"
+CHANNEL_RANGE = Message(C.CHANNEL_RANGE, "{op} cannot take {part} of {channels} channels")
+HINT_SLICE_RANGE = "give 0 ≤ start < stop ≤ the channels: slice(0, C // 2) is the first half"
+HINT_SPLIT_PARTS = (
+    "split(parts, index) needs parts dividing the channels and index below parts; "
+    "slice(start, stop) takes any range"
+)
+FACTOR_NOT_DIVISIBLE = Message(
+    C.FACTOR_NOT_DIVISIBLE, "{op}({factor}) cannot take a {shape} input: {reason}"
+)
+HINT_SHUFFLE_FACTOR = "pixel_shuffle(r) needs channels divisible by r·r; change the conv before it"
+HINT_UNSHUFFLE_FACTOR = (
+    "pixel_unshuffle(r) needs H and W divisible by r; pad or crop the map, or choose another r"
+)
+CROP_TOO_LARGE = Message(
+    C.CROP_TOO_LARGE,
+    "crop cannot cut a {shape} tensor to {target}: the target is larger",
+    "crop makes the current tensor (the last input) as small as the first; "
+    "crop the larger tensor to the smaller one's size",
+)
+MERGE_ARITY = Message(
+    C.MERGE_ARITY,
+    "{merge} takes {expected} inputs, got {count}",
+    "write 'skip {merge} from NAME' or a branch of two paths: the first gives the size, "
+    "the second is cropped",
+)
 
 
 def projection_hint(main: str, filters: int, stride: int) -> str:

@@ -42,6 +42,12 @@ VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
     "mnasnet0_75": ("mnasnet", {"alpha": 0.75}),
     "mnasnet1_0": ("mnasnet", {}),
     "mnasnet1_3": ("mnasnet", {"alpha": 1.3}),
+    "squeezenet1_0": ("squeezenet", {}),
+    "squeezenet1_1": ("squeezenet", {"version": 1.1}),
+    "shufflenet_v2_x0_5": ("shufflenet", {"stages": [(48, 4), (96, 8), (192, 4)]}),
+    "shufflenet_v2_x1_0": ("shufflenet", {}),
+    "shufflenet_v2_x1_5": ("shufflenet", {"stages": [(176, 4), (352, 8), (704, 4)]}),
+    "shufflenet_v2_x2_0": ("shufflenet", {"stages": [(244, 4), (488, 8), (976, 4)], "last": 2048}),
     "regnet_x_400mf": ("regnet", {}),
     "regnet_y_400mf": (
         "regnet",

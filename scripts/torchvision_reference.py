@@ -61,6 +61,13 @@ MODELS = [
     "convnext_tiny",
     "googlenet",
     "inception_v3",
+    "alexnet",
+    "squeezenet1_0",
+    "squeezenet1_1",
+    "shufflenet_v2_x0_5",
+    "shufflenet_v2_x1_0",
+    "shufflenet_v2_x1_5",
+    "shufflenet_v2_x2_0",
 ]
 
 # Models built with arguments other than the defaults: without the auxiliary heads (their
@@ -115,6 +122,9 @@ BLOCKS = {
     "inception_d": ("inception_v3", "Mixed_7a", [768, 17, 17]),
     "inception_e": ("inception_v3", "Mixed_7b", [1280, 8, 8]),
     "inception_aux": ("inception_v3+aux", "AuxLogits", [768, 17, 17]),
+    "fire": ("squeezenet1_0", "features.3", [96, 54, 54]),
+    "shufflenet_unit_down": ("shufflenet_v2_x1_0", "stage2.0", [24, 56, 56]),
+    "shufflenet_unit": ("shufflenet_v2_x1_0", "stage2.1", [116, 28, 28]),
 }
 
 

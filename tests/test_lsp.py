@@ -497,7 +497,7 @@ def test_lsp_completion_in_context(lsp: Session, tmp_path: Path) -> None:
     attrs = _complete(lsp, path, line, col + 2)
     assert attrs["stride="].detail == "stride=1x1" and "bias=" in attrs
     line, col = where(path, text, "skip  }")
-    assert set(_complete(lsp, path, line, col + 5)) == {"add", "mul", "concat"}
+    assert set(_complete(lsp, path, line, col + 5)) == {"add", "mul", "concat", "crop"}
 
 
 def test_lsp_signature_help_inside_calls(lsp: Session, tmp_path: Path) -> None:

@@ -68,6 +68,9 @@ BLOCKS = [
     ),
     ("mobilenet_v3_small_se_down", "mobilenet", "InvertedResidualV3(3, 16, 16, true, relu, 2)"),
     ("mnasnet_stack", "mobilenet", "InvertedResidualStack(40, 3, 2, 3, 5, relu)"),
+    ("fire", "squeezenet", "Fire(16, 64, 64)"),
+    ("shufflenet_unit_down", "shufflenet", "ShuffleV2Block(116, 2)"),
+    ("shufflenet_unit", "shufflenet", "ShuffleV2Block(116)"),
     ("mbconv_t1", "efficientnet", "MBConv(16, 3, 1, 1)"),
     ("mbconv_down", "efficientnet", "MBConv(24, 3, 2, 6)"),
     ("mbconv_skip", "efficientnet", "MBConv(40, 5, 1, 6, 0.0125)"),
@@ -478,6 +481,8 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
         "resnet.jnet",
         "se.jnet",
         "segmentation.jnet",
+        "shufflenet.jnet",
+        "squeezenet.jnet",
         "swin.jnet",
         "unet.jnet",
         "vit.jnet",
@@ -525,6 +530,87 @@ def test_unet_blocks_against_torch() -> None:
         graph = check_text(text, params={"norm": norm}).raise_for_errors()
         assert summarize(graph)["params"] == weights + extra
         assert summarize(graph)["output_shape"] == [8, 16, 16]
+
+
+class PlainFire(nn.Module):
+    """torchvision's squeezenet.Fire written out: squeeze 1×1, then 1×1 and 3×3 joined."""
+
+    def __init__(self, cin: int, s: int, e1: int, e3: int) -> None:
+        super().__init__()
+        self.squeeze = nn.Conv2d(cin, s, 1)
+        self.expand1x1, self.expand3x3 = nn.Conv2d(s, e1, 1), nn.Conv2d(s, e3, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.squeeze(x).relu()
+        return torch.cat((self.expand1x1(x).relu(), self.expand3x3(x).relu()), 1)
+
+
+def _shuffle_branch(cin: int, f: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, f, 1, bias=False),
+        nn.BatchNorm2d(f),
+        nn.ReLU(),
+        nn.Conv2d(f, f, 3, stride, 1, groups=f, bias=False),
+        nn.BatchNorm2d(f),
+        nn.Conv2d(f, f, 1, bias=False),
+        nn.BatchNorm2d(f),
+        nn.ReLU(),
+    )
+
+
+class PlainShuffleUnit(nn.Module):
+    """torchvision's shufflenetv2.InvertedResidual written out (Ma et al. 2018, figure 3)."""
+
+    def __init__(self, cin: int, c: int, stride: int) -> None:
+        super().__init__()
+        f, self.stride = c // 2, stride
+        if stride > 1:
+            self.branch1 = nn.Sequential(
+                nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False),
+                nn.BatchNorm2d(cin),
+                nn.Conv2d(cin, f, 1, bias=False),
+                nn.BatchNorm2d(f),
+                nn.ReLU(),
+            )
+        self.branch2 = _shuffle_branch(cin if stride > 1 else f, f, stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.stride == 1:
+            x1, x2 = x.chunk(2, dim=1)
+            out = torch.cat((x1, self.branch2(x2)), 1)
+        else:
+            out = torch.cat((self.branch1(x), self.branch2(x)), 1)
+        n, c, h, w = out.shape
+        return out.view(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, c, h, w)
+
+
+def _randomised(module: nn.Module) -> nn.Module:
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5), m.bias.uniform_(-0.5, 0.5)
+                m.running_mean.uniform_(-0.5, 0.5), m.running_var.uniform_(0.5, 1.5)
+    return module.eval()
+
+
+@pytest.mark.parametrize(
+    ("library", "call", "reference", "shape"),
+    [
+        ("squeezenet", "Fire(16, 64, 64)", lambda: PlainFire(96, 16, 64, 64), [96, 13, 13]),
+        ("squeezenet", "Fire(48, 192, 192)", lambda: PlainFire(256, 48, 192, 192), [256, 7, 7]),
+        ("shufflenet", "ShuffleV2Block(48, 2)", lambda: PlainShuffleUnit(24, 48, 2), [24, 14, 14]),
+        ("shufflenet", "ShuffleV2Block(48)", lambda: PlainShuffleUnit(48, 48, 1), [48, 7, 7]),
+        ("shufflenet", "ShuffleBranch(24, 2)", lambda: _shuffle_branch(24, 24, 2), [24, 14, 14]),
+    ],
+)
+def test_fire_and_shuffle_units_compute_torchvisions(
+    library: str, call: str, reference, shape: list[int]
+) -> None:
+    torch.manual_seed(0)
+    theirs = _randomised(reference())
+    ours = copied_into(checked(library, call, shape), theirs)
+    x = torch.randn(2, *shape)
+    torch.testing.assert_close(ours(x), theirs(x), rtol=1e-5, atol=1e-5)
 
 
 # ---------------------------------------------------------------- EfficientNet and ConvNeXt

@@ -22,6 +22,7 @@ __all__ = [
     "choice",
     "describe",
     "fraction",
+    "natural",
     "number",
     "optional",
     "padding",
@@ -54,6 +55,14 @@ def positive_int(value: Any) -> int:
     _past_int64(value)
     if not _is_int(value) or value < 1:
         raise AttrError("a positive integer", show_value(value))
+    return int(value)
+
+
+def natural(value: Any) -> int:
+    """An integer 0 or more (a first channel, a part's index)."""
+    _past_int64(value)
+    if not _is_int(value) or value < 0:
+        raise AttrError("an integer 0 or more", show_value(value))
     return int(value)
 
 

@@ -17,8 +17,9 @@ from jumpdsl.ops.core import (
     same_shape,
     with_aliases,
 )
+from jumpdsl.ops.rules import need_map
 
-__all__ = ["OPS"]
+__all__ = ["OPS", "crop_offset"]
 
 
 def _mismatch(merge: str, ins: list[Shape], hint: str | None) -> ShapeError:
@@ -69,6 +70,43 @@ def _concat_shape(ins: list[Shape], a: Attrs) -> Shape:
             hint = M.concat_hint(f"{s[1]}×{s[2]}" for s in ins)
         raise _mismatch("concat", ins, hint)
     return (sum(s[0] for s in ins), *first[1:])
+
+
+def _crop_shape(ins: list[Shape], a: Attrs) -> Shape:
+    if len(ins) != 2:
+        raise ShapeError(M.MERGE_ARITY, merge="crop", expected="two", count=len(ins))
+    target, current = ins
+    need_map("crop", target)
+    need_map("crop", current)
+    if target[1] > current[1] or target[2] > current[2]:
+        raise ShapeError(
+            M.CROP_TOO_LARGE, shape=format_shape(current), target=f"{target[1]}×{target[2]}"
+        )
+    return (current[0], *target[1:])
+
+
+def crop_offset(size: int, target: int) -> int:
+    """Where a centre crop starts, as torchvision's ``center_crop`` puts it: the margin
+    halved and rounded as Python rounds (half to even), so an odd margin of 1 starts at 0,
+    of 3 at 2.
+
+    >>> crop_offset(64, 56), crop_offset(9, 8), crop_offset(7, 4)
+    (4, 0, 2)
+    """
+    return round((size - target) / 2.0)
+
+
+def _crop(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    # The first input only gives the size (known here): the last is cut to it.
+    (_, height, width), (_, big_h, big_w) = out, ins[1]
+    rows = em.method("narrow", xs[1], 2, crop_offset(big_h, height), height)
+    return em.method("narrow", rows, 3, crop_offset(big_w, width), width)
+
+
+def _crop_reference(t: Any, x: Any, w: Any) -> Any:
+    # The first arm (maxpool 2×2 of 7×9) is 3×4: the identity arm is cut to rows 2..4
+    # (margin 4, top 2) and columns 2..5 (margin 5: 2.5 rounds to 2).
+    return x[:, :, 2:5, 2:6]
 
 
 def _identity(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
@@ -168,11 +206,24 @@ OPS: tuple[Op, ...] = (
             ),
         ),
     ),
+    Op(
+        "crop",
+        "Cuts the last input (the current tensor) to the H×W of the first, about its centre "
+        "as torchvision's center_crop does: `skip crop from NAME` makes it NAME's size "
+        "(U-Net's skip connections).",
+        _crop_shape,
+        _crop,
+        merge=True,
+        shape_doc="C₁×h×w, C₂×H×W → C₂×h×w (h ≤ H, w ≤ W)",
+        label=lambda a: "crop",
+        examples=(Example("branch crop { { maxpool(2) } { } }", (2, 7, 9), _crop_reference),),
+    ),
 )
 
 # What PyTorch and Keras call them, for the hint at an unknown name (BatchNorm2d → bn).
 OPS = with_aliases(
     OPS,
     concat=("concatenate", "cat"),
+    crop=("centercrop",),
     mul=("multiply",),
 )

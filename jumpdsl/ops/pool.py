@@ -1,4 +1,4 @@
-"""Pooling: windows (max, average) and global (over all of H×W)."""
+"""Pooling: windows (max, average), adaptive (to a given H×W) and global (over all of H×W)."""
 
 from __future__ import annotations
 
@@ -172,6 +172,74 @@ _AVG_EXAMPLES = (
 )
 
 
+def _adaptive_shape(op: str) -> ShapeRule:
+    def rule(ins: list[Shape], a: Attrs) -> Shape:
+        need_map(op, ins[0])
+        return (ins[0][0], *a["size"])
+
+    return rule
+
+
+def _adaptive_avg(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    return em.call(em.F.adaptive_avg_pool2d, xs[0], a["size"])
+
+
+def _adaptive_max(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    # ONNX has no adaptive max pool: equal windows are a max pool, others a max over each
+    # window of one axis, then of the other (a max over a rectangle is separable). Both give
+    # adaptive_max_pool2d's values exactly.
+    (_, height, width), (rows, columns) = ins[0], a["size"]
+    if height % rows == 0 and width % columns == 0:
+        kernel = (height // rows, width // columns)
+        return em.call(em.F.max_pool2d, xs[0], kernel, kernel)
+    result = xs[0]
+    for dim, extent, count in ((2, height, rows), (3, width, columns)):
+        parts = [
+            em.method("amax", em.method("narrow", result, dim, start, stop - start), dim, True)
+            for start, stop in _adaptive_windows(extent, count)
+        ]
+        result = em.call(em.torch.cat, parts, dim)
+    return result
+
+
+def _adaptive_windows(size: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive windows along one axis: output i pools inputs ⌊i·size/out⌋ to
+    ⌈(i+1)·size/out⌉ − 1, so windows overlap or differ by one where out does not divide."""
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+
+
+def _adaptive_reference(reduce: str, out: tuple[int, int]) -> Reference:
+    def reference(t: Any, x: Any, w: Any) -> Any:
+        rows = []
+        for top, bottom in _adaptive_windows(x.shape[2], out[0]):
+            row = []
+            for left, right in _adaptive_windows(x.shape[3], out[1]):
+                row.append(getattr(x[:, :, top:bottom, left:right], reduce)((2, 3)))
+            rows.append(t.torch.stack(row, -1))
+        return t.torch.stack(rows, -2)
+
+    return reference
+
+
+def _adaptive_op(name: str, kind: str, torch_name: str, build: TorchBuilder, reduce: str) -> Op:
+    return Op(
+        name,
+        f"Adaptive {kind} pooling to h×w from any H×W (PyTorch {torch_name}): "
+        f"output (i, j) pools rows ⌊iH/h⌋ … ⌈(i+1)H/h⌉ − 1, columns likewise.",
+        _adaptive_shape(name),
+        build,
+        (Attr("size", size, doc="the output's h×w", type_doc=SIZE_DOC),),
+        shape_doc="C×H×W → C×h×w (any H×W)",
+        label=lambda a: f"adaptive {kind} pool {label_size(a['size'])}",
+        usage=f"{name}(6x6)",
+        examples=(
+            Example(f"{name}((3, 2))", (2, 7, 5), _adaptive_reference(reduce, (3, 2))),
+            Example(f"{name}(4)", (2, 3, 2), _adaptive_reference(reduce, (4, 4))),
+            Example(f"{name}((2, 3))", (2, 6, 9), _adaptive_reference(reduce, (2, 3))),
+        ),
+    )
+
+
 def _global_shape(op: str) -> ShapeRule:
     def rule(ins: list[Shape], a: Attrs) -> Shape:
         need_map(op, ins[0])
@@ -225,6 +293,8 @@ OPS: tuple[Op, ...] = (
         (*_WINDOW, _COUNT_INCLUDE_PAD),
         _AVG_EXAMPLES,
     ),
+    _adaptive_op("adaptive_avgpool", "average", "AdaptiveAvgPool2d", _adaptive_avg, "mean"),
+    _adaptive_op("adaptive_maxpool", "max", "AdaptiveMaxPool2d", _adaptive_max, "amax"),
     Op(
         "gap",
         "Global average pooling: C×H×W → C (or C×1×1 with keepdims=true).",
@@ -252,12 +322,13 @@ OPS = with_aliases(
     OPS,
     maxpool=("maxpool2d", "maxpooling2d", "maxpooling"),
     avgpool=("avgpool2d", "averagepooling2d", "avgpooling2d"),
+    adaptive_avgpool=("adaptiveavgpool2d",),
+    adaptive_maxpool=("adaptivemaxpool2d",),
     gap=(
-        "adaptiveavgpool2d",
         "globalaveragepooling2d",
         "globalavgpool2d",
         "globalavgpool",
         "globalaveragepooling",
     ),
-    gmp=("adaptivemaxpool2d", "globalmaxpooling2d", "globalmaxpool2d"),
+    gmp=("globalmaxpooling2d", "globalmaxpool2d"),
 )
