@@ -40,6 +40,20 @@ MODELS = [
     "densenet121",
     "mobilenet_v2",
     "vgg16_bn",
+    # the other variants of the resnet, densenet and vgg family specs
+    "resnext101_32x8d",
+    "resnext101_64x4d",
+    "wide_resnet101_2",
+    "densenet161",
+    "densenet169",
+    "densenet201",
+    "vgg11",
+    "vgg11_bn",
+    "vgg13",
+    "vgg13_bn",
+    "vgg16",
+    "vgg19",
+    "vgg19_bn",
 ]
 
 # name → (model, dotted path of the block inside it, input shape without the batch axis)

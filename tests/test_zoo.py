@@ -71,20 +71,33 @@ class Model:
 
     @property
     def name(self) -> str:
-        return self.label or self.spec.removesuffix(".jnet")
+        return self.label or self.torchvision or self.spec.removesuffix(".jnet")
 
 
 ZOO = [
-    Model("resnet18.jnet", 11_689_512, "resnet18", real_forward=True),
-    Model("resnet34.jnet", 21_797_672, "resnet34"),
-    Model("resnet50.jnet", 25_557_032, "resnet50"),
-    Model("resnet101.jnet", 44_549_160, "resnet101"),
-    Model("resnet152.jnet", 60_192_808, "resnet152"),
-    Model("wide_resnet50_2.jnet", 68_883_240, "wide_resnet50_2"),
-    Model("resnext50_32x4d.jnet", 25_028_904, "resnext50_32x4d"),
-    Model("densenet121.jnet", 7_978_856, "densenet121"),
+    Model("resnet.jnet", 11_689_512, "resnet18", {"depth": 18}, real_forward=True),
+    Model("resnet.jnet", 21_797_672, "resnet34", {"depth": 34}),
+    Model("resnet.jnet", 25_557_032, "resnet50", {"depth": 50}),
+    Model("resnet.jnet", 44_549_160, "resnet101", {"depth": 101}),
+    Model("resnet.jnet", 60_192_808, "resnet152", {"depth": 152}),
+    Model("resnet.jnet", 25_028_904, "resnext50_32x4d", {"depth": 50, "groups": 32, "width": 4}),
+    Model("resnet.jnet", 88_791_336, "resnext101_32x8d", {"depth": 101, "groups": 32, "width": 8}),
+    Model("resnet.jnet", 83_455_272, "resnext101_64x4d", {"depth": 101, "groups": 64, "width": 4}),
+    Model("resnet.jnet", 68_883_240, "wide_resnet50_2", {"depth": 50, "width": 128}),
+    Model("resnet.jnet", 126_886_696, "wide_resnet101_2", {"depth": 101, "width": 128}),
+    Model("densenet.jnet", 7_978_856, "densenet121"),
+    Model("densenet.jnet", 28_681_000, "densenet161", {"k": 48, "blocks": [6, 12, 36, 24]}),
+    Model("densenet.jnet", 14_149_480, "densenet169", {"blocks": [6, 12, 32, 32]}),
+    Model("densenet.jnet", 20_013_928, "densenet201", {"blocks": [6, 12, 48, 32]}),
     Model("mobilenet_v2.jnet", 3_504_872, "mobilenet_v2", real_forward=True),
-    Model("vgg16_bn.jnet", 138_365_992, "vgg16_bn"),
+    Model("vgg.jnet", 132_863_336, "vgg11", {"depth": 11}),
+    Model("vgg.jnet", 132_868_840, "vgg11_bn", {"depth": 11, "batch_norm": True}),
+    Model("vgg.jnet", 133_047_848, "vgg13", {"depth": 13}),
+    Model("vgg.jnet", 133_053_736, "vgg13_bn", {"depth": 13, "batch_norm": True}),
+    Model("vgg.jnet", 138_357_544, "vgg16", {"depth": 16}),
+    Model("vgg.jnet", 138_365_992, "vgg16_bn", {"depth": 16, "batch_norm": True}),
+    Model("vgg.jnet", 143_667_240, "vgg19", {"depth": 19}),
+    Model("vgg.jnet", 143_678_248, "vgg19_bn", {"depth": 19, "batch_norm": True}),
     Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
     Model("jumpnet.jnet", 813_418, real_forward=True),
     Model(
@@ -120,6 +133,45 @@ def _checked(name: str) -> Any:
 def test_every_spec_is_in_the_zoo() -> None:
     others = {"digits.jnet"}  # a training example, not a zoo model
     assert {m.spec for m in ZOO} == {p.name for p in ALL_SPECS} - others
+
+
+ZOO_NAMED = [m for m in ZOO if m.spec.removesuffix(".jnet") in {"resnet", "densenet", "vgg"}]
+
+
+def test_every_variant_has_its_name() -> None:
+    # jumpdsl.zoo_models() lists each torchvision name of a family spec, and the name means the
+    # family's file with the variant's parameters: the figures above, by name
+    assert {m.name for m in ZOO_NAMED} <= set(jumpdsl.zoo_models())
+    assert not {"resnet", "densenet", "vgg"} & set(jumpdsl.zoo_models())
+    for model in ZOO_NAMED:
+        assert summarize(jumpdsl.check(model.name).graph)["params"] == model.params, model.name
+
+
+def test_a_variant_takes_further_parameters_over_its_own() -> None:
+    assert summarize(jumpdsl.check("resnet50", depth=101).graph)["params"] == 44_549_160
+    assert summarize(jumpdsl.check("vgg16_bn", classes=10).graph)["output_shape"] == [10]
+
+
+def spec_line(diagnostic: Any) -> str:
+    """The source line a diagnostic points at: what `jumpdsl check` shows under it."""
+    span = diagnostic.span
+    return Path(span.path).read_text(encoding="utf-8").splitlines()[span.line - 1]
+
+
+@pytest.mark.parametrize(("spec", "values"), [("resnet", {"depth": 51}), ("vgg", {"depth": 12})])
+def test_a_depth_that_is_no_variant_is_an_error(spec: str, values: dict[str, Any]) -> None:
+    result = check_file(ZOO_SPECS / f"{spec}.jnet", values)
+    assert not result.ok
+    assert any("depth is not one of" in spec_line(d) for d in result.diagnostics)
+
+
+def test_basic_blocks_take_no_groups() -> None:
+    result = check_file(ZOO_SPECS / "resnet.jnet", {"depth": 18, "groups": 32, "width": 4})
+    assert not result.ok
+    assert any(
+        "basic blocks (depth 18, 34) take no groups" in spec_line(d) for d in result.diagnostics
+    )
+    assert check_file(ZOO_SPECS / "resnet.jnet", {"depth": 18}).ok
 
 
 def test_jumpnet_formula_reproduces_the_seed() -> None:
@@ -255,20 +307,12 @@ def spec_lines(spec: str) -> int:
     return len(spec_file(spec).read_text(encoding="utf-8").splitlines())
 
 
-def _shown(spec: str) -> str:
-    """How docs/zoo.md names a spec: a zoo model by its name, the others by their path."""
-    path = spec_file(spec)
-    return f"`{path.stem}`" if path.parent == ZOO_SPECS else f"`{path.relative_to(ROOT)}`"
-
-
 def zoo_table() -> list[str]:
-    rows = ["| spec | params | MACs | lines |", "|---|---:|---:|---:|"]
+    rows = ["| name | params | MACs | lines |", "|---|---:|---:|---:|"]
     for model in ZOO:
         summary = summarize(checked(model))
-        settings = " ".join(f"--set {k}={str(v).lower()}" for k, v in model.overrides.items())
-        spec = _shown(model.spec) + (f" `{settings}`" if settings else "")
         rows.append(
-            f"| {spec} | {summary['params']:,} | {summary['macs'] / 1e9:.3f} G "
+            f"| `{model.name}` | {summary['params']:,} | {summary['macs'] / 1e9:.3f} G "
             f"| {spec_lines(model.spec)} |"
         )
     return rows
@@ -278,13 +322,15 @@ def test_zoo_table_and_docs(capsys: pytest.CaptureFixture[str]) -> None:
     rows = zoo_table()
     with capsys.disabled():
         print("\n" + "\n".join(rows))
-    # docs/zoo.md shows the same params and MACs (line counts may move with formatting)
+    # docs/zoo.md's table (scripts/zoo_table.py) shows the same params and MACs, in the row of
+    # the same name (line counts may move with formatting)
     doc = (ROOT / "docs" / "zoo.md").read_text(encoding="utf-8")
     for row in rows[2:]:
-        spec, params, macs, _ = (cell.strip() for cell in row.strip("|").split("|"))
-        assert any(spec in line and params in line and macs in line for line in doc.splitlines()), (
-            f"docs/zoo.md lacks: {spec} {params} {macs}"
-        )
+        name, params, macs, _ = (cell.strip() for cell in row.strip("|").split("|"))
+        assert any(
+            line.startswith(f"| {name} |") and f"| {params} |" in line and f"| {macs} |" in line
+            for line in doc.splitlines()
+        ), f"docs/zoo.md lacks: {name} {params} {macs}"
 
 
 # ---------------------------------------------------------------- by name, and weights
@@ -323,7 +369,7 @@ def _torchvision_like_file(tmp_path: Path, seed: int) -> tuple[Path, torch.nn.Mo
 
 def test_load_by_name_is_the_zoo_spec() -> None:
     by_name = jumpdsl.load("resnet18", seed=0)
-    by_path = jumpdsl.load(ZOO_SPECS / "resnet18.jnet", seed=0)
+    by_path = jumpdsl.load(ZOO_SPECS / "resnet.jnet", seed=0, depth=18)
     assert all(
         torch.equal(a, b) for a, b in zip(by_name.parameters(), by_path.parameters(), strict=True)
     )
