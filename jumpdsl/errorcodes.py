@@ -86,6 +86,9 @@ KERNEL_TOO_LARGE = register("JD303", "kernel-too-large", "a window larger than i
 GROUPS_NOT_DIVISIBLE = register("JD304", "groups-not-divisible", "conv groups that do not divide")
 BAD_RANK = register("JD305", "bad-rank", "a map where a vector is needed, or the reverse")
 SHAPE_REFUSED = register("JD306", "shape-refused", "an input an op's own rule refuses")
+OUTPUT_PADDING = register(
+    "JD310", "output-padding", "a transposed conv's output padding not below its stride"
+)
 
 # The graph as a whole
 CYCLE = register("JD401", "cycle", "a tensor used before it is made")
@@ -103,6 +106,15 @@ USED_BEFORE_DEFINITION = register(
 )
 SECOND_INPUT = register("JD214", "second-input", "a network with more than one input")
 SECOND_NETWORK = register("JD215", "second-network", "a file with more than one network")
+TENSOR_EXPECTED = register(
+    "JD225", "tensor-expected", "a tensor parameter given something other than a tensor's name"
+)
+BAD_TENSOR_INDEX = register(
+    "JD226", "bad-tensor-index", "a tensor name's index that is not a whole number"
+)
+TENSOR_PARAMETER = register(
+    "JD227", "tensor-parameter", "a tensor parameter where none can be: a network's, a default"
+)
 VALUE_TOO_LARGE = register("JD404", "value-too-large", "a list or tuple past the size limit")
 VALUE_TOO_DEEP = register("JD405", "value-too-deep", "lists or tuples nested past the limit")
 

@@ -345,6 +345,18 @@ KERNEL_TOO_LARGE = Message(
     "{op} window {kernel} is larger than its {size} input",
     "use a smaller kernel, padding=same, or remove a downsampling step earlier",
 )
+OUTPUT_PADDING_TOO_LARGE = Message(
+    C.OUTPUT_PADDING,
+    "conv_transpose's output_padding {padding} must be smaller than its stride {stride} "
+    "or its dilation {dilation}",
+    "output_padding picks one of the sizes a strided conv maps to the same size: 0 to stride − 1",
+)
+TRANSPOSE_EMPTY = Message(
+    C.SPATIAL_COLLAPSE,
+    "conv_transpose turns a {size} input into a size of {out}",
+    "use less padding: the output is (H − 1)·stride − 2·padding + dilation·(kernel − 1) + "
+    "output_padding + 1",
+)
 GROUPS_NOT_DIVISIBLE = Message(
     C.GROUPS_NOT_DIVISIBLE,
     "conv groups={groups} must divide the input channels ({channels}) and the filters ({filters})",
@@ -528,6 +540,46 @@ PLUGIN_OP_FAILED = Message(
 UNUSED_DEFINITION = Message(
     C.UNUSED_DEFINITION, "{kind} '{name}' is never used", "call it, or remove it"
 )
+TENSOR_EXPECTED = Message(
+    C.TENSOR_EXPECTED,
+    "parameter '{name}' of {callee} takes a tensor, got {got}",
+    "pass a tensor's name, made earlier with 'as NAME' (or 'as NAME[i]' in a loop)",
+)
+BAD_TENSOR_INDEX = Message(
+    C.BAD_TENSOR_INDEX,
+    "a tensor's index must be a whole number, got {got}",
+    "index names made in a loop by the loop's counter: 'as enc[i]', then 'from enc[i]'",
+)
+TENSOR_PARAM_DEFAULT = Message(
+    C.TENSOR_PARAMETER,
+    "tensor parameter '{name}' cannot have a default",
+    "a tensor is the caller's: every call passes one",
+)
+NETWORK_TENSOR_PARAM = Message(
+    C.TENSOR_PARAMETER,
+    "a network's parameter '{name}' cannot be a tensor",
+    "only templates (blocks and groups) take tensors; the network's input is 'input'",
+)
+GATE_WITHOUT_PATH = Message(
+    C.MISPLACED,
+    "'gate {merge}' needs a path: 'gate {merge} {{ … }}'",
+    "a gate applies its path to the current tensor and merges the result back into it",
+)
+GATE_WITH_ORIGIN = Message(
+    C.MISPLACED,
+    "a gate starts at the current tensor: it takes no 'from'",
+    "use 'skip {merge} from NAME {{ … }}' for a path that starts at a named tensor",
+)
+
+
+def pass_the_tensor(name: str) -> str:
+    """The hint for a template that names a tensor made outside it."""
+    return (
+        "a template sees only the tensors named inside it and its tensor parameters: add a "
+        f"parameter '{name}: tensor' and pass the tensor in the call"
+    )
+
+
 DANGLING_TENSOR = Message(
     C.DANGLING_TENSOR,
     "tensor '{name}' is named but never used",

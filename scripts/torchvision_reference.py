@@ -40,6 +40,12 @@ MODELS = [
     "densenet121",
     "mobilenet_v2",
     "vgg16_bn",
+    "mobilenet_v3_large",
+    "mobilenet_v3_small",
+    "mnasnet0_5",
+    "mnasnet0_75",
+    "mnasnet1_0",
+    "mnasnet1_3",
     # the other variants of the resnet, densenet and vgg family specs
     "resnext101_32x8d",
     "resnext101_64x4d",
@@ -71,6 +77,12 @@ BLOCKS = {
     "inverted_residual_t1": ("mobilenet_v2", "features.1", [32, 112, 112]),
     "inverted_residual_down": ("mobilenet_v2", "features.2", [16, 112, 112]),
     "inverted_residual_skip": ("mobilenet_v2", "features.3", [24, 56, 56]),
+    "mobilenet_v3_se": ("mobilenet_v3_large", "features.4.block.2", [72, 28, 28]),
+    "mobilenet_v3_no_expansion": ("mobilenet_v3_large", "features.1", [16, 112, 112]),
+    "mobilenet_v3_se_down": ("mobilenet_v3_large", "features.4", [24, 56, 56]),
+    "mobilenet_v3_hardswish_skip": ("mobilenet_v3_large", "features.8", [80, 14, 14]),
+    "mobilenet_v3_small_se_down": ("mobilenet_v3_small", "features.1", [16, 112, 112]),
+    "mnasnet_stack": ("mnasnet1_0", "layers.9", [24, 56, 56]),
 }
 
 

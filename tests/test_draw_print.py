@@ -295,6 +295,16 @@ def test_fold_convs_draws_each_conv_with_its_bn_and_relu() -> None:
     assert len(plain.nodes) > len(view.nodes)
 
 
+def test_fold_convs_takes_the_other_norms_and_activations_too() -> None:
+    body = "stem { conv(8, 3x3) groupnorm(2) prelu conv(8, 3x3) instancenorm mish shift(1) }"
+    graph = check_text(net(body)).raise_for_errors()
+    boxes = [n for n in build_view(graph, 3, fold=True).nodes.values() if n.role == "run"]
+    assert [tuple(graph[m].op for m in n.members) for n in boxes] == [
+        ("conv", "groupnorm", "prelu"),
+        ("conv", "instancenorm", "mish"),
+    ]
+
+
 # ---------------------------------------------------------------- TikZ in a paper
 
 

@@ -4,6 +4,7 @@ dropout, channels-last, and on CPUs each convolution one fused oneDNN call."""
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import io
 
@@ -16,11 +17,18 @@ import jumpdsl
 from conftest import ALL_SPECS, SPECS, ZOO_SPECS
 from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.export import export_bytes
-from jumpdsl.backends.inference import cpu_fusion_available, inference_module
+from jumpdsl.backends.inference import (
+    SMALL_MATMUL_MACS,
+    FusedBatchNorm2d,
+    FusedConv2d,
+    cpu_fusion_available,
+    inference_module,
+)
 from jumpdsl.backends.torch_fx import build_module
 
 TOLERANCE = 1e-5
 NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
+KEPT_NORMS = (*NORMS, FusedBatchNorm2d)  # the inference form's own
 
 
 def _trained(graph, seed: int = 0) -> nn.Module:
@@ -64,24 +72,94 @@ def test_every_spec_computes_the_same(spec, portable) -> None:
     with torch.no_grad():
         assert _relative(fast(x), trained(x)) <= TOLERANCE
     norms = sum(isinstance(m, NORMS) for m in trained.modules())
-    assert sum(isinstance(m, NORMS) for m in fast.modules()) == norms - _foldable(graph)
+    assert sum(isinstance(m, KEPT_NORMS) for m in fast.modules()) == norms - _foldable(graph)
     assert not any(isinstance(m, nn.Dropout) for m in fast.modules())
     assert not fast.training and not any(p.requires_grad for p in fast.parameters())
 
 
-def test_each_convolution_is_one_fused_call_on_cpus() -> None:
+def _needs_onednn() -> None:
     if not cpu_fusion_available():
         pytest.skip("this torch has no oneDNN")
+
+
+def test_each_convolution_is_one_fused_call_on_cpus() -> None:
+    _needs_onednn()
     graph = check_file(ZOO_SPECS / "resnet.jnet", {"depth": 50}).raise_for_errors()
     fast = inference_module(graph, seed=0)
-    calls = [str(n.target) for n in fast.graph.nodes if n.op in ("call_function", "call_module")]
+    calls = [n for n in fast.graph.nodes if n.op in ("call_function", "call_module")]
     convs = sum(1 for node in graph.nodes() if node.op == "conv")
-    assert sum("_convolution_pointwise" in c for c in calls) == convs
+    fused = [fast.get_submodule(str(n.target)) for n in calls if n.op == "call_module"]
+    assert sum(isinstance(m, FusedConv2d) for m in fused) == convs
     # ResNet-50's 16 residual adds and their ReLUs ride along with the last conv of each block
-    assert not any("add" in c for c in calls)
-    assert sum("relu" in c for c in calls) == 0
+    assert not any("add" in str(n.target) or "relu" in str(n.target) for n in calls)
+    assert sum(m.add for m in fused if isinstance(m, FusedConv2d)) == 16
     conv = fast.get_submodule("learner.group1.block1.conv1")
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_pre_activation_norms_fuse_with_their_relu() -> None:
+    _needs_onednn()
+    graph = check_file(SPECS / "jumpnet.jnet").raise_for_errors()
+    fast = inference_module(graph, weights=_trained(graph).state_dict())
+    norms = [m for m in fast.modules() if isinstance(m, FusedBatchNorm2d)]
+    assert len(norms) == 16 and sum(m.relu for m in norms) == 13  # 3 jump norms feed a conv
+    assert not any(n.target in (torch.relu, torch.relu_) for n in fast.graph.nodes)
+
+
+def _conv_case(kernel: int, channels: int, size: int, stride: int, add: bool, relu: bool):
+    conv = nn.Conv2d(channels, channels, kernel, stride, padding=kernel // 2).eval()
+    conv.to(memory_format=torch.channels_last)
+    x = torch.randn(1, channels, size, size).contiguous(memory_format=torch.channels_last)
+    other = torch.randn_like(conv(x)) if add else None
+
+    def reference(x: torch.Tensor, other: torch.Tensor | None) -> torch.Tensor:
+        y = conv(x) if other is None else conv(x) + other
+        return y.relu() if relu else y
+
+    return FusedConv2d(conv, add=add, relu=relu), x, other, reference
+
+
+@pytest.mark.parametrize("relu", [False, True], ids=["linear", "relu"])
+@pytest.mark.parametrize("add", [False, True], ids=["alone", "add"])
+@pytest.mark.parametrize(
+    ("kernel", "channels", "size", "stride"),
+    [(1, 16, 8, 1), (1, 16, 9, 2), (3, 8, 8, 1), (3, 8, 9, 2), (1, 256, 64, 1)],
+    ids=["1x1-small", "1x1-stride2", "3x3", "3x3-stride2", "1x1-large"],
+)
+def test_a_fused_convolution_is_the_convolution(kernel, channels, size, stride, add, relu) -> None:
+    _needs_onednn()
+    fused, x, other, reference = _conv_case(kernel, channels, size, stride, add, relu)
+    small = fused.macs_per_position * size * size // stride**2 <= SMALL_MATMUL_MACS
+    assert bool(fused.macs_per_position) == (kernel == 1)
+    assert small == (channels < 256)  # the large 1×1 runs in oneDNN, the small as a product
+    with torch.no_grad():
+        out = fused(x, other)
+        assert _relative(out, reference(x, other)) <= TOLERANCE
+        # a batch of 8 takes the other path for the small 1×1 layers: the same function
+        batch = torch.cat([x] * 8).contiguous(memory_format=torch.channels_last)
+        others = None if other is None else torch.cat([other] * 8)
+        assert _relative(fused(batch, others), reference(batch, others)) <= TOLERANCE
+    assert out.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_new_weights_reach_the_packed_copies() -> None:
+    # The fused kernels keep derived copies (oneDNN's packed weight, a norm's scale and
+    # shift): load_state_dict must reach them, and copies and pickles must work without them.
+    _needs_onednn()
+    graph = check_file(SPECS / "jumpnet.jnet").raise_for_errors()
+    first, second = _trained(graph, seed=0), _trained(graph, seed=1)
+    fast = inference_module(graph, weights=first.state_dict())
+    x = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        assert _relative(fast(x), first(x)) <= TOLERANCE
+        copied = copy.deepcopy(fast)
+        fast.load_state_dict(inference_module(graph, weights=second.state_dict()).state_dict())
+        assert _relative(fast(x), second(x)) <= TOLERANCE
+        assert _relative(copied(x), first(x)) <= TOLERANCE
+        buffer = io.BytesIO()
+        torch.save(fast, buffer)
+        buffer.seek(0)
+        assert _relative(torch.load(buffer, weights_only=False)(x), second(x)) <= TOLERANCE
 
 
 def test_dense_then_bn_folds_and_a_shared_conv_does_not() -> None:

@@ -145,5 +145,5 @@ def test_a_vector_scheme_on_layerscale() -> None:
     gamma = build_module(graph.raise_for_errors(), seed=2).stem.layerscale1.gamma
     torch.manual_seed(2)
     nn.Conv2d(3, 4, 3, padding=1)  # the conv before it draws first
-    expected = init.trunc_normal_(torch.zeros(4), std=0.02)
+    expected = init.trunc_normal_(torch.zeros(4, 1, 1), std=0.02)  # C×1×1 on a map
     assert torch.equal(gamma.detach(), expected)

@@ -12,6 +12,7 @@ import torch
 from op_examples import CASES, IDS, TABLE, Case, cases, graph_of, run
 from torch.fx.passes.shape_prop import ShapeProp
 
+from jumpdsl.api import check_text
 from jumpdsl.backends.torch_fx import build
 from jumpdsl.ops import CORE
 from jumpdsl.ops.table import OpTable
@@ -107,3 +108,23 @@ def test_an_ops_aliases_answer_an_unknown_name_core_and_plugin_alike() -> None:
     assert "'bn'" in str(table.unknown_hint("BatchNorm2d"))
     assert "'relu'" in str(table.unknown_hint("ReLU"))  # its own name in other capitals
     assert "BatchNorm2d" not in str(CORE.unknown_hint("cnov"))  # a typo gets did-you-mean
+
+
+@pytest.mark.parametrize(
+    ("body", "input", "code", "words"),
+    [
+        ("groupnorm(4)", "[6, 8, 8]", "JD306", "6 channels do not split into 4 groups"),
+        ("groupnorm(3)", "[7]", "JD306", "7 channels do not split into 3 groups"),
+        ("lrn(5)", "[6]", "JD305", "feature-map"),
+        ("instancenorm", "[6]", "JD305", "feature-map"),
+        ("prelu(init=he_normal)", "[6, 4, 4]", "JD203", "a number or an initialisation"),
+        ("leaky_relu(true)", "[6, 4, 4]", "JD203", "a number"),
+        ("scale", "[6, 4, 4]", "JD202", "factor"),
+    ],
+)
+def test_the_new_ops_refuse_what_torch_would_and_say_why(
+    body: str, input: str, code: str, words: str
+) -> None:
+    result = check_text(f"network T {{\n    input {input}\n    stem {{ {body} }}\n}}\n")
+    (diagnostic,) = result.diagnostics
+    assert diagnostic.code == code and words in diagnostic.message, diagnostic.message

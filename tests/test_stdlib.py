@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from reference import (
     compile_on_meta,
     forward_param_shapes,
     reference_shapes,
     torchvision_reference,
 )
+from torch import nn
 
 from jumpdsl.api import STDLIB, check_text
 from jumpdsl.backends.summary import summarize
+from jumpdsl.backends.torch_fx import build_module
 from jumpdsl.passes.shapes import Shapes
 
 
@@ -54,6 +57,16 @@ BLOCKS = [
     ("inverted_residual_t1", "mobilenet", "InvertedResidual(16, 1, 1)"),
     ("inverted_residual_down", "mobilenet", "InvertedResidual(24, 2)"),
     ("inverted_residual_skip", "mobilenet", "InvertedResidual(24)"),
+    ("mobilenet_v3_se", "se", "SqueezeExcitation(squeeze=24, scale_act=hardsigmoid)"),
+    ("mobilenet_v3_no_expansion", "mobilenet", "InvertedResidualV3(3, 16, 16, false, relu)"),
+    ("mobilenet_v3_se_down", "mobilenet", "InvertedResidualV3(5, 72, 40, true, relu, 2)"),
+    (
+        "mobilenet_v3_hardswish_skip",
+        "mobilenet",
+        "InvertedResidualV3(3, 200, 80, false, hardswish)",
+    ),
+    ("mobilenet_v3_small_se_down", "mobilenet", "InvertedResidualV3(3, 16, 16, true, relu, 2)"),
+    ("mnasnet_stack", "mobilenet", "InvertedResidualStack(40, 3, 2, 3, 5, relu)"),
 ]
 
 
@@ -143,6 +156,137 @@ def test_squeeze_excitation(channels: int, r: int) -> None:
     assert list(graph.get(Shapes, mul).in_shapes) == [(channels,), (channels, 14, 14)]
 
 
+def copied_into(graph, reference: nn.Module) -> nn.Module:
+    """The spec's module with the reference's parameters and buffers copied in, in order."""
+    ours = build_module(graph, seed=0).eval()
+    with torch.no_grad():
+        for mine, theirs in zip(ours.parameters(), reference.parameters(), strict=True):
+            mine.copy_(theirs)
+        for mine, theirs in zip(ours.buffers(), reference.buffers(), strict=True):
+            mine.copy_(theirs)
+    return ours
+
+
+class PlainSqueezeExcitation(nn.Module):
+    """torchvision's SqueezeExcitation written out: pool, 1×1 conv, act, 1×1 conv, gate."""
+
+    def __init__(self, channels: int, squeeze: int, act: nn.Module, gate: nn.Module) -> None:
+        super().__init__()
+        self.fc1, self.fc2 = nn.Conv2d(channels, squeeze, 1), nn.Conv2d(squeeze, channels, 1)
+        self.act, self.gate = act, gate
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        scale = self.gate(self.fc2(self.act(self.fc1(x.mean((2, 3), keepdim=True)))))
+        return scale * x
+
+
+SQUEEZE_EXCITATIONS = [
+    # call, channels, squeeze width, activation, gate: SE-ResNet, MobileNetV3, EfficientNet
+    ("SqueezeExcitation(1 / 16)", 64, 4, nn.ReLU(), nn.Sigmoid()),
+    ("SqueezeExcitation", 40, 10, nn.ReLU(), nn.Sigmoid()),
+    ("SqueezeExcitation(squeeze=24, scale_act=hardsigmoid)", 72, 24, nn.ReLU(), nn.Hardsigmoid()),
+    ("SqueezeExcitation(squeeze=4, act=silu)", 96, 4, nn.SiLU(), nn.Sigmoid()),
+    ("SqueezeExcitation(0.01)", 16, 1, nn.ReLU(), nn.Sigmoid()),  # at least one channel
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "channels", "squeeze", "act", "gate"), SQUEEZE_EXCITATIONS, ids=lambda v: str(v)
+)
+def test_squeeze_excitation_computes_torchvisions(
+    call: str, channels: int, squeeze: int, act: nn.Module, gate: nn.Module
+) -> None:
+    graph = checked("se", call, [channels, 7, 7])
+    assert summarize(graph)["params"] == 2 * channels * squeeze + squeeze + channels
+    torch.manual_seed(0)
+    reference = PlainSqueezeExcitation(channels, squeeze, act, gate).eval()
+    ours = copied_into(graph, reference)
+    x = torch.randn(2, channels, 7, 7) * 3
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), reference(x), rtol=1e-6, atol=1e-6)
+
+
+def test_dense_se_takes_its_activations_as_words() -> None:
+    graph = checked("se", "SE(4, act=silu, scale_act=hardsigmoid)", [32, 5, 5])
+    torch.manual_seed(0)
+    fc1, fc2 = nn.Linear(32, 8), nn.Linear(8, 32)
+    reference = nn.Sequential(fc1, fc2)  # the tensors, in order
+    ours = copied_into(graph, reference)
+    x = torch.randn(2, 32, 5, 5)
+    with torch.no_grad():
+        gate = F.hardsigmoid(fc2(F.silu(fc1(x.mean((2, 3))))))
+        torch.testing.assert_close(ours(x), x * gate[:, :, None, None], rtol=1e-6, atol=1e-6)
+
+
+def make_divisible(value: float, divisor: int = 8) -> int:
+    """The TensorFlow MobileNet rounding torchvision uses (_make_divisible), written out."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
+@pytest.mark.parametrize("expanded", [16, 72, 88, 96, 120, 144, 240, 288, 480, 576, 672, 960])
+def test_mobilenet_v3_block_squeezes_to_make_divisible(expanded: int) -> None:
+    graph = checked(
+        "mobilenet", f"InvertedResidualV3(5, {expanded}, 24, true, hardswish)", [24, 14, 14]
+    )
+    (fc1,) = [n for n in graph if n.endswith("block1.skip1.conv1")]
+    assert graph[fc1].attrs["filters"] == make_divisible(expanded // 4)
+
+
+V3_BLOCKS = [
+    # kernel, expanded, out, SE, activation, stride, dilation; input channels
+    ((5, 120, 40, True, "hardswish", 1, 1), 40),  # SE, the identity shortcut
+    ((3, 64, 24, False, "relu", 2, 1), 16),  # expansion, stride 2
+    ((3, 16, 16, False, "relu", 1, 1), 16),  # no expansion
+    ((5, 672, 160, True, "hardswish", 2, 2), 112),  # dilated: stride 1
+]
+
+
+@pytest.mark.parametrize(("config", "cin"), V3_BLOCKS, ids=lambda v: str(v))
+def test_mobilenet_v3_block_computes_what_its_plain_torch_form_does(
+    config: tuple[int, int, int, bool, str, int, int], cin: int
+) -> None:
+    k, e, c, se, act_name, stride, dilation = config
+    act = nn.Hardswish() if act_name == "hardswish" else nn.ReLU()
+    layers: list[nn.Module] = []
+    if e != cin:
+        layers += [nn.Conv2d(cin, e, 1, bias=False), nn.BatchNorm2d(e, eps=1e-3), act]
+    step, pad = (1 if dilation > 1 else stride), (k - 1) // 2 * dilation
+    layers += [nn.Conv2d(e, e, k, step, pad, dilation, groups=e, bias=False)]
+    layers += [nn.BatchNorm2d(e, eps=1e-3), act]
+    if se:
+        squeeze = make_divisible(e // 4)
+        layers.append(PlainSqueezeExcitation(e, squeeze, nn.ReLU(), nn.Hardsigmoid()))
+    layers += [nn.Conv2d(e, c, 1, bias=False), nn.BatchNorm2d(c, eps=1e-3)]
+    torch.manual_seed(0)
+    reference = nn.Sequential(*layers).eval()
+    with torch.no_grad():
+        for module in reference.modules():
+            if isinstance(module, nn.BatchNorm2d):  # statistics and scales that matter
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 1.5)
+                module.weight.uniform_(0.5, 1.5)
+    call = f"InvertedResidualV3({k}, {e}, {c}, {str(se).lower()}, {act_name}, {stride}, {dilation})"
+    text = block_net("mobilenet", call, [cin, 14, 14]).replace(
+        "    learner", "    defaults { bn.eps = 1e-3 }\n    learner"
+    )
+    graph = check_text(text).raise_for_errors()
+    ours = copied_into(graph, reference)
+    residual = stride == 1 and cin == c
+    x = torch.randn(2, cin, 14, 14)
+    with torch.no_grad():
+        expected = reference(x) + (x if residual else 0)
+        torch.testing.assert_close(ours(x), expected, rtol=1e-5, atol=1e-5)
+    assert any(graph[n].op == "add" for n in graph) == residual
+
+
+def test_depthwise_separable() -> None:
+    graph = checked("mobilenet", "DepthwiseSeparable(16)", [32, 112, 112])
+    assert summarize(graph)["params"] == conv(32, 32, 3, 32) + bn(32) + conv(32, 16, 1) + bn(16)
+    assert summarize(graph)["output_shape"] == [16, 112, 112]
+    assert [graph[n].op for n in graph][-5:] == ["conv", "bn", "relu", "conv", "bn"]
+
+
 def test_inception_module_3a() -> None:
     # GoogLeNet's inception (3a): 192 → 64 + 128 + 32 + 32 = 256 channels at 28×28.
     graph = checked("inception", "Inception(64, 96, 128, 16, 32, 32)", [192, 28, 28])
@@ -181,6 +325,7 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
         "mobilenet.jnet",
         "resnet.jnet",
         "se.jnet",
+        "unet.jnet",
     ]
     source = open(__file__, encoding="utf-8").read()
     for path in STDLIB.glob("*.jnet"):
@@ -190,3 +335,23 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
             if line.startswith(("block ", "group ")) and path.name != "jumpnet.jnet":
                 name = line.split()[1].split("(")[0]
                 assert name in source, f"{path.name}: {name} has no test here"
+
+
+def test_unet_blocks_against_torch() -> None:
+    # DoubleConv and UNetDown halve nothing but the size; UNetUp doubles it and joins `across`
+    # first. (Whole networks, layer by layer: tests/test_unet.py.)
+    text = """
+    use "std/unet.jnet"
+    network T(norm: bool = false) {
+        input [3, 16, 16]
+        stem { DoubleConv(8, norm) as top }
+        learner { UNetDown(16, norm) UNetUp(8, top, norm) }
+    }
+    """
+    convs = [(3, 8), (8, 8), (8, 16), (16, 16), (8 + 8, 8), (8, 8)]  # 3×3, in → out
+    weights = sum(i * o * 9 for i, o in convs) + 16 * 8 * 2 * 2  # and the transposed 2×2
+    outs = sum(o for _, o in convs)
+    for norm, extra in ((False, outs + 8), (True, 8 + 2 * outs)):  # biases, or BN's 2 per channel
+        graph = check_text(text, params={"norm": norm}).raise_for_errors()
+        assert summarize(graph)["params"] == weights + extra
+        assert summarize(graph)["output_shape"] == [8, 16, 16]

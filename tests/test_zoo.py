@@ -98,6 +98,12 @@ ZOO = [
     Model("vgg.jnet", 138_365_992, "vgg16_bn", {"depth": 16, "batch_norm": True}),
     Model("vgg.jnet", 143_667_240, "vgg19", {"depth": 19}),
     Model("vgg.jnet", 143_678_248, "vgg19_bn", {"depth": 19, "batch_norm": True}),
+    Model("mobilenet_v3.jnet", 5_483_032, "mobilenet_v3_large", real_forward=True),
+    Model("mobilenet_v3.jnet", 2_542_856, "mobilenet_v3_small", {"small": True}, real_forward=True),
+    Model("mnasnet.jnet", 4_383_312, "mnasnet1_0", real_forward=True),
+    Model("mnasnet.jnet", 2_218_512, "mnasnet0_5", {"alpha": 0.5}),
+    Model("mnasnet.jnet", 3_170_208, "mnasnet0_75", {"alpha": 0.75}),
+    Model("mnasnet.jnet", 6_282_256, "mnasnet1_3", {"alpha": 1.3}),
     Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
     Model("jumpnet.jnet", 813_418, real_forward=True),
     Model(
@@ -110,6 +116,8 @@ ZOO = [
     Model("jumpnet50.jnet", 14_598_090),
     Model("jumpnet101.jnet", 26_892_490),
     Model("jumpnet152.jnet", 37_019_594),
+    # the hand-written U-Net of tests/test_unet.py (no torchvision model): 3 channels, 2 classes
+    Model("unet.jnet", 31_031_810),
 ]
 IDS = [m.name for m in ZOO]
 
@@ -135,14 +143,15 @@ def test_every_spec_is_in_the_zoo() -> None:
     assert {m.spec for m in ZOO} == {p.name for p in ALL_SPECS} - others
 
 
-ZOO_NAMED = [m for m in ZOO if m.spec.removesuffix(".jnet") in {"resnet", "densenet", "vgg"}]
+FAMILIES = {"resnet", "densenet", "vgg", "mobilenet_v3", "mnasnet"}  # specs with variants
+ZOO_NAMED = [m for m in ZOO if m.spec.removesuffix(".jnet") in FAMILIES]
 
 
 def test_every_variant_has_its_name() -> None:
     # jumpdsl.zoo_models() lists each torchvision name of a family spec, and the name means the
     # family's file with the variant's parameters: the figures above, by name
     assert {m.name for m in ZOO_NAMED} <= set(jumpdsl.zoo_models())
-    assert not {"resnet", "densenet", "vgg"} & set(jumpdsl.zoo_models())
+    assert not FAMILIES & set(jumpdsl.zoo_models())
     for model in ZOO_NAMED:
         assert summarize(jumpdsl.check(model.name).graph)["params"] == model.params, model.name
 
@@ -226,14 +235,49 @@ def test_forward_gives_batch_by_classes(model: Model) -> None:
         assert torch.isfinite(out).all()
     else:
         out = compile_on_meta(graph)(torch.empty(2, *shape, device="meta"))
-    assert tuple(out.shape) == (2, classes)
+    per_pixel = tuple(out.shape[2:]) == tuple(shape[1:])  # segmentation: classes per pixel
+    assert tuple(out.shape[:2]) == (2, classes) and (out.dim() == 2 or per_pixel)
+
+
+# torchvision's initialisation loops (mobilenetv3.py, mnasnet.py): every conv fan-out
+# Kaiming normal with zero biases, linear layers as below with zero biases, BN ones and zeros.
+# Their BN's eps and momentum too.
+TORCHVISION_INITS = {
+    "mobilenet_v3_large": ("kaiming_normal(fan_out, relu)", "normal(0.01)", 1e-3, 0.01),
+    "mobilenet_v3_small": ("kaiming_normal(fan_out, relu)", "normal(0.01)", 1e-3, 0.01),
+    "mnasnet1_0": (
+        "kaiming_normal(fan_out, relu)",
+        "kaiming_uniform(fan_out, sigmoid)",
+        1e-5,
+        1 - 0.9997,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", TORCHVISION_INITS)
+def test_initialisation_is_torchvisions_layer_by_layer(name: str) -> None:
+    graph = _checked(name)
+    conv_init, dense_init, eps, momentum = TORCHVISION_INITS[name]
+    expected = {"conv": conv_init, "dense": dense_init}
+    norms = [graph[n].attrs for n in graph if graph[n].op == "bn"]
+    assert norms and all(a["eps"] == eps and a["momentum"] == momentum for a in norms)
+    layers = [graph[n] for n in graph if graph[n].op in expected]
+    assert {layer.op for layer in layers} == {"conv", "dense"}
+    for layer in layers:
+        assert str(layer.attrs["init"]) == expected[layer.op], layer.id
+        assert str(layer.attrs["bias_init"]) == "auto", layer.id  # zeros, as the weight is set
+    module = build_module(graph, seed=0)
+    biases = [m.bias for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert all(not b.any() for b in biases if b is not None)
 
 
 @pytest.mark.parametrize("model", ZOO, ids=IDS)
 def test_classes_parameter(model: Model) -> None:
     result = check_file(spec_file(model.spec), {**model.overrides, "classes": 7})
     assert result.ok
-    assert summarize(result.graph)["output_shape"] == [7]
+    shape = summarize(result.graph)["output_shape"]
+    # a class per image, or (segmentation) per pixel of the input
+    assert shape[0] == 7 and shape[1:] in ([], list(result.graph.input_shape[1:]))
 
 
 def _draw_args() -> list[str]:

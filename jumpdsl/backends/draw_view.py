@@ -42,7 +42,11 @@ LAYER_LEVEL = 3
 OFF_SPINE = re.compile(r"^(skip|jump|arm)\d+$")
 # What folds into the box of the conv (or dense) next to it.
 FOLDED_OPS = frozenset(
-    {"bn", "layernorm", "relu", "relu6", "gelu", "silu", "sigmoid", "hardswish", "tanh"}
+    {
+        *("bn", "layernorm", "groupnorm", "instancenorm"),
+        *("relu", "relu6", "leaky_relu", "prelu", "elu", "gelu", "silu", "mish"),
+        *("sigmoid", "hardswish", "tanh"),
+    }
 )
 _ANCHORS = frozenset({"conv", "dense"})
 _LEVEL = {"group": 1, "block": 2}

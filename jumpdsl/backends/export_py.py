@@ -110,9 +110,11 @@ def constructor_call(module: nn.Module) -> str:
     kwargs = _constructor_args(module)
     if repr(_rebuilt(cls, kwargs)) != repr(module):
         raise ExportError(f"cannot rebuild {module!r} from its constructor's parameters")
-    # The first two (channels or features in, out) read best without their names.
+    # The first two (channels or features in, out) read best without their names, where they
+    # are the constructor's first two (InstanceNorm2d's second given may be `affine`).
+    leading = [n for n in inspect.signature(cls.__init__).parameters if n != "self"][:2]
     parts = [
-        repr(v) if i < 2 and isinstance(v, int) else f"{k}={v!r}"
+        repr(v) if i < len(leading) and k == leading[i] and type(v) is int else f"{k}={v!r}"
         for i, (k, v) in enumerate(kwargs.items())
     ]
     return f"torch.nn.{cls.__name__}({', '.join(parts)})"
@@ -182,9 +184,11 @@ def _set(inits: list[tuple[str, Init]]) -> list[tuple[str, Init]]:
     return [(name, init) for name, init in inits if torch_call(init) is not None]
 
 
-def _legacy(inits: list[tuple[str, Init]]) -> Init | None:
+def _legacy(inits: list[tuple[str, Init]], module: nn.Module) -> Init | None:
     """The weight's scheme when the node's initialisation is "weight by a scheme, bias zero"
     (jumpdsl's first form, written with the ``_init`` helper); None otherwise."""
+    if not hasattr(module, "bias"):
+        return None  # not a conv or dense layer (PReLU's weight): the helper reads the bias
     chosen = _set(inits)
     if not chosen or chosen[0][0] != "weight":
         return None
@@ -197,8 +201,10 @@ def _legacy(inits: list[tuple[str, Init]]) -> Init | None:
     return chosen[0][1]
 
 
-def _module_lines(node: str, call: str, inits: list[tuple[str, Init]]) -> list[str]:
-    legacy = _legacy(inits)
+def _module_lines(
+    node: str, call: str, inits: list[tuple[str, Init]], module: nn.Module
+) -> list[str]:
+    legacy = _legacy(inits, module)
     if legacy is not None:
         torch_name, kwargs = torch_call(legacy) or ("", {})
         options = "".join(f", {k}={v!r}" for k, v in kwargs.items())
@@ -237,7 +243,7 @@ def _layer_lines(graph: Graph, log: BuildLog, source: _Source) -> list[str]:
         lines += _scopes(node, made)
         inits = log.inits.get(node, [])
         if module is not None:
-            lines += _module_lines(node, source.module_call(node, module), inits)
+            lines += _module_lines(node, source.module_call(node, module), inits, module)
             continue
         lines.append(f"self.{_checked_path(node)} = torch.nn.Module()")
         lines += [_tensor_line(t) for t in tensors]

@@ -1,5 +1,5 @@
 """Parameter types: ``int``, ``float``, ``bool``, ``str``, ``word``, ``size``, ``any``,
-``list[T]`` and ``tuple[T1, T2, ...]``.
+``list[T]``, ``tuple[T1, T2, ...]`` and, for templates, ``tensor`` (a named tensor).
 
 >>> from jumpdsl.source import Span
 >>> s = Span("x", 1, 1, 1, 1)
@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
-from jumpdsl.ir.values import Symbol, Value, type_name
+from jumpdsl.ir.values import Symbol, TensorRef, Value, type_name
 from jumpdsl.syntax.ast import TypeRef
 
 __all__ = ["TYPE_NAMES", "conforms", "infer_conforms", "unknown_types"]
 
-TYPE_NAMES = ("any", "int", "float", "bool", "str", "word", "size", "list", "tuple")
+TYPE_NAMES = ("any", "int", "float", "bool", "str", "word", "size", "list", "tuple", "tensor")
 
 
 def unknown_types(t: TypeRef) -> list[TypeRef]:
@@ -34,7 +34,9 @@ def conforms(value: Value, t: TypeRef) -> bool:
     """Whether ``value`` is of type ``t`` (an int is also a float)."""
     name = t.name
     if name == "any":
-        return True
+        return not isinstance(value, TensorRef)  # a tensor only where a parameter says so
+    if name == "tensor":
+        return isinstance(value, TensorRef)
     if name == "int":
         return _is_int(value)
     if name == "float":

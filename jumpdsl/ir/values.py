@@ -14,6 +14,7 @@ __all__ = [
     "MAX_SHOWN",
     "Init",
     "Symbol",
+    "TensorRef",
     "Unset",
     "Value",
     "show_typed",
@@ -38,6 +39,18 @@ class Symbol:
     """A bare word that is not a variable: ``same``, ``he_normal``, ``nearest``."""
 
     name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class TensorRef:
+    """A named tensor passed to a template's ``tensor`` parameter (``Up(64, enc[2])``): its
+    name as written and the node that made it."""
+
+    name: str
+    node: str
 
     def __str__(self) -> str:
         return self.name
@@ -74,7 +87,7 @@ class Unset:
         return self.name
 
 
-Value = int | float | bool | str | Symbol | Init | Unset | list | tuple
+Value = int | float | bool | str | Symbol | Init | Unset | TensorRef | list | tuple
 
 
 def type_name(value: object) -> str:
@@ -95,6 +108,8 @@ def type_name(value: object) -> str:
         return "word"
     if isinstance(value, Init):
         return "init"
+    if isinstance(value, TensorRef):
+        return "tensor"
     if isinstance(value, list):
         return "list"
     if isinstance(value, tuple):

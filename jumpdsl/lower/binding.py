@@ -10,7 +10,7 @@ to the sink and unwinds with :class:`jumpdsl.diagnostics.Reported`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple, NoReturn
 
 from jumpdsl import messages as M
@@ -28,6 +28,7 @@ from jumpdsl.syntax.printer import type_text
 
 __all__ = [
     "Argument",
+    "ArgumentResolver",
     "BoundArgs",
     "CallArgs",
     "bind_network",
@@ -36,6 +37,7 @@ __all__ = [
     "check_params",
     "evaluate_arguments",
     "is_reserved",
+    "is_tensor_param",
     "match",
     "report_attr_error",
 ]
@@ -76,11 +78,23 @@ class BoundArgs(NamedTuple):
     defaulted: frozenset[str] = frozenset()
 
 
-def evaluate_arguments(call: ast.Call, env: Mapping[str, Value], sink: DiagnosticSink) -> CallArgs:
+# Gives the value of an argument that is no expression (a tensor's name for a ``tensor``
+# parameter), or None: called with the argument and its position among the positional ones.
+ArgumentResolver = Callable[[ast.Arg, int], Value | None]
+
+
+def evaluate_arguments(
+    call: ast.Call,
+    env: Mapping[str, Value],
+    sink: DiagnosticSink,
+    resolve: ArgumentResolver | None = None,
+) -> CallArgs:
     positional: list[Argument] = []
     keywords: dict[str, Argument] = {}
     for arg in call.args or ():
-        argument = Argument(evaluate(arg.value, env, sink), arg.span, arg.value.span)
+        special = None if resolve is None else resolve(arg, len(positional))
+        value = evaluate(arg.value, env, sink) if special is None else special
+        argument = Argument(value, arg.span, arg.value.span)
         if arg.name is None:
             if keywords:
                 sink.fail(M.POSITIONAL_AFTER_KEYWORD, arg.span)
@@ -290,6 +304,13 @@ def check_params(params: Sequence[ast.Param], sink: DiagnosticSink) -> None:
         for t in unknown_types(param.type) if param.type is not None else ():
             hint = did_you_mean(t.name, TYPE_NAMES)
             sink.report(M.UNKNOWN_TYPE, t.span, hint=hint, name=t.name)
+        if is_tensor_param(param) and param.default is not None:
+            sink.report(M.TENSOR_PARAM_DEFAULT, param.default.span, name=param.name)
+
+
+def is_tensor_param(param: ast.Param) -> bool:
+    """Whether the parameter takes a named tensor (``skipped: tensor``)."""
+    return param.type is not None and param.type.name == "tensor"
 
 
 def param_type_problem(
@@ -322,6 +343,10 @@ def bind_network(
     None when one is missing or wrong (every problem reported)."""
     names = [p.name for p in network.params]
     check_params(network.params, sink)
+    for param in network.params:
+        if is_tensor_param(param):
+            sink.report(M.NETWORK_TENSOR_PARAM, param.span, name=param.name)
+            return None
     ok = True
     for name, (_, span) in overrides.items():
         if name not in names:

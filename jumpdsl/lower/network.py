@@ -18,7 +18,7 @@ from jumpdsl.lower.binding import bind_network
 from jumpdsl.lower.builder import Builder, Limits
 from jumpdsl.lower.defaults import OpDefaults, read_defaults
 from jumpdsl.lower.templates import Templates
-from jumpdsl.lower.visitor import Frame, Visitor, mark_later_lets, read_let
+from jumpdsl.lower.visitor import Frame, Visitor, mark_later_lets, read_let, tensor_family
 from jumpdsl.ops import CORE
 from jumpdsl.ops.table import OpTable
 from jumpdsl.source import Span
@@ -153,7 +153,7 @@ def _lower_network(
         cur = visitor.stmts(section.body, frame, cur)
     graph.output = cur
     for name, (_, span) in tensors.items():
-        if name not in visitor.used_tensors:
+        if name not in visitor.used_tensors and tensor_family(name) not in visitor.used_tensors:
             sink.report(M.DANGLING_TENSOR, span, name=name)
     return graph
 

@@ -8,7 +8,7 @@ run shows many errors; a passed limit stops everything (:class:`jumpdsl.diagnost
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -16,7 +16,7 @@ from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
 from jumpdsl.ir.graph import Scope, ScopeArg
-from jumpdsl.ir.values import Symbol, Unset, Value, show_typed, show_value
+from jumpdsl.ir.values import Symbol, TensorRef, Unset, Value, show_typed, show_value
 from jumpdsl.lower.binding import (
     BoundArgs,
     CallArgs,
@@ -24,6 +24,7 @@ from jumpdsl.lower.binding import (
     bind_template,
     evaluate_arguments,
     is_reserved,
+    is_tensor_param,
 )
 from jumpdsl.lower.builder import Builder
 from jumpdsl.lower.defaults import OpDefaults
@@ -35,7 +36,7 @@ from jumpdsl.passes.shapes import ShapeEngine
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
-__all__ = ["Frame", "Visitor", "mark_later_lets", "read_let"]
+__all__ = ["Frame", "Visitor", "mark_later_lets", "read_let", "tensor_family"]
 
 
 def mark_later_lets(items: Sequence[object], env: dict[str, Value]) -> None:
@@ -152,12 +153,13 @@ class Visitor:
             # Called, even when the call's arguments fail: no 'never used' on top of the error.
             self.templates.used.add(stmt.name)
         times = 1 if stmt.count is None else self.count(stmt.count, frame, "'*' (repeat)")
-        args = evaluate_arguments(stmt, frame.env, self.sink)
         # A variable holding a word calls the op or template that the word names
         # (`unit(f, stride)` with `unit = Bottleneck`): one group serves every kind of block.
         bound = frame.env.get(stmt.name)
         name = bound.name if isinstance(bound, Symbol) else stmt.name
         template = self.templates.get(name)
+        resolve = None if template is None else self.tensor_arguments(template, frame)
+        args = evaluate_arguments(stmt, frame.env, self.sink, resolve)
         spec = self.ops.get(name)
         if template is None and spec is None:
             self.sink.fail(
@@ -231,7 +233,11 @@ class Visitor:
             env={**outer, **bound.values},
             block_input=cur,
             group_input=cur if tpl.kind == "group" else frame.group_input,
-            tensors={},
+            tensors={
+                name: (value.node, stmt.span)
+                for name, value in bound.values.items()
+                if isinstance(value, TensorRef)
+            },
             trace=(*frame.trace, stmt.span),
             stack=(*frame.stack, tpl.name),
             edge_kind=frame.edge_kind,
@@ -260,8 +266,16 @@ class Visitor:
     # ------------------------------------------------------------ shortcuts and branches
     def shortcut(self, stmt: ast.Shortcut, frame: Frame, cur: str) -> str:
         spec = self.merge_spec(stmt.merge, stmt.merge_span)
+        if stmt.kind == "gate":
+            if stmt.origin is not None:
+                self.sink.fail(M.GATE_WITH_ORIGIN, stmt.span, merge=stmt.merge)
+            if not stmt.path:
+                self.sink.fail(M.GATE_WITHOUT_PATH, stmt.span, merge=stmt.merge)
         if stmt.origin is not None:
-            origin = self.tensor(stmt.origin, stmt.span, frame)
+            key = self.tensor_key(stmt.origin, stmt.origin_index, frame)
+            origin = self.tensor(key, stmt.span, frame)
+        elif stmt.kind == "gate":
+            origin = cur
         elif stmt.kind == "jump":
             if frame.group_input is None:
                 self.sink.fail(M.JUMP_OUTSIDE_GROUP, stmt.span)
@@ -270,13 +284,16 @@ class Visitor:
             origin = frame.block_input
         end = origin
         if stmt.path:
+            # A gate's path is drawn and stored as a skip path (it is one, from here).
+            kind = "skip" if stmt.kind == "gate" else stmt.kind
             inner = frame.child(
                 path=self.builder.next_name(frame.path, stmt.kind),
                 env=dict(frame.env),
-                edge_kind=stmt.kind,
+                edge_kind=kind,
             )
             end = self.stmts(stmt.path, inner, origin)
-        return self.merge(spec, [(end, stmt.kind), (cur, frame.edge_kind)], frame, stmt.span)
+        kind = "skip" if stmt.kind == "gate" else stmt.kind
+        return self.merge(spec, [(end, kind), (cur, frame.edge_kind)], frame, stmt.span)
 
     def branch(self, stmt: ast.Branch, frame: Frame, cur: str) -> str:
         spec = self.merge_spec(stmt.merge, stmt.merge_span)
@@ -321,9 +338,54 @@ class Visitor:
         return spec
 
     # ------------------------------------------------------------ named tensors
+    def tensor_key(self, name: str, index: ast.Expr | None, frame: Frame) -> str:
+        """A tensor's name as the tables keep it: ``enc`` or, indexed, ``enc[2]``."""
+        if index is None:
+            return name
+        value = self.eval(index, frame)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.sink.fail(M.BAD_TENSOR_INDEX, index.span, got=show_typed(value))
+        return f"{name}[{value}]"
+
+    def tensor_arguments(
+        self, template: TemplateDef, frame: Frame
+    ) -> Callable[[ast.Arg, int], Value | None]:
+        """What resolves a call's arguments for the template's ``tensor`` parameters (a
+        tensor's name, not an expression) in the caller's tables."""
+        params = template.node.params
+        tensor_params = {p.name for p in params if is_tensor_param(p)}
+
+        def resolve(arg: ast.Arg, position: int) -> Value | None:
+            if arg.name is not None:
+                name = arg.name
+            elif position < len(params):
+                name = params[position].name
+            else:
+                return None
+            if name not in tensor_params:
+                return None
+            return self.tensor_argument(arg.value, name, template.node.name, frame)
+
+        return resolve if tensor_params else (lambda arg, position: None)
+
+    def tensor_argument(self, expr: ast.Expr, param: str, callee: str, frame: Frame) -> TensorRef:
+        if isinstance(expr, ast.Var):
+            key = expr.name
+        elif isinstance(expr, ast.Index) and isinstance(expr.target, ast.Var):
+            key = self.tensor_key(expr.target.name, expr.index, frame)
+        else:
+            got = show_typed(self.eval(expr, frame))
+            self.sink.fail(M.TENSOR_EXPECTED, expr.span, name=param, callee=callee, got=got)
+        return TensorRef(key, self.tensor(key, expr.span, frame))
+
     def tensor(self, name: str, span: Span, frame: Frame) -> str:
         if name not in frame.tensors:
-            later = self.marks.get(name)
+            later = self.marks.get(tensor_family(name))
+            if later is not None and frame.stack:
+                # Made outside this template (above or below): templates see only their own.
+                self.used_tensors.add(name)
+                hint = M.pass_the_tensor(tensor_family(name))
+                self.sink.fail(M.UNKNOWN_NAME, span, hint=hint, what="tensor", name=name)
             if later is not None and (later.line, later.column) > (span.line, span.column):
                 # Taking a tensor that is made later would close a loop.
                 self.used_tensors.add(name)  # one mistake, one message
@@ -331,14 +393,16 @@ class Visitor:
             hint = did_you_mean(name, frame.tensors) or M.HINT_NAME_A_TENSOR
             self.sink.fail(M.UNKNOWN_NAME, span, hint=hint, what="tensor", name=name)
         self.used_tensors.add(name)
+        self.used_tensors.add(tensor_family(name))  # one of `enc[i]` used: the family is
         return frame.tensors[name][0]
 
     def mark(self, stmt: ast.Mark, frame: Frame, cur: str) -> str:
-        if stmt.name in frame.tensors:
-            first = Label(frame.tensors[stmt.name][1], M.NOTE_FIRST_NAMED)
-            self.sink.fail(M.DUPLICATE_TENSOR, stmt.span, labels=(first,), name=stmt.name)
-        frame.tensors[stmt.name] = (cur, stmt.span)
-        self.builder.name_tensor(stmt.name, cur, frame.path, stmt.span)
+        name = self.tensor_key(stmt.name, stmt.index, frame)
+        if name in frame.tensors:
+            first = Label(frame.tensors[name][1], M.NOTE_FIRST_NAMED)
+            self.sink.fail(M.DUPLICATE_TENSOR, stmt.span, labels=(first,), name=name)
+        frame.tensors[name] = (cur, stmt.span)
+        self.builder.name_tensor(name, cur, frame.path, stmt.span)
         return cur
 
     # ------------------------------------------------------------ control flow
@@ -362,6 +426,11 @@ class Visitor:
             self.wrong_type(stmt.cond.span, "if", "true or false", cond)
         body = stmt.then if cond else stmt.orelse
         return self.stmts(body or (), frame, cur)
+
+
+def tensor_family(name: str) -> str:
+    """The name a tensor was made under, without its index (``enc[2]`` → ``enc``)."""
+    return name.partition("[")[0]
 
 
 def _destructure(

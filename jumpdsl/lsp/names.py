@@ -183,6 +183,8 @@ class _Walker:
                 self.expr(param.default, scope)
             span = _name_at_start(param.span, param.name)
             found[param.name] = self.define(scope, "parameter", param.name, span, param)
+            if param.type is not None and param.type.name == "tensor":
+                scope.tensors.setdefault(param.name, found[param.name])  # `from across`
         return found
 
     def template(self, tpl: ast.Template, parent: _Scope) -> None:
@@ -232,6 +234,8 @@ class _Walker:
             if stmt.origin is not None:
                 span = word_span(self.source, stmt.span, stmt.origin, after="from")
                 self.refer(Reference("tensor", stmt.origin, span, scope.tensors.get(stmt.origin)))
+            if stmt.origin_index is not None:
+                self.expr(stmt.origin_index, scope)
             self.stmts(stmt.path or (), scope)
         elif isinstance(stmt, ast.Branch):
             self.refer(Reference("merge", stmt.merge, stmt.merge_span, statement=stmt.span))
@@ -249,7 +253,10 @@ class _Walker:
             self.let(stmt, scope)
         elif isinstance(stmt, ast.Mark):
             span = word_span(self.source, stmt.span, stmt.name, after="as")
-            self.define(scope, "tensor", stmt.name, span, stmt)
+            if stmt.index is not None:
+                self.expr(stmt.index, scope)
+            if stmt.index is None or stmt.name not in scope.tensors:  # `as enc[i]`: one name
+                self.define(scope, "tensor", stmt.name, span, stmt)
 
     def call(self, call: ast.Call, scope: _Scope) -> None:
         variable = scope.find(call.name)

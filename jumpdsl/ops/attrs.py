@@ -17,6 +17,7 @@ from jumpdsl.ops.core import Attr, AttrError
 __all__ = [
     "INT64_MAX",
     "SIZE_DOC",
+    "amount",
     "boolean",
     "choice",
     "describe",
@@ -126,6 +127,20 @@ def padding(value: Any) -> str | tuple[int, int]:
     raise AttrError(
         "same, valid or a padding such as 1 or (0, 3)", show_value(value), ("same", "valid")
     )
+
+
+def amount(value: Any) -> tuple[int, int]:
+    """A count of pixels per side, 0 or more: ``1`` or ``(0, 3)`` (a transposed conv's padding)."""
+    _past_int64(value)
+    if _is_int(value) and value >= 0:
+        return (value, value)
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(_is_int(v) and v >= 0 for v in value)
+    ):
+        return (value[0], value[1])
+    raise AttrError("0 or more pixels, such as 1 or (0, 1)", show_value(value))
 
 
 def choice(*choices: str) -> Callable[[Any], str]:

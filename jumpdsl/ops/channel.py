@@ -56,15 +56,14 @@ def _shuffle_reference(t: Any, x: Any, w: Any) -> Any:
 
 def _layerscale(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
     # One learnable factor per channel, kept at the node (stem.layerscale1.gamma), as in
-    # CaiT and ConvNeXt; a map is scaled through a C×1×1 view of it.
-    gamma = em.parameter("gamma", (ins[0][0],))
-    if len(ins[0]) == 3:
-        gamma = em.method("view", gamma, -1, 1, 1)
+    # CaiT and ConvNeXt: C×1×1 on a C×H×W map, the shape torchvision's ConvNeXt keeps (so its
+    # checkpoints load one to one), C on a vector.
+    gamma = em.parameter("gamma", (ins[0][0], *(1 for _ in ins[0][1:])))
     return em.call(operator.mul, xs[0], gamma)
 
 
 def _layerscale_reference(t: Any, x: Any, w: Any) -> Any:
-    return t.torch.einsum("nc...,c->nc...", x, w["gamma"])
+    return t.torch.einsum("nc...,c->nc...", x, w["gamma"].reshape(-1))
 
 
 OPS = (

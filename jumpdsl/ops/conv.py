@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from jumpdsl import messages as M
-from jumpdsl.ops.attrs import SIZE_DOC, boolean, padding, positive_int, size
+from jumpdsl.ops.attrs import SIZE_DOC, amount, boolean, padding, positive_int, size
 from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, ShapeError, with_aliases
 from jumpdsl.ops.init import AUTO, TORCH, init_checker
-from jumpdsl.ops.rules import padding_pair, window_label, window_out
+from jumpdsl.ops.rules import label_size, need_map, padding_pair, window_label, window_out
 
 __all__ = ["BIAS_INIT", "OPS", "WEIGHT_INIT"]
 
@@ -76,6 +76,70 @@ def _reference(t: Any, x: Any, w: Any) -> Any:
 
 _WINDOW_RULE = "H' = ⌊(H + 2p − d·(k−1) − 1) / s⌋ + 1"
 
+
+def _transpose_shape(ins: list[Shape], a: Attrs) -> Shape:
+    need_map("conv_transpose", ins[0])
+    channels, height, width = ins[0]
+    if channels % a["groups"] or a["filters"] % a["groups"]:
+        raise ShapeError(
+            M.GROUPS_NOT_DIVISIBLE, groups=a["groups"], channels=channels, filters=a["filters"]
+        )
+    sizes = []
+    for axis, size_in in enumerate((height, width)):
+        k, s, p, d = (a[n][axis] for n in ("kernel", "stride", "padding", "dilation"))
+        extra = a["output_padding"][axis]
+        if extra >= s and extra >= d:
+            raise ShapeError(M.OUTPUT_PADDING_TOO_LARGE, padding=extra, stride=s, dilation=d)
+        sizes.append((size_in - 1) * s - 2 * p + d * (k - 1) + extra + 1)
+    if min(sizes) < 1:
+        raise ShapeError(M.TRANSPOSE_EMPTY, size=f"{height}×{width}", out="×".join(map(str, sizes)))
+    return (a["filters"], sizes[0], sizes[1])
+
+
+def _transpose_weights(ins: list[Shape], a: Attrs) -> int:
+    kh, kw = a["kernel"]
+    return int(ins[0][0] * (a["filters"] // a["groups"]) * kh * kw)
+
+
+def _transpose_params(ins: list[Shape], out: Shape, a: Attrs) -> int:
+    return _transpose_weights(ins, a) + (a["filters"] if a["bias"] else 0)
+
+
+def _transpose_macs(ins: list[Shape], out: Shape, a: Attrs) -> int:
+    # every input position scatters its kernel: the MACs of the conv it is the transpose of
+    return _transpose_weights(ins, a) * ins[0][1] * ins[0][2]
+
+
+def _transpose_build(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
+    conv = em.nn.ConvTranspose2d(
+        ins[0][0],
+        a["filters"],
+        a["kernel"],
+        stride=a["stride"],
+        padding=a["padding"],
+        output_padding=a["output_padding"],
+        groups=a["groups"],
+        bias=a["bias"],
+        dilation=a["dilation"],
+    )
+    return em.module(conv, xs[0])
+
+
+def _transpose_label(a: Attrs) -> str:
+    """``conv_transpose 2×2, 64, ×2``: it upsamples by its stride."""
+    parts = [f"conv_transpose {label_size(a['kernel'])}", str(a["filters"])]
+    if a["groups"] != 1:
+        parts.append(f"groups {a['groups']}")
+    stride = a["stride"]
+    if stride != (1, 1):
+        parts.append("×" + (str(stride[0]) if stride[0] == stride[1] else label_size(stride)))
+    return ", ".join(parts)
+
+
+def _transpose_reference(t: Any, x: Any, w: Any) -> Any:
+    return t.F.conv_transpose2d(x, w["weight"], w["bias"], stride=2, padding=1, output_padding=1)
+
+
 OPS: tuple[Op, ...] = (
     Op(
         "conv",
@@ -113,10 +177,53 @@ OPS: tuple[Op, ...] = (
             ),
         ),
     ),
+    Op(
+        "conv_transpose",
+        "2-D transposed convolution (PyTorch ConvTranspose2d): the gradient of a conv with "
+        "the same attributes, which upsamples by its stride. Padding is PyTorch's (it crops "
+        "the output), 0 by default.",
+        _transpose_shape,
+        _transpose_build,
+        (
+            Attr("filters", positive_int, doc="output channels", type_doc="int"),
+            Attr("kernel", size, doc="kernel size", type_doc=SIZE_DOC),
+            Attr("stride", size, (1, 1), "step (the upsampling factor)", SIZE_DOC),
+            Attr("padding", amount, (0, 0), "pixels cropped from each side", "int or (h, w)"),
+            Attr(
+                "output_padding",
+                amount,
+                (0, 0),
+                "pixels added on one side (below the stride)",
+                "int or (h, w)",
+            ),
+            Attr("groups", positive_int, 1, "channel groups", "int"),
+            Attr("bias", boolean, True, "learn a bias per filter", "bool"),
+            Attr("dilation", size, (1, 1), "spacing of kernel taps", SIZE_DOC),
+            WEIGHT_INIT,
+            BIAS_INIT,
+        ),
+        shape_doc="C×H×W → filters×H'×W', H' = (H−1)·s − 2p + d·(k−1) + output_padding + 1; "
+        "C and filters divisible by groups",
+        params=_transpose_params,
+        macs=_transpose_macs,
+        inits={"init": "weight", "bias_init": "bias"},
+        decay=("weight",),
+        fresh=True,
+        label=_transpose_label,
+        usage="conv_transpose(64, 2x2, stride=2)",
+        examples=(
+            Example(
+                "conv_transpose(6, 3x3, stride=2, padding=1, output_padding=1)",
+                (4, 5, 7),
+                _transpose_reference,
+            ),
+        ),
+    ),
 )
 
 # What PyTorch and Keras call them, for the hint at an unknown name (BatchNorm2d → bn).
 OPS = with_aliases(
     OPS,
     conv=("conv2d", "convolution2d", "depthwiseconv2d", "convolution"),
+    conv_transpose=("convtranspose2d", "conv2dtranspose", "deconv", "deconvolution"),
 )

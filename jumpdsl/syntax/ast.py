@@ -160,14 +160,15 @@ class Repeat:
 
 @dataclass(frozen=True)
 class Shortcut:
-    """``skip|jump MERGE [from NAME] [{ path }]``."""
+    """``skip|jump|gate MERGE [from NAME[INDEX]] [{ path }]``."""
 
-    kind: str  # "skip" | "jump"
+    kind: str  # "skip" | "jump" | "gate"
     merge: str
     origin: str | None
     path: tuple[Stmt, ...] | None
     span: Span
     merge_span: Span
+    origin_index: Expr | None = None  # `from enc[i]`: the index, evaluated by lowering
 
 
 @dataclass(frozen=True)
@@ -216,10 +217,11 @@ class Let:
 
 @dataclass(frozen=True)
 class Mark:
-    """``as NAME``: names the current tensor for a later ``from NAME``."""
+    """``as NAME`` or ``as NAME[INDEX]``: names the current tensor for a later ``from``."""
 
     name: str
     span: Span
+    index: Expr | None = None  # `as enc[i]`: the index, evaluated by lowering
 
 
 Stmt = Call | Repeat | Shortcut | Branch | For | If | Let | Mark

@@ -156,14 +156,20 @@ class _ToAst:
 
     def shortcut(self, meta: Meta, children: list[Any]) -> ast.Shortcut:
         kind, merge, origin, path = children
+        name, index = origin if origin is not None else (None, None)
         return ast.Shortcut(
             kind.value,
             merge.value,
-            origin.value if origin is not None else None,
+            name.value if name is not None else None,
             path,
             self._span(meta),
             self._span(merge),
+            index,
         )
+
+    def tensor_ref(self, meta: Meta, children: list[Any]) -> tuple[Token, Any]:
+        name, index = children
+        return name, index
 
     def branch(self, meta: Meta, children: list[Any]) -> ast.Branch:
         merge, *arms = children
@@ -195,7 +201,8 @@ class _ToAst:
         return ast.Let(children[0].value, children[1], self._span(meta))
 
     def mark(self, meta: Meta, children: list[Any]) -> ast.Mark:
-        return ast.Mark(children[0].value, self._span(meta))
+        name, index = children[0]
+        return ast.Mark(name.value, self._span(meta), index)
 
     # ------------------------------------------------------------ expressions
     def bool_chain(self, meta: Meta, children: list[Any]) -> ast.Expr:

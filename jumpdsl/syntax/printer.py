@@ -486,8 +486,12 @@ def _header_end(params: tuple[ast.Param, ...], name_line: int) -> int:
     return params[-1].span.end_line + 1
 
 
+def _tensor_text(name: str, index: ast.Expr | None) -> str:
+    return name if index is None else f"{name}[{expr_text(index)}]"
+
+
 def _shortcut_head(stmt: ast.Shortcut) -> str:
-    origin = f" from {stmt.origin}" if stmt.origin else ""
+    origin = f" from {_tensor_text(stmt.origin, stmt.origin_index)}" if stmt.origin else ""
     return f"{stmt.kind} {stmt.merge}{origin}"
 
 
@@ -503,7 +507,7 @@ def _simple_text(stmt: ast.Stmt) -> str | None:
     if isinstance(stmt, ast.Let):
         return f"let {stmt.name} = {expr_text(stmt.value)}"
     if isinstance(stmt, ast.Mark):
-        return f"as {stmt.name}"
+        return f"as {_tensor_text(stmt.name, stmt.index)}"
     if isinstance(stmt, ast.Shortcut) and stmt.path is None:
         return _shortcut_head(stmt)
     return None

@@ -40,6 +40,12 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "densenet161": ("densenet", {"k": 48, "blocks": [6, 12, 36, 24]}),
     "densenet169": ("densenet", {"blocks": [6, 12, 32, 32]}),
     "densenet201": ("densenet", {"blocks": [6, 12, 48, 32]}),
+    "mobilenet_v3_large": ("mobilenet_v3", {}),
+    "mobilenet_v3_small": ("mobilenet_v3", {"small": True}),
+    "mnasnet0_5": ("mnasnet", {"alpha": 0.5}),
+    "mnasnet0_75": ("mnasnet", {"alpha": 0.75}),
+    "mnasnet1_0": ("mnasnet", {}),
+    "mnasnet1_3": ("mnasnet", {"alpha": 1.3}),
     **{
         f"vgg{depth}{'_bn' if bn else ''}": ("vgg", {"depth": depth, "batch_norm": bn})
         for depth in (11, 13, 16, 19)
