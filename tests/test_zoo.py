@@ -462,3 +462,9 @@ def test_load_weights_reads_no_code_and_says_what_the_file_is(tmp_path: Path) ->
     (tmp_path / "text.pth").write_text("hello")
     with pytest.raises(CheckpointError, match="not a state_dict file"):
         jumpdsl.load("resnet18", weights=tmp_path / "text.pth")
+
+
+def test_docs_show_the_resnet_family_spec_as_it_stands() -> None:
+    doc = (ROOT / "docs" / "zoo.md").read_text(encoding="utf-8")
+    spec = (ZOO_SPECS / "resnet.jnet").read_text(encoding="utf-8")
+    assert f"```jnet\n{spec}```" in doc
