@@ -110,6 +110,17 @@ def test_a_real_difference_is_found_at_its_layer() -> None:
     assert not found.outputs_ok
 
 
+def test_a_layer_of_another_shape_is_where_they_part() -> None:
+    theirs = reference()
+    theirs.conv1.padding = (0, 0)  # PyTorch's default padding where the spec pads `same`
+    found = compare_layers(ours(), theirs, example())
+    first = found.first_failure
+    assert first is not None and first.theirs == "conv1" and first.ours == "stem.conv1"
+    assert (first.ours_shape, first.theirs_shape) == ((2, 8, 12, 12), (2, 8, 10, 10))
+    assert first.difference == float("inf") and "shapes differ" in first.describe()
+    assert not found.ok
+
+
 def test_counts_and_shapes_must_match() -> None:
     theirs = reference()
     theirs.extra = nn.Linear(1, 1)

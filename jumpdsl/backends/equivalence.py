@@ -45,7 +45,8 @@ TOLERANCE = 1e-5
 @dataclass(frozen=True)
 class LayerDiff:
     """One paired layer (or one output of the networks): names, shapes, relative difference;
-    ``skipped`` says why it was not compared (``difference`` is then 0)."""
+    ``skipped`` says why it was not compared (``difference`` is then 0). Outputs of different
+    shapes differ: their ``difference`` is infinite."""
 
     ours: str
     theirs: str
@@ -57,6 +58,8 @@ class LayerDiff:
     def describe(self) -> str:
         shapes = "×".join(map(str, self.ours_shape)) + " / " + "×".join(map(str, self.theirs_shape))
         what = self.skipped or f"relative max |diff| {self.difference:.3g}"
+        if not self.skipped and self.ours_shape != self.theirs_shape:
+            what = "shapes differ"
         return f"{self.ours or '(root)'} ↔ {self.theirs or '(root)'} [{shapes}]: {what}"
 
 
@@ -222,13 +225,16 @@ def compare_layers(
     """Copy ``theirs``' tensors into ``ours`` in order (:func:`copy_in_order`), run both in
     eval mode on ``example`` and compare each paired layer's output and each network output.
     A layer of ``theirs`` whose tensors went to several modules here is paired with the one
-    of them that ran last. ``layers=False``: the outputs only."""
+    of them that ran last; a pair whose outputs differ in shape fails. ``layers=False``: the
+    outputs only."""
     ours.eval()
     theirs.eval()
     receivers = copy_in_order(ours, theirs)
     our_modules, their_modules = dict(ours.named_modules()), dict(theirs.named_modules())
-    wanted_ours = {n for names in receivers.values() for n in names} if layers else set()
-    wanted_theirs = set(receivers) if layers else set()
+    # the roots' outputs are the networks' outputs, compared below (a class token that the root
+    # owns is not a layer of its own)
+    wanted_ours = {n for names in receivers.values() for n in names if n} if layers else set()
+    wanted_theirs = {n for n in receivers if n} if layers else set()
     mine, my_order, my_handles = _record(our_modules, wanted_ours)
     given, their_order, their_handles = _record(their_modules, wanted_theirs)
     try:
@@ -285,7 +291,8 @@ def _skipped(
 
 def _diff(ours: str, theirs: str, a: torch.Tensor, b: torch.Tensor) -> LayerDiff:
     if a.shape != b.shape:
-        return _skipped(ours, theirs, tuple(a.shape), b, "shapes differ")
+        # a wrong padding or stride: this layer is where the two part
+        return LayerDiff(ours, theirs, tuple(a.shape), tuple(b.shape), float("inf"))
     return LayerDiff(ours, theirs, tuple(a.shape), tuple(b.shape), relative_difference(a, b))
 
 
