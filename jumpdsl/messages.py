@@ -267,7 +267,8 @@ RECURSIVE_TEMPLATE = Message(
 BAD_TYPE = Message(C.BAD_TYPE, "{what} expects {expected}, got {got}")
 BAD_INPUT_SHAPE = Message(
     C.BAD_TYPE,
-    "input expects [channels, height, width] or [features] of positive integers, got {got}",
+    "input expects [channels, height, width], [tokens, channels] or [features] of positive "
+    "integers, got {got}",
     "e.g. input [3, 224, 224]",
 )
 HINT_INTEGER_DIVISION = "use // for integer division"
@@ -372,6 +373,14 @@ HINT_LARGER_SCALE = "use a larger scale"
 HINT_GROUPS_DIVIDE = "choose groups that divide the channels, or change the channels before it"
 HINT_MAP_OPS_FIRST = "feature-map ops come before 'gap' or 'flatten'"
 HINT_VECTOR_FIRST = "add 'gap' (global average pooling) or 'flatten' before it"
+HINT_TOKENS_FIRST = "add 'to_tokens' before it (a C×H×W map → H·W tokens of C channels)"
+HINT_TOKEN_GRID = "give to_map the grid's height, or make the tokens a square grid"
+HINT_PATCH_GRID = "patch_merge halves a square grid: start from an input whose patches make one"
+HINT_WINDOW_GRID = "choose a window that divides the grid's side (Swin: 56, 28, 14, 7 with 7)"
+HINT_WINDOW_SHIFT = "shift by less than the window: Swin shifts every other block by window // 2"
+HINT_HEADS_DIVIDE = "choose heads that divide the channels (768 channels: 12 heads of 64)"
+HINT_TOKENS_NORM = "normalise tokens with 'layernorm', or make a map of them first ('to_map')"
+HINT_TOKENS_TO_MAP = "add 'to_map' before it (N×C tokens → a C×H×W map), or 'take_token'"
 HINT_MUL_SHAPES = "mul needs equal shapes, or per-channel weights (C or C×1×1) for a C×H×W map"
 
 

@@ -56,7 +56,15 @@ from jumpdsl.ops.core import (
     zero,
 )
 from jumpdsl.ops.init import AUTO, TORCH, init_checker
-from jumpdsl.ops.rules import need_map, need_vector, padding_pair, window_label, window_out
+from jumpdsl.ops.rules import (
+    channels,
+    need_map,
+    need_tokens,
+    need_vector,
+    padding_pair,
+    window_label,
+    window_out,
+)
 
 __all__ = [
     "AUTO",
@@ -72,10 +80,12 @@ __all__ = [
     "Shape",
     "ShapeError",
     "boolean",
+    "channels",
     "choice",
     "format_shape",
     "init_checker",
     "need_map",
+    "need_tokens",
     "need_vector",
     "number",
     "optional",

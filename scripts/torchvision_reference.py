@@ -8,10 +8,11 @@ use a separate environment), from the repository root:
     /tmp/tvenv/bin/python scripts/torchvision_reference.py
 
 For each model (1000 classes, 3×224×224): the trainable parameter count, every parameter
-tensor's name and shape in module order, the multiply-accumulates of its convs and linear layers
-counted by forward hooks (what jumpdsl's summary counts), and torchvision's published figures
-(the weights' meta: num_params, and _ops in GFLOPS, which torchvision counts as MACs). For some
-single blocks, taken out of those models: input shape, output shape and parameter shapes.
+tensor's name and shape in module order, the multiply-accumulates of its convs, linear and
+attention layers counted by forward hooks (what jumpdsl's summary counts), and torchvision's
+published figures (the weights' meta: num_params, and _ops in GFLOPS, which torchvision counts
+as MACs). For some single blocks, taken out of those models: input shape, output shape and
+parameter shapes.
 No jumpdsl import: this is the reference the tests hold our specs to.
 """
 
@@ -46,6 +47,12 @@ MODELS = [
     "mnasnet0_75",
     "mnasnet1_0",
     "mnasnet1_3",
+    "vit_b_16",
+    "vit_b_32",
+    "vit_l_16",
+    "swin_t",
+    "swin_s",
+    "swin_b",
     # the other variants of the resnet, densenet and vgg family specs
     "resnext101_32x8d",
     "resnext101_64x4d",
@@ -83,6 +90,7 @@ BLOCKS = {
     "mobilenet_v3_hardswish_skip": ("mobilenet_v3_large", "features.8", [80, 14, 14]),
     "mobilenet_v3_small_se_down": ("mobilenet_v3_small", "features.1", [16, 112, 112]),
     "mnasnet_stack": ("mnasnet1_0", "layers.9", [24, 56, 56]),
+    "vit_encoder_block": ("vit_b_16", "encoder.layers.encoder_layer_0", [197, 768]),
 }
 
 
@@ -91,7 +99,10 @@ def _shapes(module: nn.Module) -> list[list[Any]]:
 
 
 def _macs(model: nn.Module, shape: list[int]) -> int:
-    """Multiply-accumulates of Conv2d and Linear layers for one input of ``shape``."""
+    """Multiply-accumulates of Conv2d, Linear, MultiheadAttention and Swin's window attention
+    layers for one input of ``shape``: a Linear once per row it maps (per token of a
+    sequence), an attention's four projections per token and its two products (Q·Kᵀ,
+    weights·V)."""
     total = 0
 
     def conv(module: nn.Conv2d, args: Any, out: torch.Tensor) -> None:
@@ -102,12 +113,32 @@ def _macs(model: nn.Module, shape: list[int]) -> int:
 
     def linear(module: nn.Linear, args: Any, out: torch.Tensor) -> None:
         nonlocal total
-        total += module.in_features * module.out_features
+        rows = out[0].numel() // module.out_features
+        total += rows * module.in_features * module.out_features
+
+    def attention(module: nn.MultiheadAttention, args: Any, out: Any) -> None:
+        # torch computes the projections with F.linear, so no Linear hook sees them.
+        nonlocal total
+        tokens = args[0].shape[1] if module.batch_first else args[0].shape[0]
+        channels = module.embed_dim
+        total += 4 * tokens * channels * channels + 2 * tokens * tokens * channels
+
+    def windows(module: nn.Module, args: Any, out: torch.Tensor) -> None:
+        # Swin's: the projections per token (F.linear again), each token attending to the
+        # window² tokens of its window.
+        nonlocal total
+        _, height, width, channels = args[0].shape
+        tokens, area = height * width, module.window_size[0] * module.window_size[1]
+        total += 4 * tokens * channels * channels + 2 * tokens * area * channels
 
     hooks = []
     for module in model.modules():
-        if isinstance(module, nn.Conv2d):
+        if type(module).__name__ == "ShiftedWindowAttention":
+            hooks.append(module.register_forward_hook(windows))
+        elif isinstance(module, nn.Conv2d):
             hooks.append(module.register_forward_hook(conv))
+        elif isinstance(module, nn.MultiheadAttention):
+            hooks.append(module.register_forward_hook(attention))
         elif isinstance(module, nn.Linear):
             hooks.append(module.register_forward_hook(linear))
     with torch.no_grad():

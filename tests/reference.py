@@ -27,12 +27,20 @@ def compile_on_meta(graph: Any) -> torch.fx.GraphModule:
 
 
 def forward_param_shapes(module: torch.fx.GraphModule) -> list[list[int]]:
-    """Shapes of the parameter tensors, module by module in the order forward() calls them."""
-    shapes = []
+    """Shapes of the parameter tensors in the order forward() first uses them: each called
+    module's (with its sub-modules', an attention's out_proj), and a node's own tensors
+    (a class token) where the code reads them."""
+    shapes, seen = [], set()
     for node in module.graph.nodes:
         if node.op == "call_module":
-            owner = module.get_submodule(node.target)
-            shapes += [list(p.shape) for p in owner.parameters(recurse=False)]
+            params = list(module.get_submodule(node.target).parameters())
+        elif node.op == "get_attr":
+            owner, _, name = node.target.rpartition(".")
+            params = [p for n, p in module.get_submodule(owner).named_parameters() if n == name]
+        else:
+            continue
+        shapes += [list(p.shape) for p in params if id(p) not in seen]
+        seen.update(id(p) for p in params)
     return shapes
 
 

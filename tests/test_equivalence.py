@@ -121,6 +121,40 @@ def test_a_layer_of_another_shape_is_where_they_part() -> None:
     assert not found.ok
 
 
+class Maps(nn.Module):
+    """A linear layer on N×H×W×C maps (Swin's layout in torchvision)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x)
+
+
+class Tokens(Maps):
+    """The same on N×(H·W)×C tokens (the layout here), or with channels first (``swap``)."""
+
+    def __init__(self, swap: bool = False) -> None:
+        super().__init__()
+        self.swap = swap
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = self.proj(x).flatten(1, 2)
+        return tokens.transpose(1, 2) if self.swap else tokens
+
+
+def test_the_same_numbers_in_another_shape_agree_and_a_transpose_does_not() -> None:
+    x = torch.randn(2, 3, 3, 4)
+    same = compare_layers(Tokens(), Maps(), x)
+    assert same.ok and same.layers_compared == 1
+    assert same.outputs[0].ours_shape == (2, 9, 4) and same.outputs[0].theirs_shape == (2, 3, 3, 4)
+    assert "(reshaped)" in same.outputs[0].describe()
+    swapped = compare_layers(Tokens(swap=True), Maps(), x)  # 2×4×9: as many numbers, transposed
+    assert swapped.first_failure is None and not swapped.outputs_ok
+    assert swapped.outputs[0].difference > 0.1
+
+
 def test_counts_and_shapes_must_match() -> None:
     theirs = reference()
     theirs.extra = nn.Linear(1, 1)

@@ -33,10 +33,15 @@ KEPT_NORMS = (*NORMS, FusedBatchNorm2d)  # the inference form's own
 
 def _trained(graph, seed: int = 0) -> nn.Module:
     """The training form with batch-norm statistics and affine terms as after training: fresh
-    ones are the identity, under which a wrong fold would go unseen."""
+    ones are the identity, under which a wrong fold would go unseen. Tensors that start at
+    zero (ViT's head and class token) are drawn too: a network whose output is all zero would
+    compare nothing."""
     module = build_module(graph, seed=seed)
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
+        for tensor in module.parameters():
+            if not tensor.any():
+                tensor.copy_(torch.randn(tensor.shape, generator=generator) * 0.02)
         for norm in module.modules():
             if isinstance(norm, NORMS):
                 size = norm.num_features

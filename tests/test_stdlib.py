@@ -57,6 +57,7 @@ BLOCKS = [
     ("inverted_residual_t1", "mobilenet", "InvertedResidual(16, 1, 1)"),
     ("inverted_residual_down", "mobilenet", "InvertedResidual(24, 2)"),
     ("inverted_residual_skip", "mobilenet", "InvertedResidual(24)"),
+    ("vit_encoder_block", "vit", "EncoderBlock(12, 3072)"),  # values: test_zoo's small ViT
     ("mobilenet_v3_se", "se", "SqueezeExcitation(squeeze=24, scale_act=hardsigmoid)"),
     ("mobilenet_v3_no_expansion", "mobilenet", "InvertedResidualV3(3, 16, 16, false, relu)"),
     ("mobilenet_v3_se_down", "mobilenet", "InvertedResidualV3(5, 72, 40, true, relu, 2)"),
@@ -316,6 +317,28 @@ def test_dense_layer_and_transition_formulas() -> None:
     assert summarize(graph)["output_shape"] == [13, 16, 16]
 
 
+def swin_block(c: int, heads: int, window: int = 7) -> int:
+    """torchvision's SwinTransformerBlock: norm1, attention (bias table, qkv, proj), norm2, MLP."""
+    attention = (2 * window - 1) ** 2 * heads + 3 * c * c + 3 * c + c * c + c
+    return 2 * c + attention + 2 * c + (c * 4 * c + 4 * c) + (4 * c * c + c)
+
+
+def test_swin_block_and_patch_merging_formulas() -> None:
+    graph = checked("swin", "SwinBlock(3, 3)", [3136, 96])
+    assert summarize(graph)["params"] == swin_block(96, 3)
+    assert summarize(graph)["output_shape"] == [3136, 96]
+    graph = checked("swin", "PatchMerging", [3136, 96])
+    assert summarize(graph)["params"] == 2 * 384 + 384 * 192  # norm(4C), reduction without bias
+    assert summarize(graph)["output_shape"] == [784, 192]
+
+
+def test_swin_stage_shifts_every_other_block_by_half_a_window() -> None:
+    graph = checked("swin", "SwinStage(6, 4)", [784, 192])
+    shifts = [graph[n].attrs["shift"] for n in graph if graph[n].op == "window_attention"]
+    assert shifts == [0, 3, 0, 3]
+    assert summarize(graph)["params"] == 4 * swin_block(192, 6)
+
+
 def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
     files = sorted(p.name for p in STDLIB.glob("*.jnet"))
     assert files == [
@@ -325,7 +348,9 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
         "mobilenet.jnet",
         "resnet.jnet",
         "se.jnet",
+        "swin.jnet",
         "unet.jnet",
+        "vit.jnet",
     ]
     source = open(__file__, encoding="utf-8").read()
     for path in STDLIB.glob("*.jnet"):

@@ -1,7 +1,7 @@
 """Layer by layer: is a compiled spec the same network as another implementation of it?
 
-The two modules' parameters and buffers are paired one to one in order (as
-:mod:`jumpdsl.backends.weights` pairs a ``state_dict``), ``theirs`` copied into ``ours``. The
+The two modules' ``state_dict`` entries (parameters and buffers) are paired one to one in
+order, as :mod:`jumpdsl.backends.weights` pairs a file's, ``theirs`` copied into ``ours``. The
 copy also pairs the layers: each module of ``theirs`` that owns tensors is paired with the
 module of ``ours`` that received them. Forward hooks on both sides record what each paired
 module returns for one input, and each pair's outputs are compared: relative max
@@ -22,12 +22,14 @@ Plain torch, nothing from torchvision: ``theirs`` is any ``nn.Module``
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
+
+from jumpdsl.backends.weights import in_forward_order
 
 __all__ = [
     "TOLERANCE",
@@ -45,8 +47,9 @@ TOLERANCE = 1e-5
 @dataclass(frozen=True)
 class LayerDiff:
     """One paired layer (or one output of the networks): names, shapes, relative difference;
-    ``skipped`` says why it was not compared (``difference`` is then 0). Outputs of different
-    shapes differ: their ``difference`` is infinite."""
+    ``skipped`` says why it was not compared (``difference`` is then 0). Outputs of as many
+    numbers in other shapes (Swin's B×H×W×C maps, B×(H·W)×C tokens here) are compared in
+    row-major order; of different sizes they differ: ``difference`` is infinite."""
 
     ours: str
     theirs: str
@@ -59,7 +62,7 @@ class LayerDiff:
         shapes = "×".join(map(str, self.ours_shape)) + " / " + "×".join(map(str, self.theirs_shape))
         what = self.skipped or f"relative max |diff| {self.difference:.3g}"
         if not self.skipped and self.ours_shape != self.theirs_shape:
-            what = "shapes differ"
+            what = "shapes differ" if self.difference == float("inf") else f"{what} (reshaped)"
         return f"{self.ours or '(root)'} ↔ {self.theirs or '(root)'} [{shapes}]: {what}"
 
 
@@ -148,23 +151,19 @@ def randomise_norms(module: nn.Module, generator: torch.Generator | None = None)
                     tensor.uniform_(low, high, generator=generator)
 
 
-def _owned(module: nn.Module) -> Iterator[tuple[str, torch.Tensor]]:
-    """(owner module's name, tensor) for parameters then buffers, in module order."""
-    owners = {id(t): name for name, m in module.named_modules() for t in _direct(m)}
-    for tensor in [*module.parameters(), *module.buffers()]:
-        yield owners[id(tensor)], tensor
-
-
-def _direct(module: nn.Module) -> Iterator[torch.Tensor]:
-    yield from module.parameters(recurse=False)
-    yield from module.buffers(recurse=False)
+def _owned(state: Mapping[str, torch.Tensor]) -> list[tuple[str, torch.Tensor]]:
+    """(owner module's name, tensor) for each entry of a ``state_dict``, in its order."""
+    return [(name.rpartition(".")[0], tensor) for name, tensor in state.items()]
 
 
 def copy_in_order(ours: nn.Module, theirs: nn.Module) -> dict[str, list[str]]:
-    """Copy ``theirs``' parameters into ``ours``' in order, then the buffers; returns, for each
-    module of ``theirs`` that owns tensors, the modules of ``ours`` that received them.
-    A different count or the first pair of different shapes is a ``ValueError``."""
-    mine, given = list(_owned(ours)), list(_owned(theirs))
+    """Copy ``theirs``' ``state_dict`` entries into ``ours``' in order, as
+    ``load(weights=)`` pairs them (:func:`~jumpdsl.backends.weights.in_forward_order`: a ViT's
+    class token where its forward uses it); returns, for each module of ``theirs`` that owns
+    tensors, the modules of ``ours`` that received them. A different count or the first pair
+    of different shapes is a ``ValueError``."""
+    given_state = in_forward_order(theirs.state_dict(keep_vars=True))
+    mine, given = _owned(ours.state_dict(keep_vars=True)), _owned(given_state)
     if len(mine) != len(given):
         raise ValueError(f"{len(mine)} tensors here, {len(given)} in the reference")
     receivers: dict[str, list[str]] = {}
@@ -233,8 +232,8 @@ def compare_layers(
     our_modules, their_modules = dict(ours.named_modules()), dict(theirs.named_modules())
     # the roots' outputs are the networks' outputs, compared below (a class token that the root
     # owns is not a layer of its own)
-    wanted_ours = {n for names in receivers.values() for n in names if n} if layers else set()
     wanted_theirs = {n for n in receivers if n} if layers else set()
+    wanted_ours = {n for t in wanted_theirs for n in receivers[t] if n}
     mine, my_order, my_handles = _record(our_modules, wanted_ours)
     given, their_order, their_handles = _record(their_modules, wanted_theirs)
     try:
@@ -290,10 +289,12 @@ def _skipped(
 
 
 def _diff(ours: str, theirs: str, a: torch.Tensor, b: torch.Tensor) -> LayerDiff:
-    if a.shape != b.shape:
+    if a.numel() != b.numel():
         # a wrong padding or stride: this layer is where the two part
         return LayerDiff(ours, theirs, tuple(a.shape), tuple(b.shape), float("inf"))
-    return LayerDiff(ours, theirs, tuple(a.shape), tuple(b.shape), relative_difference(a, b))
+    # the same numbers in another layout pass; a transposed one fails by value
+    difference = relative_difference(a.reshape(b.shape), b)
+    return LayerDiff(ours, theirs, tuple(a.shape), tuple(b.shape), difference)
 
 
 def _output_pairs(out_ours: Any, out_theirs: Any) -> list[LayerDiff]:

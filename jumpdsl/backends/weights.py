@@ -4,12 +4,18 @@ in order. The zoo builds each model layer for layer as its reference does, so th
 ``state_dict``\\ s list the same tensors in the same order under different names
 (``layer1.0.conv1.weight`` there, ``learner.group1.block1.conv1.weight`` here).
 
+Two of torchvision's models list a tensor away from where their forward uses it, and ours
+follow the forward: ViT's ``class_token`` is the model's own, so it comes first, and Swin's
+``PatchMerging`` registers ``reduction`` before the ``norm`` it applies first. A file with
+those names has those entries moved to the forward's place first (:data:`FORWARD_ORDER`).
+
 Nothing is downloaded: the file is the user's. It is read with ``torch.load(weights_only=True)``
 (no code from the file runs), and every entry's shape is checked before any is copied.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,7 +23,31 @@ import torch
 
 from jumpdsl.train.checkpoint import CheckpointError
 
-__all__ = ["read_state_dict", "renamed", "weights_for"]
+__all__ = ["FORWARD_ORDER", "in_forward_order", "read_state_dict", "renamed", "weights_for"]
+
+# An entry (a pattern of torchvision's names) → the entry it follows in the forward.
+FORWARD_ORDER = {
+    r"class_token": "conv_proj.bias",  # ViT
+    r"(.*)\.reduction\.weight": r"\1.norm.bias",  # Swin's PatchMerging
+}
+
+
+def in_forward_order(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``state`` with each entry :data:`FORWARD_ORDER` names moved after the one it follows,
+    where that one is there; every other entry keeps its place.
+
+    >>> names = ["class_token", "conv_proj.weight", "conv_proj.bias", "encoder.ln.weight"]
+    >>> list(in_forward_order(dict.fromkeys(names)))
+    ['conv_proj.weight', 'conv_proj.bias', 'class_token', 'encoder.ln.weight']
+    """
+    names = list(state)
+    for pattern, after in FORWARD_ORDER.items():
+        for name in [n for n in names if re.fullmatch(pattern, n)]:
+            target = re.sub(pattern, after, name)
+            if target in names:
+                names.remove(name)
+                names.insert(names.index(target) + 1, name)
+    return {name: state[name] for name in names}
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
@@ -68,4 +98,4 @@ def _shape(tensor: torch.Tensor) -> str:
 def weights_for(ours: Mapping[str, torch.Tensor], path: str | Path) -> dict[str, torch.Tensor]:
     """The ``state_dict`` file at ``path`` under the names of ``ours`` (a module's
     ``state_dict``), entry by entry in order: what ``load_state_dict`` takes."""
-    return renamed(ours, read_state_dict(path), str(path))
+    return renamed(ours, in_forward_order(read_state_dict(path)), str(path))

@@ -182,7 +182,7 @@ def _input_shape(
         return None
     if (
         not isinstance(value, (list, tuple))
-        or len(value) not in (1, 3)
+        or len(value) not in (1, 2, 3)
         or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
     ):
         sink.report(M.BAD_INPUT_SHAPE, decl.shape.span, got=show_value(value))

@@ -31,6 +31,7 @@ from jumpdsl.lower.defaults import OpDefaults
 from jumpdsl.lower.templates import IN_CHANNELS, TemplateDef, Templates
 from jumpdsl.messages import did_you_mean
 from jumpdsl.ops.core import Op
+from jumpdsl.ops.rules import channels
 from jumpdsl.ops.table import OpTable
 from jumpdsl.passes.shapes import ShapeEngine
 from jumpdsl.source import Span
@@ -218,7 +219,7 @@ class Visitor:
             shape = self.engine.shape(cur)
             if shape is None:
                 return cur  # the input's shape fails upstream: the shape pass reports it there
-            outer = {**outer, IN_CHANNELS: shape[0]}
+            outer = {**outer, IN_CHANNELS: channels(shape)}
         bound = bind_template(tpl.params, args, stmt, tpl.name, outer, frame.env, self.sink)
         path = self.builder.next_name(frame.path, tpl.kind)
         values = tuple(bound.values.items())

@@ -7,7 +7,8 @@ check's table is the core's and the plugins' (:mod:`jumpdsl.ops.loading`).
   :mod:`~jumpdsl.ops.init`: attribute checkers, shape helpers, initialisation schemes;
 - the families: :mod:`~jumpdsl.ops.conv`, :mod:`~jumpdsl.ops.norm`,
   :mod:`~jumpdsl.ops.activation`, :mod:`~jumpdsl.ops.dense`, :mod:`~jumpdsl.ops.pool`,
-  :mod:`~jumpdsl.ops.resize`, :mod:`~jumpdsl.ops.merge`, :mod:`~jumpdsl.ops.channel`; each
+  :mod:`~jumpdsl.ops.resize`, :mod:`~jumpdsl.ops.merge`, :mod:`~jumpdsl.ops.channel`,
+  :mod:`~jumpdsl.ops.tokens`; each
   module's ``OPS`` is its entries, in the order the docs list them.
 
 Adding an op to the core is adding its entry to a family's ``OPS``. Nothing here imports torch.
@@ -22,11 +23,11 @@ Adding an op to the core is adding its entry to a family's ``OPS``. Nothing here
 
 from __future__ import annotations
 
-from jumpdsl.ops import activation, channel, conv, dense, merge, norm, pool, resize
+from jumpdsl.ops import activation, channel, conv, dense, merge, norm, pool, resize, tokens
 from jumpdsl.ops.table import OpTable
 
 __all__ = ["CORE", "FAMILIES"]
 
-FAMILIES = (conv, norm, activation, dense, pool, resize, merge, channel)
+FAMILIES = (conv, norm, activation, dense, pool, resize, merge, channel, tokens)
 
 CORE = OpTable(op for family in FAMILIES for op in family.OPS)

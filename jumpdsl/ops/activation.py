@@ -20,6 +20,7 @@ from jumpdsl.ops.core import (
     with_aliases,
 )
 from jumpdsl.ops.init import init_checker
+from jumpdsl.ops.rules import is_tokens
 
 __all__ = ["OPS"]
 
@@ -95,7 +96,8 @@ def _signed(value: float) -> str:
 
 
 def _softmax_build(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
-    return em.call(em.torch.softmax, xs[0], 1)
+    # Over the channels: axis 1 of a map or a vector, the last of tokens.
+    return em.call(em.torch.softmax, xs[0], -1 if is_tokens(ins[0]) else 1)
 
 
 def _softmax_reference(t: Any, x: Any, w: Any) -> Any:

@@ -19,7 +19,7 @@ from jumpdsl.ops.core import (
     same_shape,
 )
 from jumpdsl.ops.init import init_checker
-from jumpdsl.ops.rules import need_map
+from jumpdsl.ops.rules import channels, is_tokens, need_map
 
 __all__ = ["OPS"]
 
@@ -57,8 +57,11 @@ def _shuffle_reference(t: Any, x: Any, w: Any) -> Any:
 def _layerscale(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
     # One learnable factor per channel, kept at the node (stem.layerscale1.gamma), as in
     # CaiT and ConvNeXt: C×1×1 on a C×H×W map, the shape torchvision's ConvNeXt keeps (so its
-    # checkpoints load one to one), C on a vector.
-    gamma = em.parameter("gamma", (ins[0][0], *(1 for _ in ins[0][1:])))
+    # checkpoints load one to one), C on a vector and on tokens (their channels are last).
+    if is_tokens(ins[0]):
+        gamma = em.parameter("gamma", (channels(ins[0]),))
+    else:
+        gamma = em.parameter("gamma", (ins[0][0], *(1 for _ in ins[0][1:])))
     return em.call(operator.mul, xs[0], gamma)
 
 
@@ -95,11 +98,12 @@ OPS = (
             ),
         ),
         shape_doc="any → same",
-        params=lambda ins, out, a: ins[0][0],
+        params=lambda ins, out, a: channels(ins[0]),
         inits={"init": "gamma"},
         examples=(
             Example("layerscale", (4, 3, 3), _layerscale_reference),
             Example("layerscale(init=0.1)", (5,), _layerscale_reference),
+            Example("layerscale", (3, 4), lambda t, x, w: x * w["gamma"]),
         ),
     ),
 )

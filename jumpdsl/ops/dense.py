@@ -8,26 +8,30 @@ from typing import Any
 from jumpdsl.ops.attrs import boolean, positive_int, probability
 from jumpdsl.ops.conv import BIAS_INIT, WEIGHT_INIT
 from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, same_shape, with_aliases
-from jumpdsl.ops.rules import need_vector
+from jumpdsl.ops.rules import channels, is_tokens, need_vector
 
 __all__ = ["OPS"]
 
 
 def _dense_shape(ins: list[Shape], a: Attrs) -> Shape:
+    if is_tokens(ins[0]):  # the same layer on every token
+        return (ins[0][0], a["units"])
     need_vector("dense", ins[0])
     return (a["units"],)
 
 
 def _dense_params(ins: list[Shape], out: Shape, a: Attrs) -> int:
-    return int(ins[0][0] * a["units"] + (a["units"] if a["bias"] else 0))
+    return int(channels(ins[0]) * a["units"] + (a["units"] if a["bias"] else 0))
 
 
 def _dense_macs(ins: list[Shape], out: Shape, a: Attrs) -> int:
-    return int(ins[0][0] * a["units"])
+    tokens = ins[0][0] if is_tokens(ins[0]) else 1
+    return int(tokens * channels(ins[0]) * a["units"])
 
 
 def _dense(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
-    return em.module(em.nn.Linear(ins[0][0], a["units"], bias=a["bias"]), xs[0])
+    # Linear acts on the last axis: a vector's features, each token's channels.
+    return em.module(em.nn.Linear(channels(ins[0]), a["units"], bias=a["bias"]), xs[0])
 
 
 def _dropout(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
@@ -63,7 +67,7 @@ OPS: tuple[Op, ...] = (
     ),
     Op(
         "dense",
-        "Fully connected layer on a vector (PyTorch Linear).",
+        "Fully connected layer on a vector, or on each token of a sequence (PyTorch Linear).",
         _dense_shape,
         _dense,
         (
@@ -72,7 +76,7 @@ OPS: tuple[Op, ...] = (
             WEIGHT_INIT,
             BIAS_INIT,
         ),
-        shape_doc="F → units (needs a vector)",
+        shape_doc="F → units; N×C tokens → N×units (each token)",
         params=_dense_params,
         macs=_dense_macs,
         inits={"init": "weight", "bias_init": "bias"},
@@ -83,6 +87,11 @@ OPS: tuple[Op, ...] = (
         examples=(
             Example("dense(4)", (6,), lambda t, x, w: x @ w["weight"].T + w["bias"]),
             Example("dense(4, bias=false)", (6,), lambda t, x, w: x @ w["weight"].T),
+            Example(
+                "dense(4)",
+                (3, 6),
+                lambda t, x, w: t.torch.einsum("bnc,uc->bnu", x, w["weight"]) + w["bias"],
+            ),
         ),
     ),
     Op(

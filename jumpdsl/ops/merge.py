@@ -46,6 +46,8 @@ def _broadcast_channels(ins: list[Shape]) -> Shape | None:
     if len(set(maps)) > 1:
         return None
     full = maps[0] if maps else ins[0]
+    if len(full) != 3:  # vectors and tokens: equal shapes only
+        return full if all(s == full for s in ins) else None
     for s in ins:
         if s != full and s not in ((full[0],), (full[0], 1, 1)):
             return None

@@ -19,7 +19,7 @@ from jumpdsl.ops.core import (
     same_shape,
     with_aliases,
 )
-from jumpdsl.ops.rules import need_map
+from jumpdsl.ops.rules import channels, is_tokens, need_map
 
 __all__ = ["OPS"]
 
@@ -27,7 +27,19 @@ _EPS = Attr("eps", positive_number, 1e-5, "added to the variance (above 0)", "fl
 
 
 def _affine(ins: list[Shape], out: Shape, a: Attrs) -> int:
-    return 2 * ins[0][0]
+    return 2 * channels(ins[0])
+
+
+def _bn_shape(ins: list[Shape], a: Attrs) -> Shape:
+    if is_tokens(ins[0]):
+        raise ShapeError(
+            M.BAD_RANK,
+            M.HINT_TOKENS_NORM,
+            op="bn",
+            expected="a C×H×W feature-map or a vector",
+            shape=format_shape(ins[0]),
+        )
+    return ins[0]
 
 
 def _bn(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
@@ -36,8 +48,8 @@ def _bn(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> A
 
 
 def _layernorm(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out: Shape) -> Any:
-    norm = em.nn.LayerNorm(ins[0][0], eps=a["eps"])
-    if len(ins[0]) == 1:
+    norm = em.nn.LayerNorm(channels(ins[0]), eps=a["eps"])
+    if len(ins[0]) < 3:  # a vector, or tokens: the channels are the last axis
         return em.module(norm, xs[0])
     # Over channels of a C×H×W map: move C last, normalise, move it back.
     moved = em.method("permute", xs[0], 0, 2, 3, 1)
@@ -111,6 +123,13 @@ def _ln_reference(t: Any, x: Any, w: Any) -> Any:
     return (x - mean) / t.torch.sqrt(var + 1e-5) * scale + shift
 
 
+def _ln_tokens_reference(t: Any, x: Any, w: Any) -> Any:
+    # Each token's channels (the last axis), eps 1e-6 as in ViT.
+    mean = x.mean(-1, keepdim=True)
+    var = x.var(-1, unbiased=False, keepdim=True)
+    return (x - mean) / t.torch.sqrt(var + 1e-6) * w["weight"] + w["bias"]
+
+
 def _gn_reference(t: Any, x: Any, w: Any) -> Any:
     # Two groups: statistics over each group's channels and all positions, per sample.
     groups = x.reshape(len(x), 2, -1)
@@ -153,13 +172,13 @@ OPS: tuple[Op, ...] = (
     Op(
         "bn",
         "Batch normalisation over channels (BatchNorm2d on maps, BatchNorm1d on vectors).",
-        same_shape,
+        _bn_shape,
         _bn,
         (
             _EPS,
             Attr("momentum", fraction, 0.1, "running-stat momentum (PyTorch convention)", "float"),
         ),
-        shape_doc="any → same",
+        shape_doc="C×H×W or F → same",
         params=_affine,
         fresh=True,
         label=lambda a: "bn",
@@ -170,7 +189,7 @@ OPS: tuple[Op, ...] = (
     ),
     Op(
         "layernorm",
-        "Layer normalisation over channels (per position on maps).",
+        "Layer normalisation over channels (per position on maps, per token on tokens).",
         same_shape,
         _layernorm,
         (_EPS,),
@@ -180,6 +199,7 @@ OPS: tuple[Op, ...] = (
         examples=(
             Example("layernorm", (4, 3, 5), _ln_reference),
             Example("layernorm", (6,), _ln_reference),
+            Example("layernorm(eps=1e-6)", (3, 5), _ln_tokens_reference),
         ),
     ),
     Op(

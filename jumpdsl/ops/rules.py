@@ -11,8 +11,11 @@ from jumpdsl import messages as M
 from jumpdsl.ops.core import Attrs, Shape, ShapeError, format_shape
 
 __all__ = [
+    "channels",
+    "is_tokens",
     "label_size",
     "need_map",
+    "need_tokens",
     "need_vector",
     "padding_pair",
     "window_label",
@@ -20,12 +23,34 @@ __all__ = [
 ]
 
 
+def is_tokens(shape: Shape) -> bool:
+    """An N×C token sequence (a transformer's tokens, channels last): the one rank-2 shape."""
+    return len(shape) == 2
+
+
+def channels(shape: Shape) -> int:
+    """The channels of a shape: C of a C×H×W map or of N×C tokens, F of a vector."""
+    return shape[-1] if is_tokens(shape) else shape[0]
+
+
 def need_map(op: str, shape: Shape) -> None:
     """Refuse anything but a C×H×W feature map."""
     if len(shape) != 3:
-        hint = M.HINT_MAP_OPS_FIRST if len(shape) == 1 else None
+        hint = {1: M.HINT_MAP_OPS_FIRST, 2: M.HINT_TOKENS_TO_MAP}.get(len(shape))
         raise ShapeError(
             M.BAD_RANK, hint, op=op, expected="a C×H×W feature-map", shape=format_shape(shape)
+        )
+
+
+def need_tokens(op: str, shape: Shape) -> None:
+    """Refuse anything but an N×C token sequence."""
+    if not is_tokens(shape):
+        raise ShapeError(
+            M.BAD_RANK,
+            M.HINT_TOKENS_FIRST,
+            op=op,
+            expected="an N×C token-sequence",
+            shape=format_shape(shape),
         )
 
 

@@ -46,6 +46,12 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "mnasnet0_75": ("mnasnet", {"alpha": 0.75}),
     "mnasnet1_0": ("mnasnet", {}),
     "mnasnet1_3": ("mnasnet", {"alpha": 1.3}),
+    "vit_b_16": ("vit", {}),
+    "vit_b_32": ("vit", {"patch": 32}),
+    "vit_l_16": ("vit", {"layers": 24, "heads": 16, "hidden": 1024, "mlp": 4096}),
+    "swin_t": ("swin", {}),
+    "swin_s": ("swin", {"depths": [2, 2, 18, 2]}),
+    "swin_b": ("swin", {"depths": [2, 2, 18, 2], "dim": 128, "heads": [4, 8, 16, 32]}),
     **{
         f"vgg{depth}{'_bn' if bn else ''}": ("vgg", {"depth": depth, "batch_norm": bn})
         for depth in (11, 13, 16, 19)
