@@ -89,6 +89,12 @@ SHAPE_REFUSED = register("JD306", "shape-refused", "an input an op's own rule re
 OUTPUT_PADDING = register(
     "JD310", "output-padding", "a transposed conv's output padding not below its stride"
 )
+OFF_BRANCH = register(
+    "JD324",
+    "off-branch",
+    "an op that drops a residual branch (stochastic depth) whose output goes into no merge",
+    Severity.WARNING,
+)
 
 # The graph as a whole
 CYCLE = register("JD401", "cycle", "a tensor used before it is made")

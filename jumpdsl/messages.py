@@ -365,6 +365,18 @@ GROUPS_NOT_DIVISIBLE = Message(
 )
 BAD_RANK = Message(C.BAD_RANK, "{op} needs {expected} input, got shape {shape}")
 SHAPE_REFUSED = Message(C.SHAPE_REFUSED, "{op} cannot take an input of shape {shape}: {reason}")
+OFF_BRANCH = Message(
+    C.OFF_BRANCH,
+    "{op} drops more than a residual branch here: its output goes {where}, not into a merge",
+    "write it last on the branch, just before `skip add` (or the merge of its branch)",
+)
+
+
+def off_branch_target(user: str | None) -> str:
+    """Where an off-branch op's output goes, for :data:`OFF_BRANCH`."""
+    return "out of the network" if user is None else f"into {user}"
+
+
 HINT_POOL_TOO_SMALL = (
     "the map is already this small: remove a pooling or strided step before it, "
     "or start from a larger input"

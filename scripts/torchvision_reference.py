@@ -53,6 +53,9 @@ MODELS = [
     "swin_t",
     "swin_s",
     "swin_b",
+    "efficientnet_b0",
+    "efficientnet_v2_s",
+    "convnext_tiny",
     # the other variants of the resnet, densenet and vgg family specs
     "resnext101_32x8d",
     "resnext101_64x4d",
@@ -91,6 +94,12 @@ BLOCKS = {
     "mobilenet_v3_small_se_down": ("mobilenet_v3_small", "features.1", [16, 112, 112]),
     "mnasnet_stack": ("mnasnet1_0", "layers.9", [24, 56, 56]),
     "vit_encoder_block": ("vit_b_16", "encoder.layers.encoder_layer_0", [197, 768]),
+    "mbconv_t1": ("efficientnet_b0", "features.1.0", [32, 112, 112]),
+    "mbconv_down": ("efficientnet_b0", "features.2.0", [16, 112, 112]),
+    "mbconv_skip": ("efficientnet_b0", "features.3.1", [40, 28, 28]),
+    "fused_mbconv_skip": ("efficientnet_v2_s", "features.1.1", [24, 112, 112]),
+    "fused_mbconv_down": ("efficientnet_v2_s", "features.2.0", [24, 112, 112]),
+    "convnext_block": ("convnext_tiny", "features.1.0", [96, 56, 56]),
 }
 
 

@@ -4,6 +4,8 @@ reaches each op whose own checker takes it, and jumpdsl's first names keep their
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -26,6 +28,7 @@ REFERENCES = {
     "kaiming_normal": lambda w: init.kaiming_normal_(w, mode="fan_in", nonlinearity="relu"),
     "kaiming_normal(fan_out)": lambda w: init.kaiming_normal_(w, mode="fan_out"),
     "kaiming_uniform(fan_in, linear)": lambda w: init.kaiming_uniform_(w, nonlinearity="linear"),
+    "uniform_fan(fan_out)": lambda w: init.kaiming_uniform_(w, a=math.sqrt(5), mode="fan_out"),
     "xavier_normal(2)": lambda w: init.xavier_normal_(w, gain=2.0),
     "xavier_uniform": init.xavier_uniform_,
     "he_normal": lambda w: init.kaiming_normal_(w, nonlinearity="relu"),

@@ -301,3 +301,16 @@ def test_expansion_limits_fail_fast(body: str) -> None:
     assert [code for code, _, _ in found] == ["JD402"]
     # generous bound: the point is "fails early", not a benchmark
     assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize("name", ["groupwise", "blocky", "stemmed", "tasks", "gated", "skipper"])
+def test_a_name_that_starts_with_a_keyword_is_a_name(name) -> None:
+    # Keywords outrank names in the lexer, but only as whole words: `gated` is one name, not
+    # the keyword `gate` and a merge called `d`.
+    text = (
+        f"block {name}(f: int) {{ conv(f, 3x3) }}\n"
+        f"network T {{ input [3, 8, 8] let {name}s = 2 stem {{ {name}({name}s) }} }}"
+    )
+    result = check_text(text)
+    assert result.ok, [d.message for d in result.diagnostics]
+    assert summarize(result.graph)["output_shape"] == [2, 8, 8]

@@ -68,6 +68,11 @@ BLOCKS = [
     ),
     ("mobilenet_v3_small_se_down", "mobilenet", "InvertedResidualV3(3, 16, 16, true, relu, 2)"),
     ("mnasnet_stack", "mobilenet", "InvertedResidualStack(40, 3, 2, 3, 5, relu)"),
+    ("mbconv_t1", "efficientnet", "MBConv(16, 3, 1, 1)"),
+    ("mbconv_down", "efficientnet", "MBConv(24, 3, 2, 6)"),
+    ("mbconv_skip", "efficientnet", "MBConv(40, 5, 1, 6, 0.0125)"),
+    ("fused_mbconv_skip", "efficientnet", "FusedMBConv(24, 3, 1, 1, 0.005)"),
+    ("fused_mbconv_down", "efficientnet", "FusedMBConv(48, 3, 2, 4)"),
 ]
 
 
@@ -342,7 +347,9 @@ def test_swin_stage_shifts_every_other_block_by_half_a_window() -> None:
 def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
     files = sorted(p.name for p in STDLIB.glob("*.jnet"))
     assert files == [
+        "convnext.jnet",
         "densenet.jnet",
+        "efficientnet.jnet",
         "inception.jnet",
         "jumpnet.jnet",
         "mobilenet.jnet",
@@ -380,3 +387,160 @@ def test_unet_blocks_against_torch() -> None:
         graph = check_text(text, params={"norm": norm}).raise_for_errors()
         assert summarize(graph)["params"] == weights + extra
         assert summarize(graph)["output_shape"] == [8, 16, 16]
+
+
+# ---------------------------------------------------------------- EfficientNet and ConvNeXt
+
+
+def _randomised_norms(reference: nn.Module) -> nn.Module:
+    """BN statistics and scales that matter (1 and 0 would hide a missing or swapped norm)."""
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for module in reference.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 1.5)
+            if isinstance(module, (nn.BatchNorm2d, nn.LayerNorm)):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.5, 0.5)
+    return reference.eval()
+
+
+def conv_bn(cin: int, cout: int, k: int, stride: int = 1, groups: int = 1) -> list[nn.Module]:
+    return [
+        nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(cout),
+    ]
+
+
+MBCONVS = [
+    # call, input channels, the plain-torch layers (torchvision's MBConv written out)
+    ("MBConv(16, 3, 1, 1)", 32, "mb", (1, 3, 1, 16)),  # no expansion (B0's first block)
+    ("MBConv(24, 3, 2, 6)", 16, "mb", (6, 3, 2, 24)),  # expansion, stride 2
+    ("MBConv(40, 5, 1, 6, 0.1)", 40, "mb", (6, 5, 1, 40)),  # the identity shortcut
+    ("FusedMBConv(24, 3, 1, 1)", 24, "fused", (1, 3, 1, 24)),  # one conv, shortcut
+    ("FusedMBConv(48, 3, 2, 4)", 24, "fused", (4, 3, 2, 48)),  # expansion, stride 2
+]
+
+
+def plain_mbconv(kind: str, cin: int, t: int, k: int, stride: int, c: int) -> nn.Module:
+    hidden = make_divisible(cin * t)
+    layers: list[nn.Module] = []
+    if kind == "fused" and hidden != cin:
+        layers += [*conv_bn(cin, hidden, k, stride), nn.SiLU(), *conv_bn(hidden, c, 1)]
+    elif kind == "fused":
+        layers += [*conv_bn(cin, c, k, stride), nn.SiLU()]
+    else:
+        if hidden != cin:
+            layers += [*conv_bn(cin, hidden, 1), nn.SiLU()]
+        layers += [*conv_bn(hidden, hidden, k, stride, hidden), nn.SiLU()]
+        layers.append(PlainSqueezeExcitation(hidden, max(1, cin // 4), nn.SiLU(), nn.Sigmoid()))
+        layers += conv_bn(hidden, c, 1)
+    return nn.Sequential(*layers)
+
+
+@pytest.mark.parametrize(("call", "cin", "kind", "config"), MBCONVS, ids=[m[0] for m in MBCONVS])
+def test_mbconv_computes_torchvisions_block(
+    call: str, cin: int, kind: str, config: tuple[int, int, int, int]
+) -> None:
+    t, k, stride, c = config
+    reference = _randomised_norms(plain_mbconv(kind, cin, t, k, stride, c))
+    graph = checked("efficientnet", call, [cin, 14, 14])
+    ours = copied_into(graph, reference)
+    residual = stride == 1 and cin == c
+    x = torch.randn(2, cin, 14, 14)
+    with torch.no_grad():
+        expected = reference(x) + (x if residual else 0)
+        torch.testing.assert_close(ours(x), expected, rtol=1e-5, atol=1e-5)
+    ops = [graph[n].op for n in graph]
+    assert ("add" in ops) == residual and ("stochastic_depth" in ops) == residual
+    if residual:  # stochastic depth is the branch's last op, just before the add
+        assert ops[-2:] == ["stochastic_depth", "add"]
+
+
+def test_mbconv_stage_raises_stochastic_depth_linearly() -> None:
+    # torchvision: block i of N drops with sd · i / N; the stage's first block is number 5 of 16.
+    graph = checked("efficientnet", "MBConvStage(MBConv, 6, 3, 2, 24, 3, 0.2, 5, 16)", [16, 8, 8])
+    probabilities = [graph[n].attrs["p"] for n in graph if graph[n].op == "stochastic_depth"]
+    assert probabilities == [0.2 * 6 / 16, 0.2 * 7 / 16]  # the first block strides: no shortcut
+    strides = [graph[n].attrs["stride"] for n in graph if graph[n].op == "conv"]
+    assert strides.count((2, 2)) == 1
+
+
+class PlainCNBlock(nn.Module):
+    """torchvision's CNBlock written out: depthwise 7×7, then channels-last LayerNorm, Linear,
+    GELU, Linear, the layer scale, added to the input (eval: no stochastic depth)."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.dwconv = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.fc1, self.fc2 = nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)
+        self.layer_scale = nn.Parameter(torch.rand(dim, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.norm(self.dwconv(x).permute(0, 2, 3, 1))
+        y = self.fc2(F.gelu(self.fc1(y))).permute(0, 3, 1, 2)
+        return x + self.layer_scale * y
+
+
+def test_convnext_block_computes_torchvisions() -> None:
+    reference = _randomised_norms(PlainCNBlock(16))
+    graph = checked("convnext", "ConvNeXtBlock(0.1)", [16, 9, 9])
+    ours = build_module(graph, seed=0).eval()
+    # torchvision's CNBlock keeps its layer scale before its layers; in forward order, the
+    # shapes are torchvision's one to one: Linear's 4d×d weights, the d×1×1 layer scale
+    layers = [reference.dwconv, reference.norm, reference.fc1, reference.fc2]
+    theirs = [p for layer in layers for p in layer.parameters()] + [reference.layer_scale]
+    with torch.no_grad():
+        for mine, their in zip(ours.parameters(), theirs, strict=True):
+            assert mine.shape == their.shape
+            mine.copy_(their)
+    x = torch.randn(2, 16, 9, 9)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), reference(x), rtol=1e-5, atol=1e-5)
+    ops = [graph[n].op for n in graph]
+    assert ops[-3:] == ["layerscale", "stochastic_depth", "add"]
+
+
+def test_convnext_block_has_torchvisions_tensors() -> None:
+    # torchvision's CNBlock lists its layer scale first; ours is where forward uses it, last.
+    ref = torchvision_reference()["blocks"]["convnext_block"]
+    graph = checked("convnext", "ConvNeXtBlock", ref["input"])
+    assert summarize(graph)["params"] == ref["params"]
+    assert summarize(graph)["output_shape"] == ref["output"]
+    shapes = reference_shapes(ref)
+    assert ref["shapes"][0][0] == "layer_scale"
+    ours = [list(p.shape) for p in compile_on_meta(graph).parameters()]
+    assert ours == shapes[1:] + shapes[:1]
+
+
+def test_convnext_layer_scale_starts_at_one_millionth() -> None:
+    graph = checked("convnext", "ConvNeXtBlock", [8, 5, 5])
+    module = build_module(graph, seed=0)
+    (gamma,) = [p for name, p in module.named_parameters() if name.endswith("gamma")]
+    assert torch.equal(gamma, torch.full((8, 1, 1), 1e-6))
+
+
+def test_layernorm_on_maps_is_convnexts_layernorm2d() -> None:
+    # torchvision's LayerNorm2d: permute to channels-last, F.layer_norm over C, permute back.
+    graph = check_text(
+        "network T {\n    input [6, 5, 4]\n    stem { layernorm(eps=1e-6) }\n}\n"
+    ).raise_for_errors()
+    module = build_module(graph, seed=0)
+    weight, bias = torch.rand(6) + 0.5, torch.rand(6) - 0.5
+    with torch.no_grad():
+        module.get_parameter("stem.layernorm1.weight").copy_(weight)
+        module.get_parameter("stem.layernorm1.bias").copy_(bias)
+    x = torch.randn(3, 6, 5, 4) * 2 + 1
+    expected = F.layer_norm(x.permute(0, 2, 3, 1), (6,), weight, bias, 1e-6).permute(0, 3, 1, 2)
+    torch.testing.assert_close(module(x), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_convnext_stage_and_downsample() -> None:
+    graph = checked("convnext", "ConvNeXtStage(3, 0.5, 2, 5) ConvNeXtDownsample(32)", [16, 8, 8])
+    probabilities = [graph[n].attrs["p"] for n in graph if graph[n].op == "stochastic_depth"]
+    assert probabilities == [0.5 * 2 / 4, 0.5 * 3 / 4, 0.5 * 4 / 4]  # sd · i / (N − 1)
+    assert summarize(graph)["output_shape"] == [32, 4, 4]
+    block = 16 * 49 + 16 + 2 * 16 + 16 * 64 + 64 + 64 * 16 + 16 + 16
+    assert summarize(graph)["params"] == 3 * block + 2 * 16 + 16 * 32 * 4 + 32

@@ -65,11 +65,13 @@ SWIN_B = {"depths": [2, 2, 18, 2], "dim": 128, "heads": [4, 8, 16, 32]}
 
 # Where torchvision's module order is not the order its forward uses the tensors: ViT's
 # class_token is the model's own, so parameters() lists it first, but it is used after
-# conv_proj; Swin's PatchMerging registers reduction before norm and applies norm first. Ours
-# follow the forward. A tensor (pattern) → the one it follows when used.
+# conv_proj; Swin's PatchMerging registers reduction before norm and applies norm first;
+# ConvNeXt's CNBlock registers layer_scale before its layers and scales the MLP's output
+# (block.5) with it. Ours follow the forward. A tensor (pattern) → the one it follows when used.
 FORWARD_ORDER = {
     r"class_token": "conv_proj.bias",
     r"(.*)\.reduction\.weight": r"\1.norm.bias",
+    r"(.*)\.layer_scale": r"\1.block.5.bias",
 }
 
 
@@ -107,6 +109,25 @@ class Model:
         return self.label or self.torchvision or self.spec.removesuffix(".jnet")
 
 
+# torchvision's efficientnet_b1 … b7 (width, depth, dropout; BN eps and momentum from B5) and
+# convnext_small, _base, _large (stochastic depth, stages): their trainable parameters as
+# torchvision 0.29.1 counts them with 1000 classes.
+_B5_BN = {"bn_eps": 1e-3, "bn_momentum": 0.01}
+EFFICIENTNETS = [
+    ("b1", 7_794_184, {"width": 1.0, "depth": 1.1, "dropout": 0.2}),
+    ("b2", 9_109_994, {"width": 1.1, "depth": 1.2, "dropout": 0.3}),
+    ("b3", 12_233_232, {"width": 1.2, "depth": 1.4, "dropout": 0.3}),
+    ("b4", 19_341_616, {"width": 1.4, "depth": 1.8, "dropout": 0.4}),
+    ("b5", 30_389_784, {"width": 1.6, "depth": 2.2, "dropout": 0.4, **_B5_BN}),
+    ("b6", 43_040_704, {"width": 1.8, "depth": 2.6, "dropout": 0.5, **_B5_BN}),
+    ("b7", 66_347_960, {"width": 2.0, "depth": 3.1, "dropout": 0.5, **_B5_BN}),
+]
+CONVNEXTS = [
+    ("small", 50_223_688, {"sd": 0.4, "stages": [(96, 3), (192, 3), (384, 27), (768, 3)]}),
+    ("base", 88_591_464, {"sd": 0.5, "stages": [(128, 3), (256, 3), (512, 27), (1024, 3)]}),
+    ("large", 197_767_336, {"sd": 0.5, "stages": [(192, 3), (384, 3), (768, 27), (1536, 3)]}),
+]
+
 ZOO = [
     Model("resnet.jnet", 11_689_512, "resnet18", {"depth": 18}, real_forward=True),
     Model("resnet.jnet", 21_797_672, "resnet34", {"depth": 34}),
@@ -143,6 +164,17 @@ ZOO = [
     Model("mnasnet.jnet", 2_218_512, "mnasnet0_5", {"alpha": 0.5}),
     Model("mnasnet.jnet", 3_170_208, "mnasnet0_75", {"alpha": 0.75}),
     Model("mnasnet.jnet", 6_282_256, "mnasnet1_3", {"alpha": 1.3}),
+    Model("efficientnet.jnet", 5_288_548, "efficientnet_b0", real_forward=True),
+    *(
+        Model("efficientnet.jnet", params, overrides=sets, label=f"efficientnet_{name}")
+        for name, params, sets in EFFICIENTNETS
+    ),
+    Model("efficientnet_v2.jnet", 21_458_488, "efficientnet_v2_s"),
+    Model("convnext.jnet", 28_589_128, "convnext_tiny"),
+    *(
+        Model("convnext.jnet", params, overrides=sets, label=f"convnext_{name}")
+        for name, params, sets in CONVNEXTS
+    ),
     Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
     Model("jumpnet.jnet", 813_418, real_forward=True),
     Model(
@@ -159,6 +191,9 @@ ZOO = [
     Model("unet.jnet", 31_031_810),
 ]
 IDS = [m.name for m in ZOO]
+
+# torchvision's published MACs measured at another input size than 224 (the spec's `size`).
+PUBLISHED_AT = {"efficientnet_v2_s": 384}
 
 # The published figures the issue names, in MACs at 224×224.
 ISSUE_MACS = {"resnet50": 4.1e9, "resnet18": 1.8e9, "mobilenet_v2": 0.3e9}
@@ -182,7 +217,10 @@ def test_every_spec_is_in_the_zoo() -> None:
     assert {m.spec for m in ZOO} == {p.name for p in ALL_SPECS} - others
 
 
-FAMILIES = {"resnet", "densenet", "vgg", "mobilenet_v3", "mnasnet", "vit", "swin"}  # variants
+FAMILIES = {  # specs with variants
+    *("resnet", "densenet", "vgg", "mobilenet_v3", "mnasnet", "vit", "swin"),
+    *("efficientnet", "efficientnet_v2", "convnext"),
+}
 ZOO_NAMED = [m for m in ZOO if m.spec.removesuffix(".jnet") in FAMILIES]
 
 
@@ -262,6 +300,10 @@ def test_macs_match_torchvision_and_the_published_figures(model: Model) -> None:
     ref = torchvision_reference()["models"][model.torchvision]
     macs = summarize(checked(model))["macs"]
     assert macs == ref["macs"]  # conv and linear MACs, counted by hooks on torchvision's model
+    size = PUBLISHED_AT.get(model.torchvision)
+    if size is not None:  # torchvision's figure is at its own crop: the spec at that size
+        graph = check_file(spec_file(model.spec), {**model.overrides, "size": size}).graph
+        macs = summarize(graph)["macs"]
     assert abs(macs / (ref["published_gmacs"] * 1e9) - 1) < 0.01
     if model.torchvision in ISSUE_MACS:
         assert abs(macs / ISSUE_MACS[model.torchvision] - 1) < 0.01
@@ -295,6 +337,10 @@ TORCHVISION_INITS = {
         1e-5,
         1 - 0.9997,
     ),
+    # efficientnet.py: the head uniform in ±1/√(out features)
+    "efficientnet_b0": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-5, 0.1),
+    "efficientnet_b7": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-3, 0.01),
+    "efficientnet_v2_s": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-3, 0.1),
 }
 
 
@@ -313,6 +359,24 @@ def test_initialisation_is_torchvisions_layer_by_layer(name: str) -> None:
     module = build_module(graph, seed=0)
     biases = [m.bias for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     assert all(not b.any() for b in biases if b is not None)
+
+
+def test_convnext_initialisation_is_torchvisions() -> None:
+    # convnext.py: every conv and linear layer truncated normal (std 0.02) with zero biases;
+    # the layer scales start at 1e-6; the layer norms at ones and zeros.
+    graph = _checked("convnext_tiny")
+    layers = [graph[n] for n in graph if graph[n].op in ("conv", "dense", "dense_map")]
+    assert {layer.op for layer in layers} == {"conv", "dense", "dense_map"}
+    assert all(str(layer.attrs["init"]) == "trunc_normal(0.02)" for layer in layers)
+    norms = [graph[n].attrs for n in graph if graph[n].op == "layernorm"]
+    assert len(norms) == 1 + 3 + 18 + 1 and all(a["eps"] == 1e-6 for a in norms)
+    module = build_module(graph, seed=0)
+    scales = [p for name, p in module.named_parameters() if name.endswith(".gamma")]
+    assert len(scales) == 18 and all(torch.equal(g, torch.full_like(g, 1e-6)) for g in scales)
+    biases = [m.bias for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert len(biases) == len(layers) and all(not b.any() for b in biases)
+    weights = torch.cat([m.weight.flatten() for m in module.modules() if isinstance(m, nn.Linear)])
+    assert abs(weights.std().item() - 0.02) < 0.002 and abs(weights.mean().item()) < 0.001
 
 
 @pytest.mark.parametrize("model", ZOO, ids=IDS)
@@ -595,6 +659,52 @@ def test_load_weights_takes_a_torchvision_vit_file(tmp_path: Path) -> None:
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         assert torch.equal(loaded(x), source(x))
+
+
+def torchvision_convnext_names(blocks: list[int]) -> list[str]:
+    """torchvision's ConvNeXt state_dict names, in its order: each CNBlock's layer_scale first."""
+    names = ["features.0.0.weight", "features.0.0.bias", "features.0.1.weight", "features.0.1.bias"]
+    block = [f"block.{i}.{t}" for i in (0, 2, 3, 5) for t in ("weight", "bias")]
+    for stage, n in enumerate(blocks):
+        if stage:  # the downsampling between stages: LayerNorm2d, conv 2×2/2
+            names += [f"features.{2 * stage}.{i}.{t}" for i in (0, 1) for t in ("weight", "bias")]
+        for b in range(n):
+            prefix = f"features.{2 * stage + 1}.{b}."
+            names += [prefix + "layer_scale", *(prefix + name for name in block)]
+    head = ["classifier.0.weight", "classifier.0.bias", "classifier.2.weight", "classifier.2.bias"]
+    return names + head
+
+
+def test_load_weights_takes_a_torchvision_convnext_file(tmp_path: Path) -> None:
+    names = torchvision_convnext_names([3, 3, 9, 3])
+    assert names == [
+        name for name, _ in torchvision_reference()["models"]["convnext_tiny"]["shapes"]
+    ]
+    small = {"stages": [(8, 1), (16, 2)], "classes": 5}
+    source = jumpdsl.load("convnext", seed=0, **small).eval()
+    with torch.no_grad():
+        for tensor in source.parameters():
+            tensor.normal_(0, 0.3)  # the layer scales too, which start at 1e-6
+    ours = list(source.state_dict().values())
+    # torchvision's order: in each block (9 tensors, ours with the scale last) the scale first
+    in_their_order = ours[:4]
+    rest = ours[4:]
+    for stage, n in enumerate([1, 2]):
+        if stage:
+            in_their_order += rest[:4]
+            rest = rest[4:]
+        for _ in range(n):
+            in_their_order += [rest[8], *rest[:8]]
+            rest = rest[9:]
+    in_their_order += rest
+    state = dict(zip(torchvision_convnext_names([1, 2]), in_their_order, strict=True))
+    torch.save(state, tmp_path / "convnext-torchvision.pth")
+    loaded = jumpdsl.load(
+        "convnext", seed=1, weights=tmp_path / "convnext-torchvision.pth", **small
+    )
+    x = torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        assert torch.equal(loaded.eval()(x), source(x))
 
 
 def test_load_weights_names_the_first_entry_that_does_not_fit(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ __all__ = ["FORWARD_ORDER", "in_forward_order", "read_state_dict", "renamed", "w
 FORWARD_ORDER = {
     r"class_token": "conv_proj.bias",  # ViT
     r"(.*)\.reduction\.weight": r"\1.norm.bias",  # Swin's PatchMerging
+    r"(.*)\.layer_scale": r"\1.block.5.bias",  # ConvNeXt's CNBlock: scales its MLP's output
 }
 
 

@@ -155,7 +155,22 @@ def _lower_network(
     for name, (_, span) in tensors.items():
         if name not in visitor.used_tensors and tensor_family(name) not in visitor.used_tensors:
             sink.report(M.DANGLING_TENSOR, span, name=name)
+    _check_branch_ends(graph, sink)
     return graph
+
+
+def _check_branch_ends(graph: Graph, sink: DiagnosticSink) -> None:
+    """A warning where an op that drops a whole residual branch (``Op.branch_end``: stochastic
+    depth) feeds anything but a merge: there it would drop the block's input too."""
+    for node in graph.order():
+        data = graph[node]
+        if data.op not in graph.ops or not graph.ops[data.op].branch_end:
+            continue
+        users = graph.users(node)
+        if len(users) == 1 and graph.ops[graph[users[0]].op].merge:
+            continue
+        user = graph[users[0]].op if users else None
+        sink.report(M.OFF_BRANCH, data.span, op=data.op, where=M.off_branch_target(user))
 
 
 def _the_input(network: ast.Network, sink: DiagnosticSink) -> ast.InputDecl | None:

@@ -202,6 +202,8 @@ class Op:
       this op in place, used where its input is fresh and read by nothing else (``relu_``);
     - ``probabilities``: its output is a distribution, which training refuses at the end of a
       network (the loss wants logits);
+    - ``branch_end``: it acts on a residual branch as a whole (stochastic depth), so its output
+      should go straight into a merge; elsewhere the check warns (JD324);
     - ``label``: the drawing's and summary's text for a node (default: the name);
     - ``usage``: a call with its required arguments, for hints (``conv(64, 3x3)``);
     - ``aliases``: what PyTorch and Keras call it, in lower case without ``_``
@@ -225,6 +227,7 @@ class Op:
     fresh: bool = False
     in_place: str | None = None
     probabilities: bool = False
+    branch_end: bool = False
     label: Callable[[Attrs], str] = _unset_label
     usage: str = ""
     aliases: tuple[str, ...] = ()

@@ -18,6 +18,7 @@ Init(scheme='kaiming_normal', args=(Symbol(name='fan_out'), Symbol(name='relu'))
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +84,11 @@ def _kaiming(args: tuple[Any, ...]) -> dict[str, Any]:
     return {"mode": str(args[0]), "nonlinearity": str(args[1])}
 
 
+def _inverse_root_fan(args: tuple[Any, ...]) -> dict[str, Any]:
+    # PyTorch's own Linear init, kaiming_uniform_ with a = √5, has bound √(2/6)·√(3/fan) = 1/√fan.
+    return {"a": math.sqrt(5), "mode": str(args[0]), "nonlinearity": "leaky_relu"}
+
+
 def _gain(args: tuple[Any, ...]) -> dict[str, Any]:
     return {} if args[0] == 1.0 else {"gain": args[0]}
 
@@ -137,6 +143,16 @@ SCHEMES: dict[str, Scheme] = {
             "He et al.: uniform, bound = gain·√(3/fan)",
             fan=True,
             example="kaiming_uniform(fan_in, linear)",
+        ),
+        Scheme(
+            "uniform_fan",
+            (("mode", _MODE, Symbol("fan_in")),),
+            "kaiming_uniform_",
+            _inverse_root_fan,
+            "uniform, bound = 1/√fan (PyTorch's own Linear init with fan_in; EfficientNet's "
+            "head with fan_out)",
+            fan=True,
+            example="uniform_fan(fan_out)",
         ),
         Scheme(
             "xavier_normal",

@@ -21,4 +21,8 @@ def keywords() -> tuple[str, ...]:
     >>> {"network", "skip", "repeat", "and"} <= set(keywords()), "conv" in keywords()
     (True, False)
     """
-    return tuple(sorted(set(re.findall(r'"([a-z]+)"', grammar_text()))))
+    text = grammar_text()
+    words = set(re.findall(r'"([a-z]+)"', text))
+    for group in re.findall(r"/\(([a-z|]+)\)\\b/", text):  # TEMPLATE_KIND.2: /(block|group)\b/
+        words.update(group.split("|"))
+    return tuple(sorted(words))

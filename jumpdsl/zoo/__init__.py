@@ -52,6 +52,29 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "swin_t": ("swin", {}),
     "swin_s": ("swin", {"depths": [2, 2, 18, 2]}),
     "swin_b": ("swin", {"depths": [2, 2, 18, 2], "dim": 128, "heads": [4, 8, 16, 32]}),
+    "efficientnet_b0": ("efficientnet", {}),
+    "efficientnet_b1": ("efficientnet", {"width": 1.0, "depth": 1.1, "dropout": 0.2}),
+    "efficientnet_b2": ("efficientnet", {"width": 1.1, "depth": 1.2, "dropout": 0.3}),
+    "efficientnet_b3": ("efficientnet", {"width": 1.2, "depth": 1.4, "dropout": 0.3}),
+    "efficientnet_b4": ("efficientnet", {"width": 1.4, "depth": 1.8, "dropout": 0.4}),
+    **{
+        f"efficientnet_b{n}": (
+            "efficientnet",
+            {"width": w, "depth": d, "dropout": p, "bn_eps": 1e-3, "bn_momentum": 0.01},
+        )
+        for n, w, d, p in ((5, 1.6, 2.2, 0.4), (6, 1.8, 2.6, 0.5), (7, 2.0, 3.1, 0.5))
+    },
+    "efficientnet_v2_s": ("efficientnet_v2", {}),
+    "convnext_tiny": ("convnext", {}),
+    "convnext_small": ("convnext", {"sd": 0.4, "stages": [(96, 3), (192, 3), (384, 27), (768, 3)]}),
+    "convnext_base": (
+        "convnext",
+        {"sd": 0.5, "stages": [(128, 3), (256, 3), (512, 27), (1024, 3)]},
+    ),
+    "convnext_large": (
+        "convnext",
+        {"sd": 0.5, "stages": [(192, 3), (384, 3), (768, 27), (1536, 3)]},
+    ),
     **{
         f"vgg{depth}{'_bn' if bn else ''}": ("vgg", {"depth": depth, "batch_norm": bn})
         for depth in (11, 13, 16, 19)
