@@ -144,12 +144,24 @@ class Tokens(Maps):
         return tokens.transpose(1, 2) if self.swap else tokens
 
 
+class Permuted(Maps):
+    """Maps, its output channels first: N×C×H×W (the same numbers, the axes in another order)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x).permute(0, 3, 1, 2)
+
+
 def test_the_same_numbers_in_another_shape_agree_and_a_transpose_does_not() -> None:
     x = torch.randn(2, 3, 3, 4)
     same = compare_layers(Tokens(), Maps(), x)
     assert same.ok and same.layers_compared == 1
     assert same.outputs[0].ours_shape == (2, 9, 4) and same.outputs[0].theirs_shape == (2, 3, 3, 4)
     assert "(reshaped)" in same.outputs[0].describe()
+    channels_first = compare_layers(Tokens(swap=True), Maps(), x)
+    assert not channels_first.outputs_ok  # 2×4×9 against 2×3×3×4: no reshape or order fits
+    permuted = nn.Sequential(Maps())
+    found = compare_layers(Permuted(), permuted, x)
+    assert found.ok and "(reshaped)" in found.outputs[0].describe()
     swapped = compare_layers(Tokens(swap=True), Maps(), x)  # 2×4×9: as many numbers, transposed
     assert swapped.first_failure is None and not swapped.outputs_ok
     assert swapped.outputs[0].difference > 0.1

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import permutations
 from typing import Any
 
 import torch
@@ -48,8 +49,9 @@ TOLERANCE = 1e-5
 class LayerDiff:
     """One paired layer (or one output of the networks): names, shapes, relative difference;
     ``skipped`` says why it was not compared (``difference`` is then 0). Outputs of as many
-    numbers in other shapes (Swin's B×H×W×C maps, B×(H·W)×C tokens here) are compared in
-    row-major order; of different sizes they differ: ``difference`` is infinite."""
+    numbers in other shapes (Swin's B×H×W×C maps, B×(H·W)×C tokens here; channels last or
+    first) are compared in row-major order or with the axes (not the batch's) permuted, the
+    closer of the two; of different sizes they differ: ``difference`` is infinite."""
 
     ours: str
     theirs: str
@@ -292,9 +294,17 @@ def _diff(ours: str, theirs: str, a: torch.Tensor, b: torch.Tensor) -> LayerDiff
     if a.numel() != b.numel():
         # a wrong padding or stride: this layer is where the two part
         return LayerDiff(ours, theirs, tuple(a.shape), tuple(b.shape), float("inf"))
-    # the same numbers in another layout pass; a transposed one fails by value
-    difference = relative_difference(a.reshape(b.shape), b)
+    # the same numbers in another layout pass: flattened (Swin's maps as tokens) or with the
+    # axes in another order (channels last, ConvNeXt's layer norm); a mix-up fails by value
+    layouts = [a.reshape(b.shape)] if a.shape != b.shape else [a]
+    if a.shape != b.shape and a.dim() == b.dim():
+        layouts += [a.permute(p) for p in permutations(range(a.dim())) if _fits(a, p, b)]
+    difference = min(relative_difference(x, b) for x in layouts)
     return LayerDiff(ours, theirs, tuple(a.shape), tuple(b.shape), difference)
+
+
+def _fits(a: torch.Tensor, order: tuple[int, ...], b: torch.Tensor) -> bool:
+    return order[0] == 0 and tuple(a.shape[i] for i in order) == tuple(b.shape)
 
 
 def _output_pairs(out_ours: Any, out_theirs: Any) -> list[LayerDiff]:
