@@ -350,6 +350,8 @@ class _Loaded:
     roots: UseRoots
     modules: dict[Path, ast.Module | None] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
+    # Each file's namespaces, as the uses name them (None: used without 'as').
+    aliases: dict[Path, list[str | None]] = field(default_factory=dict)
 
 
 def _load_uses(
@@ -372,6 +374,9 @@ def _load_uses(
             chain = " → ".join(p.name for p in (*stack[stack.index(target) :], target))
             sink.report(M.IMPORT_CYCLE, use.span, chain=chain)
             continue
+        names = found.aliases.setdefault(target, [])
+        if use.alias not in names:
+            names.append(use.alias)
         if target in loaded:
             continue
         shown = _shown_path(target)
@@ -446,11 +451,22 @@ def _check_source(
         here = path.resolve() if path is not None else None
         _load_uses(module, here.parent if here else None, sink, found, (here,) if here else ())
         library = [m for m in reversed(found.modules.values()) if m is not None]
+        namespaces = {
+            id(m): tuple(found.aliases.get(t, [None])) for t, m in found.modules.items() if m
+        }
         ops = _ops_for([module, *library], plugins, autoload, sink)
         if ops is None:
             return Checked(source.path, None, sink.sorted(), found.sources)
         overrides = {name: (_to_value(v), None) for name, v in (params or {}).items()}
-        graph = lower(module, sink, overrides=overrides, limits=limits, library=library, ops=ops)
+        graph = lower(
+            module,
+            sink,
+            overrides=overrides,
+            limits=limits,
+            library=library,
+            ops=ops,
+            namespaces=namespaces,
+        )
         if graph is not None and not sink.has_errors:
             infer_shapes(graph, sink)
         elif graph is not None and shapes_despite_errors:

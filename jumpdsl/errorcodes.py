@@ -79,6 +79,14 @@ MISPLACED = register("JD208", "misplaced", "a construct where it cannot stand")
 BAD_VALUE = register("JD209", "bad-value", "an expression that has no value")
 BAD_IMPORT = register("JD210", "bad-import", "a 'use' that cannot be followed")
 
+# Functions, math and namespaces (issue 13)
+MATH_DOMAIN = register("JD220", "math-domain", "a math function given a number outside its domain")
+RECURSIVE_FUNCTION = register("JD221", "recursive-function", "a function that calls itself")
+FUNCTION_LIMIT = register(
+    "JD222", "function-limit", "function calls nested or repeated past a limit"
+)
+NAME_CLASH = register("JD223", "name-clash", "a name defined here and in a file used without 'as'")
+
 # Shapes
 MERGE_MISMATCH = register("JD301", "merge-shape-mismatch", "merged tensors whose shapes differ")
 SPATIAL_COLLAPSE = register("JD302", "spatial-collapse", "a map shrunk to nothing")
@@ -94,6 +102,9 @@ OFF_BRANCH = register(
     "off-branch",
     "an op that drops a residual branch (stochastic depth) whose output goes into no merge",
     Severity.WARNING,
+)
+POOL_PADDING_TOO_LARGE = register(
+    "JD317", "pool-padding-too-large", "a pool padded by more than half its window"
 )
 
 # The graph as a whole

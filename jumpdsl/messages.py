@@ -282,6 +282,36 @@ FUNCTION_ARITY = Message(C.BAD_VALUE, "{name} takes {least} to {most} arguments,
 CONDITION_NOT_BOOL = Message(C.BAD_VALUE, "a condition must be true or false, got {value}")
 LIST_TOO_LONG = Message(C.BAD_VALUE, "list of {length:,} items is over the limit of {limit:,}")
 DIVISION_BY_ZERO = Message(C.BAD_VALUE, "division by zero")
+MATH_DOMAIN = Message(C.MATH_DOMAIN, "{what} has no value for {value}", "{why}")
+RECURSIVE_FUNCTION = Message(
+    C.RECURSIVE_FUNCTION,
+    "function '{name}' calls itself",
+    "functions cannot recurse; write the steps out, or loop with 'for' in a template",
+)
+FUNCTION_TOO_DEEP = Message(
+    C.FUNCTION_LIMIT,
+    "function calls nested more than {limit} deep",
+    "call fewer functions inside one another",
+)
+FUNCTION_TOO_MANY_CALLS = Message(
+    C.FUNCTION_LIMIT,
+    "one expression makes more than {limit:,} function calls",
+    "functions calling each other twice at each step grow exponentially; bind a result with 'let'",
+)
+FUNCTION_ARGUMENTS = Message(
+    C.BAD_ARGUMENTS, "function '{name}' takes {takes}, got {given}", "call it as {usage}"
+)
+NOT_A_FUNCTION = Message(
+    C.BAD_VALUE, "'{name}' is a {type}, not a function", "define it with 'fn {name}(…) = …'"
+)
+NAME_CLASH = Message(
+    C.NAME_CLASH,
+    "{kind} '{name}' is also defined in {file}, which this file uses",
+    'give that file a namespace: use "{path}" as {alias}, then call its one as {alias}.{name}',
+)
+UNKNOWN_NAMESPACE = Message(
+    C.UNKNOWN_NAME, "no file is used as '{alias}'", 'add: use "FILE.jnet" as {alias}'
+)
 NOT_INDEXABLE = Message(C.BAD_VALUE, "only lists and tuples can be indexed, not {type}")
 INDEX_NOT_INT = Message(C.BAD_VALUE, "an index must be an integer, got {value}")
 INDEX_OUT_OF_RANGE = Message(
@@ -377,6 +407,11 @@ def off_branch_target(user: str | None) -> str:
     return "out of the network" if user is None else f"into {user}"
 
 
+POOL_PADDING_TOO_LARGE = Message(
+    C.POOL_PADDING_TOO_LARGE,
+    "{op} padding {padding} is more than half its {kernel} window",
+    "pad by at most {most} (padding=same pads by half the window), or use a larger kernel",
+)
 HINT_POOL_TOO_SMALL = (
     "the map is already this small: remove a pooling or strided step before it, "
     "or start from a larger input"

@@ -57,8 +57,8 @@ from jumpdsl.zoo import names, spec_and_params  # noqa: E402
 # torchvision's constructor arguments for a zoo name, where its defaults are not the spec's:
 # no aux heads, no pretrained backbone (nothing is downloaded), no init warnings
 KWARGS: dict[str, dict[str, Any]] = {
-    "googlenet": {"aux_logits": False, "init_weights": False},
-    "inception_v3": {"aux_logits": False, "init_weights": False},
+    "googlenet": {"aux_logits": False, "init_weights": True},
+    "inception_v3": {"aux_logits": False, "init_weights": True},
     "fcn_resnet50": {"num_classes": 21, "aux_loss": False, "weights_backbone": None},
     "deeplabv3_resnet50": {"num_classes": 21, "aux_loss": False, "weights_backbone": None},
 }

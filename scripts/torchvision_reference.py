@@ -53,9 +53,13 @@ MODELS = [
     "swin_t",
     "swin_s",
     "swin_b",
+    "regnet_x_400mf",
+    "regnet_y_400mf",
     "efficientnet_b0",
     "efficientnet_v2_s",
     "convnext_tiny",
+    "googlenet",
+    "inception_v3",
     # the other variants of the resnet, densenet and vgg family specs
     "resnext101_32x8d",
     "resnext101_64x4d",
@@ -71,6 +75,14 @@ MODELS = [
     "vgg19",
     "vgg19_bn",
 ]
+
+# Models built with arguments other than the defaults: without the auxiliary heads (their
+# parameters, with them, are recorded as "params_with_aux"), and torchvision's own init, which
+# it asks for by name (init_weights=None warns).
+WITHOUT_AUX = {"aux_logits": False, "init_weights": True}
+KWARGS: dict[str, dict[str, Any]] = {"googlenet": WITHOUT_AUX, "inception_v3": WITHOUT_AUX}
+# Models whose input is not the common one (recorded in their entry as "input").
+INPUTS = {"inception_v3": [3, 299, 299]}
 
 # name → (model, dotted path of the block inside it, input shape without the batch axis)
 BLOCKS = {
@@ -100,11 +112,24 @@ BLOCKS = {
     "fused_mbconv_skip": ("efficientnet_v2_s", "features.1.1", [24, 112, 112]),
     "fused_mbconv_down": ("efficientnet_v2_s", "features.2.0", [24, 112, 112]),
     "convnext_block": ("convnext_tiny", "features.1.0", [96, 56, 56]),
+    "googlenet_inception": ("googlenet", "inception3a", [192, 28, 28]),
+    "googlenet_inception_4e": ("googlenet", "inception4e", [528, 14, 14]),
+    "googlenet_aux": ("googlenet+aux", "aux1", [512, 14, 14]),
+    "inception_a": ("inception_v3", "Mixed_5b", [192, 35, 35]),
+    "inception_b": ("inception_v3", "Mixed_6a", [288, 35, 35]),
+    "inception_c": ("inception_v3", "Mixed_6b", [768, 17, 17]),
+    "inception_d": ("inception_v3", "Mixed_7a", [768, 17, 17]),
+    "inception_e": ("inception_v3", "Mixed_7b", [1280, 8, 8]),
+    "inception_aux": ("inception_v3+aux", "AuxLogits", [768, 17, 17]),
 }
 
 
 def _shapes(module: nn.Module) -> list[list[Any]]:
     return [[name, list(p.shape)] for name, p in module.named_parameters() if p.requires_grad]
+
+
+def _trainable(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
 def _macs(model: nn.Module, shape: list[int]) -> int:
@@ -175,16 +200,24 @@ def main() -> int:
         "blocks": {},
     }
     for name in MODELS:
-        model = torchvision.models.get_model(name, weights=None, num_classes=1000).eval()
-        models[name] = model
+        kwargs = KWARGS.get(name, {})
+        model = torchvision.models.get_model(name, weights=None, num_classes=1000, **kwargs)
+        models[name] = model.eval()
         meta = torchvision.models.get_model_weights(name).DEFAULT.meta
-        result["models"][name] = {
-            "params": sum(p.numel() for p in model.parameters() if p.requires_grad),
-            "macs": _macs(model, result["input"]),
+        shape = INPUTS.get(name, result["input"])
+        entry = result["models"][name] = {
+            **({"input": shape} if name in INPUTS else {}),
+            "params": _trainable(model),
+            "macs": _macs(model, shape),
             "published_params": meta["num_params"],
             "published_gmacs": meta["_ops"],
             "shapes": _shapes(model),
         }
+        if kwargs.get("aux_logits") is False:
+            aux = {**kwargs, "aux_logits": True}
+            with_aux = torchvision.models.get_model(name, weights=None, num_classes=1000, **aux)
+            models[name + "+aux"] = with_aux.eval()
+            entry["params_with_aux"] = _trainable(with_aux)
         print(name, result["models"][name]["params"], result["models"][name]["macs"])
     for name, (model_name, path, shape) in BLOCKS.items():
         block = models[model_name].get_submodule(path)
@@ -197,7 +230,7 @@ def main() -> int:
             "path": path,
             "input": shape,
             "output": list(out.shape[1:]),
-            "params": sum(p.numel() for p in block.parameters()),
+            "params": _trainable(block),
             "shapes": _shapes(block),
         }
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -90,6 +90,31 @@ def test_parentheses_only_where_needed() -> None:
     assert "a = (1 + 2) * 3, b = 1 + 2 * 3, c = -(1 - 2)" in out
 
 
+def test_powers_and_conditionals_keep_their_meaning() -> None:
+    text = (
+        "network T(a = (2 ** 3) ** 2, b = 2 ** (3 ** 2), c = (-2) ** 2, d = -(2 ** 2),"
+        " e = 2 ** -1, f = (if true then 1 else 2) + 1, g = if true then 1 else 2) { input [1] }"
+    )
+    out = " ".join(_fmt(text).split())  # one parameter a line: compare the words
+    assert "a = (2 ** 3) ** 2, b = 2 ** 3 ** 2, c = (-2) ** 2, d = -2 ** 2, e = 2 ** -1," in out
+    assert "f = (if true then 1 else 2) + 1, g = if true then 1 else 2," in out
+    _same_program(text, out)
+    assert check_text(text).graph.params == check_text(out).graph.params
+
+
+def test_functions_and_namespaced_uses() -> None:
+    text = (
+        'use "std/math.jnet"   as m\nfn   f(x,y=2)=x*y\n'
+        "fn g(v) {\n  let a = v + 1  # one more\n  return m.make_divisible(a)\n}\n"
+        "network T(c = g(f(3))) {\n  input [1]\n  fn h(x) = x\n  task { dense(h(c)) }\n}\n"
+    )
+    out = _fmt(text)
+    assert out.startswith('use "std/math.jnet" as m\n\nfn f(x, y = 2) = x * y\n')
+    assert "fn g(v) {\n    let a = v + 1  # one more\n    return m.make_divisible(a)\n}" in out
+    assert "    fn h(x) = x\n" in out and _fmt(out) == out
+    assert check_text(text).graph.params == check_text(out).graph.params == {"c": 8}
+
+
 def test_check_changes_nothing_and_exits_1(tmp_path: Path) -> None:
     spec = tmp_path / "messy.jnet"
     spec.write_text(MESSY.read_text())

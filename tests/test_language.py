@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import net
-from jumpdsl.api import check_text
+from jumpdsl.api import check_file, check_text
 from jumpdsl.backends.summary import summarize
 from jumpdsl.passes.shapes import Shapes
 
@@ -314,3 +314,191 @@ def test_a_name_that_starts_with_a_keyword_is_a_name(name) -> None:
     result = check_text(text)
     assert result.ok, [d.message for d in result.diagnostics]
     assert summarize(result.graph)["output_shape"] == [2, 8, 8]
+
+
+# ---------------------------------------------------------------- powers, math and functions
+
+
+def values(text: str, **params) -> dict:
+    """The network's parameters after checking ``text`` (a network whose parameters hold the
+    expressions under test)."""
+    return ok(text, **params).params
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("2 ** 3 ** 2", 2**3**2),  # right-associative: 512
+        ("-2 ** 2", -(2**2)),  # above unary minus, as in Python
+        ("(-2) ** 2", 4),
+        ("2 ** -1", 0.5),  # int ** negative int is a float
+        ("2 * -3 ** 2", 2 * -(3**2)),
+        ("-2 ** -2", -(2**-2)),
+        ("2 ** 62", 2**62),
+        ("(-2) ** 63", (-2) ** 63),  # exactly -2**63 is out of ±(2**63 - 1): see robustness
+        ("1.5 ** 2", 2.25),
+        ("pow(3, 4)", 81),
+        ("pow(4, 0.5)", 2.0),
+        ("log(1)", 0.0),
+        ("log(8, 2)", 3.0),
+        ("log(1000, 10)", pytest.approx(3.0)),
+        ("log2(1024)", 10.0),
+        ("exp(0)", 1.0),
+        ("sqrt(2.25)", 1.5),
+        ("int(true) + int(false)", 1),
+        ("int(3.9)", 3),
+        ("if 3 > 2 then 10 else 1 // 0", 10),  # only the branch chosen is evaluated
+        ("if false then 1 else if true then 2 else 3", 2),
+        ("(if true then 2 else 3) ** 2", 4),
+    ],
+)
+def test_power_and_math_functions(expr: str, expected: object) -> None:
+    text = f"network T(v = {expr}) {{ input [3] task {{ dense(2) }} }}"
+    if expr == "(-2) ** 63":
+        assert [e[0] for e in errors(text)] == ["JD211"]
+        return
+    got = values(text)["v"]
+    assert got == expected
+    if isinstance(expected, (int, float)):
+        assert type(got) is type(expected)  # an int stays an int, a float a float
+
+
+def test_power_types_follow_python() -> None:
+    got = values("network T(a = 2 ** 3, b = 2 ** -1, c = 2.0 ** 3) { input [3] task { dense(2) } }")
+    assert (got["a"], type(got["a"])) == (8, int)
+    assert (got["b"], type(got["b"])) == (0.5, float)
+    assert (got["c"], type(got["c"])) == (8.0, float)
+
+
+def test_functions_defaults_lets_and_earlier_functions() -> None:
+    text = (
+        "fn half(x) = x / 2\n"
+        "fn clamp(v, low = 1, high = low * 10) = max(low, min(high, v))\n"
+        "fn area(h, w = h) {\n    let a = h * w\n    return clamp(a, 1, 100) + half(0)\n}\n"
+        "network T(a = clamp(50), b = clamp(0), c = area(3), d = area(20, 30)) {\n"
+        "    input [3]\n"
+        "    fn twice(x) = 2 * x\n"
+        "    task { dense(twice(a)) }\n"
+        "}\n"
+    )
+    graph = ok(text)
+    assert [graph.params[k] for k in "abcd"] == [10, 1, 9.0, 100.0]
+    assert summarize(graph)["output_shape"] == [20]
+
+
+def test_network_function_sees_the_parameters() -> None:
+    text = "network T(w = 3) {\n    input [3]\n    fn wide(k) = k * w\n"
+    text += "    task { dense(wide(2)) }\n}\n"
+    assert summarize(ok(text, w=5))["output_shape"] == [10]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line"),
+    [
+        ("fn f(x) = f(x - 1)\nlet a = f(3)", "JD221", 1),
+        ("fn f(x, y) = x + y\nlet a = f(1)", "JD202", 2),
+        ("fn f(x) = x\nlet a = f(1, 2, 3)", "JD202", 2),
+        ("let g = 3\nlet a = g(1)", "JD209", 2),
+        ("let a = f(1)\nfn f(x) = x", "JD213", 1),
+        ("fn f(x) = log(x)\nlet a = f(0)", "JD220", 1),
+        ("fn and(x) = x", "JD212", 1),
+    ],
+    ids=["recursive", "too-few", "too-many", "not-a-function", "before-definition", "domain", "kw"],
+)
+def test_function_errors(text: str, code: str, line: int) -> None:
+    got = errors(text + "\nnetwork T { input [3] task { dense(2) } }\n")
+    assert [(c, n) for c, n, _ in got] == [(code, line)], got
+
+
+def test_a_failed_let_is_reported_once_not_at_each_use() -> None:
+    # One root cause, one diagnostic: the uses of the failed value (in lets, arguments,
+    # templates' defaults, repeat counts and a function) say nothing more.
+    text = (
+        "let w = 3 // 0\n"
+        "fn f(x) = x + w\n"
+        "block B(c = w) { conv(c, 3x3) }\n"
+        "network T(n = w) {\n"
+        "    input [3, 8, 8]\n"
+        "    let y = w * 2\n"
+        "    stem { conv(y, 3x3) B() B(4) repeat w { relu } conv(f(1), 1x1) }\n"
+        "    task { gap dense(n) }\n"
+        "}\n"
+    )
+    assert [(c, n) for c, n, _ in errors(text)] == [("JD209", 1)]
+
+
+def test_a_failed_template_default_is_reported_once() -> None:
+    text = "block B(c = [1][3]) { conv(c, 3x3) }\n" + net("stem { B() B() B() }")
+    assert [(c, n) for c, n, _ in errors(text)] == [("JD209", 1)]
+
+
+# ---------------------------------------------------------------- use … as namespace
+
+
+def test_use_as_namespace(tmp_path) -> None:
+    (tmp_path / "lib.jnet").write_text(
+        "let WIDTH = 12\n"
+        "fn double(x) = 2 * x\n"
+        "block Unit(f: int) { conv(f, 3x3) bn relu }\n"
+        "block Pair(f: int = double(WIDTH)) { Unit(f) Unit(f) }\n",
+        encoding="utf-8",
+    )
+    spec = tmp_path / "net.jnet"
+    spec.write_text(
+        'use "lib.jnet" as lib\n'
+        "block Unit(f: int) { conv(f, 1x1) }  # ours: no clash with lib.Unit\n"
+        "network T(c = lib.double(lib.WIDTH)) {\n"
+        "    input [3, 8, 8]\n"
+        "    stem { lib.Pair Unit(c) lib.Unit(5) }\n"
+        "    task { gap dense(2) }\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    result = check_file(spec)
+    assert result.ok, [d.message for d in result.diagnostics]
+    graph = result.graph
+    convs = [
+        (graph[n].attrs["filters"], graph[n].attrs["kernel"])
+        for n in graph
+        if graph[n].op == "conv"
+    ]
+    # lib.Pair calls lib's Unit (3×3, with BN), not ours; ours is 1×1
+    assert convs == [(24, (3, 3)), (24, (3, 3)), (24, (1, 1)), (5, (3, 3))]
+    assert graph.params["c"] == 24
+
+
+def test_std_with_a_namespace_leaves_the_name_free() -> None:
+    text = 'use "std/resnet.jnet" as std\nblock BasicBlock(f: int) { conv(f, 3x3) relu }\n' + net(
+        "stem { std.BasicBlock(16) BasicBlock(16) std.ResNetStage(std.BasicBlock, 16, 2) }"
+    )
+    graph = ok(text)
+    assert sum(graph[n].op == "add" for n in graph) == 3  # std's blocks add; ours does not
+
+
+def test_a_clash_with_a_plain_use_says_how_to_namespace() -> None:
+    text = 'use "std/resnet.jnet"\nblock BasicBlock(f: int) { conv(f, 3x3) }\n' + net(
+        "stem { BasicBlock(4) }"
+    )
+    result = check_text(text)
+    (diag,) = [d for d in result.diagnostics if d.severity.value == "error"]
+    assert diag.code == "JD223" and diag.span.line == 2
+    assert 'use "std/resnet.jnet" as resnet' in (diag.hint or "")
+
+
+def test_unknown_name_in_a_namespace() -> None:
+    text = 'use "std/resnet.jnet" as std\n' + net("stem { std.Nothing(3) }")
+    assert [c for c, _, _ in errors(text)] == ["JD201"]
+
+
+def test_a_value_named_like_a_builtin_leaves_the_builtin() -> None:
+    text = "network T { input [3]\n let max = 3\n let b = max(1, 2) + max\n task { dense(b) } }"
+    assert summarize(ok(text))["output_shape"] == [5]
+
+
+def test_names_that_start_with_a_keyword_are_names() -> None:
+    # `group`, `stem`, `skip` outrank names only as whole words: groupnorm is the op.
+    text = "block blocky(stemcell: int) { conv(stemcell, 3x3) as skipper groupnorm(2) }\n" + net(
+        "stem { let jumps = 4 blocky(jumps) }"
+    )
+    graph = ok(text)
+    assert [graph[n].op for n in graph][1:] == ["conv", "groupnorm"]

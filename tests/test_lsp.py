@@ -17,7 +17,7 @@ pytest.importorskip("lsprotocol")
 from lsp_client import ROOT, Session, uri
 from lsprotocol import types as T
 
-from jumpdsl.api import STDLIB, check_file
+from jumpdsl.api import STDLIB, check_file, check_text
 from jumpdsl.formatting import format_source
 from jumpdsl.ops.core import format_shape
 from jumpdsl.passes.shapes import Shapes
@@ -575,3 +575,30 @@ def test_lsp_folding_ranges(lsp: Session) -> None:
     assert (0, 3, T.FoldingRangeKind.Comment) in spans  # the opening comment
     params_end = where(SPEC, text, ") {")[0]
     assert any(s == network and e == params_end - 1 for s, e, _ in spans)  # the parameters
+
+
+def test_lsp_functions_and_namespaced_uses(lsp: Session, tmp_path: Path) -> None:
+    # fn definitions: in the outline, a call's definition is the fn; `use … as` and `ns.Name`
+    # calls are understood (no error, and the analysis does not stop at them).
+    path = tmp_path / "fns.jnet"
+    text = (
+        'use "std/resnet.jnet" as std\n'
+        "fn wide(c, k = 2) = c * k ** 2\n"
+        "network T {\n    input [3, 32, 32]\n    fn half(c) = c // 2\n"
+        "    stem { std.ResNetStem(half(wide(16))) }\n" + TASK
+    )
+    lsp.open(path, text)
+    found = lsp.request(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL, T.DocumentSymbolParams(lsp.doc(path)))
+    assert [(s.name, s.kind) for s in found] == [
+        ("wide", T.SymbolKind.Function),
+        ("T", T.SymbolKind.Module),
+    ]
+    assert [c.name for c in found[0].children] == ["c", "k"]
+    assert "half" in [c.name for c in found[1].children]
+    for needle, target in (("wide(16)", "wide(c"), ("half(wide", "half(c)")):
+        line, col = where(path, text, needle)
+        params = T.DefinitionParams(text_document=lsp.doc(path), position=T.Position(line, col))
+        assert _locations(lsp.request(T.TEXT_DOCUMENT_DEFINITION, params)) == [
+            (uri(path), *where(path, text, target))
+        ], needle
+    assert check_text(text).ok

@@ -15,6 +15,7 @@ from torch.fx.passes.shape_prop import ShapeProp
 from jumpdsl.api import check_text
 from jumpdsl.backends.torch_fx import build
 from jumpdsl.ops import CORE
+from jumpdsl.ops.core import ShapeError
 from jumpdsl.ops.table import OpTable
 from jumpdsl.passes.shapes import Shapes
 
@@ -128,3 +129,62 @@ def test_the_new_ops_refuse_what_torch_would_and_say_why(
     result = check_text(f"network T {{\n    input {input}\n    stem {{ {body} }}\n}}\n")
     (diagnostic,) = result.diagnostics
     assert diagnostic.code == code and words in diagnostic.message, diagnostic.message
+
+
+_POOL_GRID = [
+    (op, size, kernel, stride, pad, ceil)
+    for op in ("maxpool", "avgpool")
+    for size in range(1, 12)
+    for kernel in (1, 2, 3, 4)
+    for stride in (1, 2, 3)
+    for pad in (0, 1, 2)
+    for ceil in (False, True)
+]
+
+
+@pytest.mark.parametrize("ceil", [False, True])
+@pytest.mark.parametrize("op", ["maxpool", "avgpool"])
+def test_pool_shape_rule_equals_torch_over_a_grid(op: str, ceil: bool) -> None:
+    # PyTorch's pools: the floor or ceiling count, the ceiling less the window that would start
+    # in the right padding alone, at most half a window of padding, at least one window.
+    pool = torch.nn.functional.max_pool2d if op == "maxpool" else torch.nn.functional.avg_pool2d
+    rule = CORE[op].shape
+    checked = 0
+    for name, size, kernel, stride, pad, mode in _POOL_GRID:
+        if (name, mode) != (op, ceil):
+            continue
+        attrs = {
+            "kernel": (kernel, kernel),
+            "stride": (stride, stride),
+            "padding": (pad, pad),
+            "ceil_mode": ceil,
+            "count_include_pad": True,
+        }
+        try:
+            expected = tuple(
+                pool(torch.zeros(1, 2, size, size), kernel, stride, pad, ceil_mode=ceil).shape[1:]
+            )
+        except RuntimeError:
+            expected = None
+        try:
+            got: tuple[int, ...] | None = rule([(2, size, size)], attrs)
+        except ShapeError:
+            got = None
+        assert got == expected, (size, kernel, stride, pad, ceil)
+        checked += 1
+    assert checked == len(_POOL_GRID) // 4
+
+
+def test_pool_labels_say_what_is_not_pytorchs_default() -> None:
+    def label(op: str, **attrs: object) -> str:
+        base = {"kernel": (3, 3), "stride": (2, 2), "padding": (1, 1), "ceil_mode": False}
+        if op == "avgpool":
+            base["count_include_pad"] = True
+        return CORE[op].label({**base, **attrs})
+
+    assert label("maxpool") == "maxpool 3×3, /2"
+    assert label("maxpool", ceil_mode=True) == "maxpool 3×3, ceil, /2"
+    assert label("avgpool", count_include_pad=False) == "avgpool 3×3, pad not counted, /2"
+    assert label("avgpool", ceil_mode=True, count_include_pad=False, stride=(1, 1)) == (
+        "avgpool 3×3, ceil, pad not counted"
+    )

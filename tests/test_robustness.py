@@ -240,6 +240,32 @@ HOSTILE_VALUES = {
     "round(5, -9223372036854775807)": None,  # 0, at once: digits past ±400 round the same
     "-0.0": None,
     "4.9e-324 / 2": None,  # underflows to 0.0, which is finite
+    # powers and math functions (issue 13): refused before they are computed
+    "2 ** 1000000000000000000": "JD211",
+    "2 ** 10 ** 18": "JD211",
+    "(-3) ** 9223372036854775807": "JD211",
+    "pow(2, 64)": "JD211",
+    "2 ** 63": "JD211",
+    "-2 ** 63": "JD211",  # -(2 ** 63): the power is past the bound first
+    "1.0000001 ** 1e18": "JD211",
+    "1e300 ** 2": "JD211",
+    "10.0 ** 400": "JD211",
+    "(-8.0) ** (1 / 3)": "JD220",
+    "0 ** -1": "JD209",
+    "0.0 ** -1.5": "JD209",
+    "log(0)": "JD220",
+    "log(-1)": "JD220",
+    "log(8, 1)": "JD220",
+    "log(8, 0)": "JD220",
+    "log(9223372036854775807, 2)": None,
+    "log2(-4)": "JD220",
+    "sqrt(-1)": "JD220",
+    "exp(1000)": "JD211",
+    "exp(-1e300)": None,  # 0.0
+    "int(true) + int(false)": None,
+    "2 ** -9223372036854775807": None,  # 0.0, at once
+    "1 ** 9223372036854775807": None,
+    "(-1) ** 9223372036854775807": None,
 }
 
 
@@ -283,8 +309,26 @@ def test_non_finite_arguments_are_refused_at_the_literal(call: str) -> None:
         # 22 squarings took over 60 s
         (["let a = 3"] + ["let a = a * a"] * 22, "JD211", 9),
         (["let a = 1"] + ["let a = [a]"] * 40, "JD405", 36),
+        # each function calls the one before three times: 3**11 calls without the call limit
+        (
+            ["fn f0(x) = x + 1"]
+            + [f"fn f{i}(x) = f{i - 1}(x) + f{i - 1}(x) + f{i - 1}(x)" for i in range(1, 12)]
+            + ["let a = f11(1)"],
+            "JD222",
+            4,  # the 10,001st call, one of f0 in f1's body
+        ),
+        # calls nested one inside the next: the 13th (g28's, from g29) is past the depth limit
+        (
+            ["fn g0(x) = x"]
+            + [f"fn g{i}(x) = g{i - 1}(x)" for i in range(1, 41)]
+            + ["let a = g40(1)"],
+            "JD222",
+            32,
+        ),
+        # powers climbing: bounded at each step
+        (["let a = 2"] + ["let a = a ** a"] * 10, "JD211", 6),  # 2, 4, 256, then 256 ** 256
     ],
-    ids=["doubling", "shared", "squaring", "nesting"],
+    ids=["doubling", "shared", "squaring", "nesting", "calls", "call-depth", "powers"],
 )
 def test_bombs_stop_at_the_bound_at_once(lines: list[str], code: str, line: int) -> None:
     body = "\n".join(f"    {text}" for text in lines)

@@ -73,6 +73,14 @@ BLOCKS = [
     ("mbconv_skip", "efficientnet", "MBConv(40, 5, 1, 6, 0.0125)"),
     ("fused_mbconv_skip", "efficientnet", "FusedMBConv(24, 3, 1, 1, 0.005)"),
     ("fused_mbconv_down", "efficientnet", "FusedMBConv(48, 3, 2, 4)"),
+    ("googlenet_inception", "inception", "Inception(64, 96, 128, 16, 32, 32)"),
+    ("googlenet_inception_4e", "inception", "Inception(256, 160, 320, 32, 128, 128)"),
+    ("inception_a", "inception", "InceptionA(32)"),
+    ("inception_b", "inception", "InceptionB"),
+    ("inception_c", "inception", "InceptionC(128)"),
+    ("inception_d", "inception", "InceptionD"),
+    ("inception_e", "inception", "InceptionE"),
+    ("inception_aux", "inception", "InceptionAux(1000)"),
 ]
 
 
@@ -293,25 +301,111 @@ def test_depthwise_separable() -> None:
     assert [graph[n].op for n in graph][-5:] == ["conv", "bn", "relu", "conv", "bn"]
 
 
-def test_inception_module_3a() -> None:
-    # GoogLeNet's inception (3a): 192 → 64 + 128 + 32 + 32 = 256 channels at 28×28.
-    graph = checked("inception", "Inception(64, 96, 128, 16, 32, 32)", [192, 28, 28])
-    expected = (
-        conv(192, 64, 1)
-        + bn(64)
-        + conv(192, 96, 1)
-        + bn(96)
-        + conv(96, 128, 3)
-        + bn(128)
-        + conv(192, 16, 1)
-        + bn(16)
-        + conv(16, 32, 5)
-        + bn(32)
-        + conv(192, 32, 1)
-        + bn(32)
+class PlainBasicConv(nn.Sequential):
+    """torchvision's BasicConv2d written out: conv without bias, BN (eps 0.001), ReLU."""
+
+    def __init__(self, cin: int, cout: int, kernel: int | tuple[int, int] = 1, **conv) -> None:
+        super().__init__(
+            nn.Conv2d(cin, cout, kernel, bias=False, **conv),
+            nn.BatchNorm2d(cout, eps=0.001),
+            nn.ReLU(),
+        )
+
+
+class PlainBranches(nn.Module):
+    """Paths from one input, joined on channels."""
+
+    def __init__(self, *paths: nn.Module) -> None:
+        super().__init__()
+        self.paths = nn.ModuleList(paths)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([path(x) for path in self.paths], 1)
+
+
+def plain_googlenet_inception(cin: int, c1: int, c3r: int, c3: int, c5r: int, c5: int, pool: int):
+    # torchvision's googlenet.Inception: its "5×5" branch is a 3×3 conv.
+    return PlainBranches(
+        PlainBasicConv(cin, c1),
+        nn.Sequential(PlainBasicConv(cin, c3r), PlainBasicConv(c3r, c3, 3, padding=1)),
+        nn.Sequential(PlainBasicConv(cin, c5r), PlainBasicConv(c5r, c5, 3, padding=1)),
+        nn.Sequential(nn.MaxPool2d(3, 1, 1, ceil_mode=True), PlainBasicConv(cin, pool)),
     )
-    assert summarize(graph)["params"] == expected
-    assert summarize(graph)["output_shape"] == [256, 28, 28]
+
+
+def plain_inception_e(cin: int):
+    def split(c: int) -> nn.Module:
+        return PlainBranches(
+            PlainBasicConv(c, 384, (1, 3), padding=(0, 1)),
+            PlainBasicConv(c, 384, (3, 1), padding=(1, 0)),
+        )
+
+    return PlainBranches(
+        PlainBasicConv(cin, 320),
+        nn.Sequential(PlainBasicConv(cin, 384), split(384)),
+        nn.Sequential(PlainBasicConv(cin, 448), PlainBasicConv(448, 384, 3, padding=1), split(384)),
+        nn.Sequential(nn.AvgPool2d(3, 1, 1), PlainBasicConv(cin, 192)),
+    )
+
+
+def plain_inception_b(cin: int):
+    return PlainBranches(
+        PlainBasicConv(cin, 384, 3, stride=2),
+        nn.Sequential(
+            PlainBasicConv(cin, 64),
+            PlainBasicConv(64, 96, 3, padding=1),
+            PlainBasicConv(96, 96, 3, stride=2),
+        ),
+        nn.MaxPool2d(3, 2),
+    )
+
+
+INCEPTIONS = [
+    (
+        "Inception(64, 96, 128, 16, 32, 32)",
+        plain_googlenet_inception(192, 64, 96, 128, 16, 32, 32),
+        [192, 13, 13],
+    ),
+    ("InceptionB", plain_inception_b(288), [288, 17, 17]),
+    ("InceptionE", plain_inception_e(1280), [1280, 8, 8]),
+]
+
+
+@pytest.mark.parametrize(("call", "reference", "shape"), INCEPTIONS, ids=[i[0] for i in INCEPTIONS])
+def test_inception_blocks_compute_what_their_plain_torch_forms_do(
+    call: str, reference: nn.Module, shape: list[int]
+) -> None:
+    torch.manual_seed(0)
+    reference.eval()
+    with torch.no_grad():
+        for module in reference.modules():
+            if isinstance(module, nn.BatchNorm2d):  # statistics and scales that matter
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 1.5)
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.5, 0.5)
+    ours = copied_into(checked("inception", call, shape), reference)
+    x = torch.randn(2, *shape)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), reference(x), rtol=1e-5, atol=1e-5)
+
+
+def test_inception_aux_keeps_torchvisions_own_stddevs_under_a_network_default() -> None:
+    # torchvision draws the head's 5×5 conv with std 0.01 and its dense with 0.001, whatever the
+    # network's other layers use; the dense's bias stays PyTorch's own.
+    text = block_net("inception", "InceptionAux(10)", [768, 17, 17]).replace(
+        "    learner", "    defaults { conv.init = trunc_normal(0.1) }\n    learner"
+    )
+    graph = check_text(text).raise_for_errors()
+    inits = [(graph[n].op, str(graph[n].attrs["init"])) for n in graph if "init" in graph[n].attrs]
+    assert inits == [
+        ("conv", "trunc_normal(0.1)"),
+        ("conv", "trunc_normal(0.01)"),
+        ("dense", "trunc_normal(0.001)"),
+    ]
+    (dense,) = [graph[n] for n in graph if graph[n].op == "dense"]
+    assert str(dense.attrs["bias_init"]) == "torch"
+    assert summarize(graph)["output_shape"] == [10]
 
 
 def test_dense_layer_and_transition_formulas() -> None:
@@ -352,7 +446,9 @@ def test_every_stdlib_file_checks_and_every_template_is_tested() -> None:
         "efficientnet.jnet",
         "inception.jnet",
         "jumpnet.jnet",
+        "math.jnet",
         "mobilenet.jnet",
+        "regnet.jnet",
         "resnet.jnet",
         "se.jnet",
         "swin.jnet",
@@ -544,3 +640,120 @@ def test_convnext_stage_and_downsample() -> None:
     assert summarize(graph)["output_shape"] == [32, 4, 4]
     block = 16 * 49 + 16 + 2 * 16 + 16 * 64 + 64 + 64 * 16 + 16 + 16
     assert summarize(graph)["params"] == 3 * block + 2 * 16 + 16 * 32 * 4 + 32
+
+
+# ---------------------------------------------------------------- RegNet (std/regnet.jnet)
+
+
+class PlainRegNetBlock(nn.Module):
+    """torchvision's ResBottleneckBlock (models/regnet.py) written out: `proj` first, then the
+    transform a (1×1), b (grouped 3×3), SE, c (1×1); add, ReLU."""
+
+    def __init__(self, cin: int, width: int, stride: int, gw: int, b: float, se: float) -> None:
+        super().__init__()
+        w_b = round(width * b)
+        projection = stride != 1 or cin != width
+        self.proj = (
+            nn.Sequential(nn.Conv2d(cin, width, 1, stride, bias=False), nn.BatchNorm2d(width))
+            if projection
+            else None
+        )
+        self.a = nn.Sequential(nn.Conv2d(cin, w_b, 1, bias=False), nn.BatchNorm2d(w_b), nn.ReLU())
+        self.b = nn.Sequential(
+            nn.Conv2d(w_b, w_b, 3, stride, 1, groups=w_b // gw, bias=False),
+            nn.BatchNorm2d(w_b),
+            nn.ReLU(),
+        )
+        squeeze = round(se * cin)
+        self.se = PlainSqueezeExcitation(w_b, squeeze, nn.ReLU(), nn.Sigmoid()) if se else None
+        self.c = nn.Sequential(nn.Conv2d(w_b, width, 1, bias=False), nn.BatchNorm2d(width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f = self.b(self.a(x))
+        f = self.c(self.se(f) if self.se is not None else f)
+        return torch.relu((self.proj(x) if self.proj is not None else x) + f)
+
+
+REGNET_BLOCKS = [
+    # cin, width, stride, group width, bottleneck, SE ratio: X and Y blocks, first and later
+    (32, 32, 2, 16, 1.0, 0.0),  # regnet_x_400mf's first block: same width, stride 2
+    (64, 64, 1, 16, 1.0, 0.0),  # identity shortcut
+    (48, 104, 2, 8, 1.0, 0.25),  # regnet_y_400mf's second stage: SE to round(0.25 · 48) = 12
+    (104, 104, 1, 8, 1.0, 0.25),
+    (24, 48, 1, 12, 2.0, 0.0),  # a bottleneck ratio other than 1: w_b = 96
+]
+
+
+@pytest.mark.parametrize(("cin", "width", "stride", "gw", "b", "se"), REGNET_BLOCKS, ids=str)
+def test_regnet_block_computes_torchvisions(
+    cin: int, width: int, stride: int, gw: int, b: float, se: float
+) -> None:
+    call = f"ResBottleneckBlock({width}, {stride}, {gw}, {b}, {se})"
+    graph = checked("regnet", call, [cin, 12, 12])
+    torch.manual_seed(0)
+    reference = PlainRegNetBlock(cin, width, stride, gw, b, se).eval()
+    with torch.no_grad():
+        for module in reference.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 1.5)
+                module.weight.uniform_(0.5, 1.5)
+    assert summarize(graph)["params"] == sum(p.numel() for p in reference.parameters())
+    ours = copied_into(graph, reference)
+    x = torch.randn(2, cin, 12, 12)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), reference(x), rtol=1e-5, atol=1e-5)
+
+
+def test_regnet_bottleneck_transform_ends_without_relu() -> None:
+    graph = checked("regnet", "BottleneckTransform(64, 2, 16)", [32, 28, 28])
+    expected = conv(32, 64, 1) + bn(64) + conv(64, 64, 3, groups=4) + bn(64) + conv(64, 64, 1)
+    assert summarize(graph)["params"] == expected + bn(64)
+    assert summarize(graph)["output_shape"] == [64, 14, 14]
+    assert [graph[n].op for n in graph][-2:] == ["conv", "bn"]  # the block adds, then ReLU
+
+
+def test_regnet_stem() -> None:
+    graph = checked("regnet", "RegNetStem", [3, 224, 224])
+    assert summarize(graph)["params"] == conv(3, 32, 3) + bn(32)
+    assert summarize(graph)["output_shape"] == [32, 112, 112]
+    assert [graph[n].op for n in graph][1:] == ["conv", "bn", "relu"]
+
+
+# ---------------------------------------------------------------- std/math.jnet
+
+
+def python_make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
+    """torchvision's _make_divisible (models/_utils.py), written out."""
+    if min_value is None:
+        min_value = divisor
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+MAKE_DIVISIBLE_CASES = [
+    (v, d, m)
+    for v in [1, 3, 7.5, 8, 11.9, 12, 15, 16.0, 20, 27.2, 37, 44.9, 60, 83, 100.5, 1000, 12345]
+    for d in [1, 3, 8, 16, 32]
+    for m in [None, 1, 24]
+]
+
+
+def test_make_divisible_is_torchvisions() -> None:
+    # Every case in one network: one check, the values read back from its parameters.
+    calls = [
+        f"make_divisible({v}, {d})" if m is None else f"make_divisible({v}, {d}, {m})"
+        for v, d, m in MAKE_DIVISIBLE_CASES
+    ]
+    text = (
+        'use "std/math.jnet"\n'
+        f"network T(got = [{', '.join(calls)}]) {{ input [3] task {{ dense(2) }} }}\n"
+    )
+    result = check_text(text)
+    assert result.ok, [d.message for d in result.diagnostics]
+    expected = [python_make_divisible(v, d, m) for v, d, m in MAKE_DIVISIBLE_CASES]
+    assert result.graph.params["got"] == expected
+    # the "not more than 10% down" rule is exercised: 11.9 rounds to 8, then goes up to 16
+    assert python_make_divisible(11.9, 8) == 16 and (11.9, 8, None) in MAKE_DIVISIBLE_CASES

@@ -164,6 +164,14 @@ ZOO = [
     Model("mnasnet.jnet", 2_218_512, "mnasnet0_5", {"alpha": 0.5}),
     Model("mnasnet.jnet", 3_170_208, "mnasnet0_75", {"alpha": 0.75}),
     Model("mnasnet.jnet", 6_282_256, "mnasnet1_3", {"alpha": 1.3}),
+    Model("regnet.jnet", 5_495_976, "regnet_x_400mf", real_forward=True),
+    Model(
+        "regnet.jnet",
+        4_344_144,
+        "regnet_y_400mf",
+        {"depth": 16, "w_0": 48, "w_a": 27.89, "w_m": 2.09, "group_width": 8, "se_ratio": 0.25},
+        real_forward=True,
+    ),
     Model("efficientnet.jnet", 5_288_548, "efficientnet_b0", real_forward=True),
     *(
         Model("efficientnet.jnet", params, overrides=sets, label=f"efficientnet_{name}")
@@ -175,6 +183,8 @@ ZOO = [
         Model("convnext.jnet", params, overrides=sets, label=f"convnext_{name}")
         for name, params, sets in CONVNEXTS
     ),
+    Model("googlenet.jnet", 6_624_904, "googlenet"),
+    Model("inception_v3.jnet", 23_834_568, "inception_v3"),
     Model("preact_resnet18_cifar.jnet", 11_172_170, real_forward=True),
     Model("jumpnet.jnet", 813_418, real_forward=True),
     Model(
@@ -217,9 +227,9 @@ def test_every_spec_is_in_the_zoo() -> None:
     assert {m.spec for m in ZOO} == {p.name for p in ALL_SPECS} - others
 
 
-FAMILIES = {  # specs with variants
+FAMILIES = {  # specs with variants (regnet: x_400mf and y_400mf)
     *("resnet", "densenet", "vgg", "mobilenet_v3", "mnasnet", "vit", "swin"),
-    *("efficientnet", "efficientnet_v2", "convnext"),
+    *("efficientnet", "efficientnet_v2", "convnext", "regnet"),
 }
 ZOO_NAMED = [m for m in ZOO if m.spec.removesuffix(".jnet") in FAMILIES]
 
@@ -361,6 +371,55 @@ def test_initialisation_is_torchvisions_layer_by_layer(name: str) -> None:
     assert all(not b.any() for b in biases if b is not None)
 
 
+# torchvision 0.29.1's RegNets (models/regnet.py: depth, w_0, w_a, w_m, group width, SE ratio)
+# and their trainable parameters at 1000 classes, counted on torchvision's models: the widths the
+# spec computes from these settings must give each one exactly.
+REGNETS = {
+    "regnet_x_800mf": ((16, 56, 35.73, 2.28, 16, 0.0), 7_259_656),
+    "regnet_x_1_6gf": ((18, 80, 34.01, 2.25, 24, 0.0), 9_190_136),
+    "regnet_x_3_2gf": ((25, 88, 26.31, 2.25, 48, 0.0), 15_296_552),
+    "regnet_x_8gf": ((23, 80, 49.56, 2.88, 120, 0.0), 39_572_648),
+    "regnet_x_16gf": ((22, 216, 55.59, 2.1, 128, 0.0), 54_278_536),
+    "regnet_x_32gf": ((23, 320, 69.86, 2.0, 168, 0.0), 107_811_560),
+    "regnet_y_800mf": ((14, 56, 38.84, 2.4, 16, 0.25), 6_432_512),
+    "regnet_y_1_6gf": ((27, 48, 20.71, 2.65, 24, 0.25), 11_202_430),
+    "regnet_y_3_2gf": ((21, 80, 42.63, 2.66, 24, 0.25), 19_436_338),
+    "regnet_y_8gf": ((17, 192, 76.82, 2.19, 56, 0.25), 39_381_472),
+    "regnet_y_16gf": ((18, 200, 106.23, 2.48, 112, 0.25), 83_590_140),
+    "regnet_y_32gf": ((20, 232, 115.89, 2.53, 232, 0.25), 145_046_770),
+}
+
+
+@pytest.mark.parametrize("name", REGNETS)
+def test_regnet_variants_by_set_have_torchvisions_parameter_counts(name: str) -> None:
+    (depth, w_0, w_a, w_m, group_width, se_ratio), params = REGNETS[name]
+    values = dict(depth=depth, w_0=w_0, w_a=w_a, w_m=w_m, group_width=group_width)
+    result = check_file(spec_file("regnet.jnet"), {**values, "se_ratio": se_ratio})
+    assert result.ok, [d.message for d in result.diagnostics]
+    assert summarize(result.graph)["params"] == params
+
+
+@pytest.mark.parametrize("name", ["regnet_x_400mf", "regnet_y_400mf"])
+def test_regnet_initialisation_is_torchvisions(name: str) -> None:
+    # regnet.py's loop: every conv normal(0, sqrt(2 / fan_out)) (fan-out Kaiming), BN ones and
+    # zeros, the linear layer normal(0, 0.01) with a zero bias; the SE convs' biases untouched.
+    graph = _checked(name)
+    norms = [graph[n].attrs for n in graph if graph[n].op == "bn"]
+    assert norms and all(a["eps"] == 1e-5 and a["momentum"] == 0.1 for a in norms)
+    convs = [graph[n].attrs for n in graph if graph[n].op == "conv"]
+    assert all(str(a["init"]) == "kaiming_normal(fan_out, relu)" for a in convs)
+    (dense,) = [graph[n].attrs for n in graph if graph[n].op == "dense"]
+    assert str(dense["init"]) == "normal(0.01)" and str(dense["bias_init"]) == "auto"
+    module = build_module(graph, seed=0)
+    biased = [m for m in module.modules() if isinstance(m, nn.Conv2d) and m.bias is not None]
+    assert bool(biased) == ("y_400mf" in name)  # only Y has SE convs, with biases
+    for conv in biased:  # PyTorch's own: uniform within 1 / sqrt(fan_in), not zeros
+        bound = 1 / (conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]) ** 0.5
+        assert conv.bias.abs().max() <= bound and conv.bias.any()
+    (linear,) = [m for m in module.modules() if isinstance(m, nn.Linear)]
+    assert not linear.bias.any() and abs(float(linear.weight.detach().std()) - 0.01) < 1e-3
+
+
 def test_convnext_initialisation_is_torchvisions() -> None:
     # convnext.py: every conv and linear layer truncated normal (std 0.02) with zero biases;
     # the layer scales start at 1e-6; the layer norms at ones and zeros.
@@ -377,6 +436,32 @@ def test_convnext_initialisation_is_torchvisions() -> None:
     assert len(biases) == len(layers) and all(not b.any() for b in biases)
     weights = torch.cat([m.weight.flatten() for m in module.modules() if isinstance(m, nn.Linear)])
     assert abs(weights.std().item() - 0.02) < 0.002 and abs(weights.mean().item()) < 0.001
+
+
+# torchvision's init_weights (googlenet.py, inception.py): every conv and linear weight
+# truncated normal in [−2, 2] (std 0.01; inception_v3 0.1, or a layer's own stddev), the linear
+# biases PyTorch's own, BN ones and zeros with eps 0.001.
+INCEPTION_INITS = {"googlenet": 0.01, "inception_v3": 0.1}
+
+
+@pytest.mark.parametrize("name", INCEPTION_INITS)
+def test_inception_initialisation_is_torchvisions_layer_by_layer(name: str) -> None:
+    graph = _checked(name)
+    std = INCEPTION_INITS[name]
+    norms = [graph[n].attrs for n in graph if graph[n].op == "bn"]
+    assert norms and all(a["eps"] == 1e-3 and a["momentum"] == 0.1 for a in norms)
+    layers = [graph[n] for n in graph if graph[n].op in ("conv", "dense")]
+    assert all(str(layer.attrs["init"]) == f"trunc_normal({std})" for layer in layers)
+    (dense,) = [layer for layer in layers if layer.op == "dense"]
+    assert str(dense.attrs["bias_init"]) == "torch"
+    module = build_module(graph, seed=0)
+    weights = [m.weight for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert len(weights) == len(layers)
+    drawn = torch.cat([w.detach().flatten() for w in weights])
+    assert drawn.abs().max() <= 2 and abs(float(drawn.std()) / std - 1) < 0.02
+    (fc,) = [m for m in module.modules() if isinstance(m, nn.Linear)]
+    bound = 1 / fc.in_features**0.5  # PyTorch's own: uniform in ±1/√fan_in
+    assert fc.bias.abs().max() <= bound and fc.bias.abs().max() > bound / 2
 
 
 @pytest.mark.parametrize("model", ZOO, ids=IDS)

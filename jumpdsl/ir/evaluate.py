@@ -16,6 +16,7 @@ expression without a value is reported to the sink, and evaluation unwinds with
 
 from __future__ import annotations
 
+import contextvars
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -27,6 +28,7 @@ from jumpdsl.ir.values import (
     MAX_DEPTH,
     MAX_ELEMENTS,
     MAX_INT,
+    Function,
     Init,
     Symbol,
     Unset,
@@ -40,12 +42,28 @@ from jumpdsl.ops.init import ALIASES, SCHEMES
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "MAX_SEQUENCE", "check_bounds", "evaluate"]
+__all__ = [
+    "CONSTANTS",
+    "FUNCTIONS",
+    "MAX_CALLS",
+    "MAX_CALL_DEPTH",
+    "MAX_SEQUENCE",
+    "check_bounds",
+    "evaluate",
+    "power",
+]
 
 # Longest list a spec may build (range, list repetition): keeps a typo from eating memory.
 MAX_SEQUENCE = 100_000
 
 CONSTANTS: dict[str, Value] = {"true": True, "false": False}
+
+# User functions (``fn``): how deep calls may nest, and how many one evaluation may make (a
+# chain of functions each calling the one before twice would otherwise take 2**n steps).
+MAX_CALL_DEPTH = 12
+MAX_CALLS = 10_000
+# Calls left and depth, for the evaluation under way (one per thread or task, never shared).
+_CALLS: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("_CALLS", default=None)
 
 
 class _Unset(Exception):
@@ -110,6 +128,89 @@ def _numeric(name: str, fn: Callable[..., Any], arity: tuple[int, int]) -> Calla
     return call
 
 
+def power(base: int | float, exponent: int | float, span: Span) -> int | float:
+    """``base ** exponent`` within the value bounds, refused before it is computed when too
+    large (``2 ** 10**18`` answers at once); int ** negative int is a float, as in Python."""
+    if isinstance(base, int) and isinstance(exponent, int):
+        if exponent >= 0:
+            if abs(base) >= 2 and exponent * (abs(base).bit_length() - 1) > 63:
+                raise _Failed(M.INTEGER_OUT_OF_RANGE, span, what="'**'", limit=MAX_INT)
+            return base**exponent
+        if base == 0:
+            raise _Failed(M.DIVISION_BY_ZERO, span)
+    x, y = float(base), float(exponent)
+    if x == 0 and y < 0:
+        raise _Failed(M.DIVISION_BY_ZERO, span)
+    if x < 0 and not y.is_integer():
+        why = "a negative number has no real power that is not whole"
+        raise _Failed(M.MATH_DOMAIN, span, what="'**'", value=f"{base} ** {exponent}", why=why)
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        raise _Failed(M.FLOAT_NOT_FINITE, span, what="'**'") from None
+
+
+def _pow(span: Span, *args: Value) -> Value:
+    if len(args) != 2:
+        raise _Failed(M.FUNCTION_ARITY, span, name="pow", least=2, most=2, given=len(args))
+    return power(_number(args[0], span, "pow"), _number(args[1], span, "pow"), span)
+
+
+def _positive(name: str, value: int | float, span: Span) -> float:
+    if value <= 0:
+        why = f"{name} is defined for numbers above 0"
+        raise _Failed(M.MATH_DOMAIN, span, what=f"{name}()", value=show_value(value), why=why)
+    return math.log(value)  # exact for ints of any size, unlike log(float(x))
+
+
+def _log(span: Span, *args: Value) -> Value:
+    if not 1 <= len(args) <= 2:
+        raise _Failed(M.FUNCTION_ARITY, span, name="log", least=1, most=2, given=len(args))
+    numbers = [_number(a, span, "log") for a in args]
+    result = _positive("log", numbers[0], span)
+    if len(numbers) == 1:
+        return result
+    base = _positive("log's base", numbers[1], span)
+    if base == 0:
+        why = "a logarithm's base must not be 1"
+        raise _Failed(M.MATH_DOMAIN, span, what="log()", value="base 1", why=why)
+    return result / base
+
+
+def _log2(span: Span, *args: Value) -> Value:
+    if len(args) != 1:
+        raise _Failed(M.FUNCTION_ARITY, span, name="log2", least=1, most=1, given=len(args))
+    value = _number(args[0], span, "log2")
+    _positive("log2", value, span)
+    return math.log2(value)
+
+
+def _sqrt(span: Span, *args: Value) -> Value:
+    if len(args) != 1:
+        raise _Failed(M.FUNCTION_ARITY, span, name="sqrt", least=1, most=1, given=len(args))
+    value = _number(args[0], span, "sqrt")
+    if value < 0:
+        why = "sqrt is defined for numbers from 0 up"
+        raise _Failed(M.MATH_DOMAIN, span, what="sqrt()", value=show_value(value), why=why)
+    return math.sqrt(value)
+
+
+def _exp(span: Span, *args: Value) -> Value:
+    if len(args) != 1:
+        raise _Failed(M.FUNCTION_ARITY, span, name="exp", least=1, most=1, given=len(args))
+    try:
+        return math.exp(_number(args[0], span, "exp"))
+    except OverflowError:
+        raise _Failed(M.FLOAT_NOT_FINITE, span, what="exp()") from None
+
+
+def _int(span: Span, *args: Value) -> Value:
+    """int(): numbers as Python truncates them, and true/false as 1/0."""
+    if len(args) == 1 and isinstance(args[0], bool):
+        return int(args[0])
+    return _INT_OF_NUMBER(span, *args)
+
+
 def _round_digits(digits: int | float, span: Span) -> int:
     """round()'s second argument, clamped: past ±400 digits every finite float and int64 rounds
     the same, and round(5, -10**18) would build 10**(10**18)."""
@@ -160,17 +261,24 @@ def _measure(value: list[Value] | tuple[Value, ...], span: Span | None, depth: i
     return total
 
 
+_INT_OF_NUMBER = _numeric("int", int, (1, 1))
+
 FUNCTIONS: dict[str, Callable[..., Value]] = {
     "range": _range,
     "len": _len,
     "min": _numeric("min", min, (1, MAX_SEQUENCE)),
     "max": _numeric("max", max, (1, MAX_SEQUENCE)),
     "abs": _numeric("abs", abs, (1, 1)),
-    "int": _numeric("int", int, (1, 1)),
+    "int": _int,
     "float": _numeric("float", float, (1, 1)),
     "round": _numeric("round", round, (1, 2)),
     "ceil": _numeric("ceil", math.ceil, (1, 1)),
     "floor": _numeric("floor", math.floor, (1, 1)),
+    "pow": _pow,
+    "log": _log,
+    "log2": _log2,
+    "exp": _exp,
+    "sqrt": _sqrt,
 }
 
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {
@@ -210,6 +318,8 @@ def _binop(expr: ast.BinOp, left: Value, right: Value) -> Value:
         b = _number(right, expr.right.span, f"'{op}'")
         if op in ("/", "//", "%") and b == 0:
             raise _Failed(M.DIVISION_BY_ZERO, expr.right.span)
+        if op == "**":
+            return _bounded(power(a, b, expr.span), expr.span, "'**'")
         try:
             result = _ARITH[op](a, b)
         except OverflowError:  # an int too large for a float (int / int): out of range
@@ -242,6 +352,8 @@ def evaluate(expr: ast.Expr, env: Mapping[str, Value], sink: DiagnosticSink) -> 
         _fail(err, env, sink)
     except _Unset:
         raise Reported from None
+    except RecursionError:  # defensive: nesting and call depth are bounded well below this
+        sink.fail(M.FUNCTION_TOO_DEEP, expr.span, limit=MAX_CALL_DEPTH)
 
 
 def _fail(err: _Failed, env: Mapping[str, Value], sink: DiagnosticSink) -> NoReturn:
@@ -295,7 +407,12 @@ def _value(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
         return _COMPARE[expr.op](
             _number(lhs, expr.left.span, expr.op), _number(rhs, expr.right.span, expr.op)
         )
+    if isinstance(expr, ast.Cond):
+        chosen = expr.then if _truth(_value(expr.cond, env), expr.cond.span) else expr.orelse
+        return _value(chosen, env)
     if isinstance(expr, ast.Func):
+        if expr.name in env and _names_a_function(expr.name, env[expr.name]):
+            return _call_user(expr, env)
         fn = FUNCTIONS.get(expr.name)
         if fn is None and (expr.name in SCHEMES or expr.name in ALIASES):
             # An initialisation: the attribute that receives it checks its arguments.
@@ -306,3 +423,63 @@ def _value(expr: ast.Expr, env: Mapping[str, Value]) -> Value:
         result = fn(expr.span, *(_value(arg, env) for arg in expr.args))
         return _bounded(result, expr.span, f"{expr.name}()")
     raise TypeError(f"not an expression: {expr!r}")
+
+
+def _names_a_function(name: str, value: Value) -> bool:
+    """Whether a call of ``name`` is a call of the ``fn`` (or the failed or later one) that the
+    variable holds; a value that only shares a built-in's name (``let max = 3``) leaves
+    ``max(a, b)`` the built-in."""
+    builtin = name in FUNCTIONS or name in SCHEMES or name in ALIASES
+    return isinstance(value, Function) or not builtin
+
+
+def _call_user(expr: ast.Func, env: Mapping[str, Value]) -> Value:
+    """A call of a ``fn``: its parameters bound (defaults may read earlier ones), its lets read
+    in turn, then its result; every call counted against the evaluation's limits."""
+    fn = env[expr.name]
+    if isinstance(fn, Unset):
+        _bound(ast.Var(expr.name, expr.span), fn)
+    if not isinstance(fn, Function):
+        raise _Failed(M.NOT_A_FUNCTION, expr.span, name=expr.name, type=type_name(fn))
+    args = [_value(arg, env) for arg in expr.args]
+    budget = _CALLS.get()
+    token = _CALLS.set([MAX_CALLS, 0]) if budget is None else None
+    budget = _CALLS.get()
+    assert budget is not None
+    try:
+        budget[0] -= 1
+        budget[1] += 1
+        if budget[0] < 0:
+            raise _Failed(M.FUNCTION_TOO_MANY_CALLS, expr.span, limit=MAX_CALLS)
+        if budget[1] > MAX_CALL_DEPTH:
+            raise _Failed(M.FUNCTION_TOO_DEEP, expr.span, limit=MAX_CALL_DEPTH)
+        local = _bind_function(fn, args, expr)
+        for let in fn.node.lets:
+            local[let.name] = _value(let.value, local)
+        return _value(fn.node.result, local)
+    finally:
+        budget[1] -= 1
+        if token is not None:
+            _CALLS.reset(token)
+
+
+def _bind_function(fn: Function, args: list[Value], expr: ast.Func) -> dict[str, Value]:
+    params = fn.node.params
+    required = sum(p.default is None for p in params)
+    if not required <= len(args) <= len(params):
+        takes = (
+            f"{required} to {len(params)} arguments"
+            if required < len(params)
+            else (f"{len(params)} argument" + ("" if len(params) == 1 else "s"))
+        )
+        usage = f"{fn.name}({', '.join(p.name for p in params)})"
+        raise _Failed(
+            M.FUNCTION_ARGUMENTS, expr.span, name=fn.name, takes=takes, given=len(args), usage=usage
+        )
+    local = dict(fn.env)
+    for param, arg in zip(params, args, strict=False):
+        local[param.name] = arg
+    for param in params[len(args) :]:
+        assert param.default is not None
+        local[param.name] = _value(param.default, local)
+    return local

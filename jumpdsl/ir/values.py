@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from jumpdsl.source import Span
+from jumpdsl.syntax import ast
 
 __all__ = [
     "MAX_DEPTH",
     "MAX_ELEMENTS",
     "MAX_INT",
     "MAX_SHOWN",
+    "Function",
     "Init",
     "Symbol",
     "TensorRef",
@@ -87,7 +89,26 @@ class Unset:
         return self.name
 
 
-Value = int | float | bool | str | Symbol | Init | Unset | TensorRef | list | tuple
+@dataclass(frozen=True, eq=False)
+class Function:
+    """A ``fn`` definition with the values it sees where it is defined (``env``: the lets and
+    functions above it, so it cannot call itself, directly or through another)."""
+
+    node: ast.Function
+    env: Mapping[str, Value]
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    def __str__(self) -> str:
+        return f"fn {self.node.name}"
+
+    def __repr__(self) -> str:
+        return f"Function({self.node.name!r})"
+
+
+Value = int | float | bool | str | Symbol | Init | Unset | TensorRef | Function | list | tuple
 
 
 def type_name(value: object) -> str:
@@ -108,6 +129,8 @@ def type_name(value: object) -> str:
         return "word"
     if isinstance(value, Init):
         return "init"
+    if isinstance(value, Function):
+        return "function"
     if isinstance(value, TensorRef):
         return "tensor"
     if isinstance(value, list):

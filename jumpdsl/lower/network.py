@@ -13,12 +13,19 @@ from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
 from jumpdsl.ir.graph import INPUT_NODE, INPUT_OP, INPUT_SECTION, SECTIONS, Graph
-from jumpdsl.ir.values import Unset, Value, show_value
+from jumpdsl.ir.values import Function, Unset, Value, show_value
 from jumpdsl.lower.binding import bind_network
 from jumpdsl.lower.builder import Builder, Limits
 from jumpdsl.lower.defaults import OpDefaults, read_defaults
 from jumpdsl.lower.templates import Templates
-from jumpdsl.lower.visitor import Frame, Visitor, mark_later_lets, read_let, tensor_family
+from jumpdsl.lower.visitor import (
+    Frame,
+    Visitor,
+    define_function,
+    mark_later_lets,
+    read_let,
+    tensor_family,
+)
 from jumpdsl.ops import CORE
 from jumpdsl.ops.table import OpTable
 from jumpdsl.source import Span
@@ -35,13 +42,17 @@ def lower(
     limits: Limits | None = None,
     library: Sequence[ast.Module] = (),
     ops: OpTable = CORE,
+    namespaces: Mapping[int, tuple[str | None, ...]] | None = None,
 ) -> Graph | None:
     """Lower the file's network to the IR; None when there is no network or lowering stopped.
 
     ``ops`` is the op table the spec may call (recorded as ``graph.ops``). ``overrides`` maps
     parameter names to (value, span of where it was set, or None).
     ``library`` holds the files brought in by ``use``: their templates (each seeing its own
-    file's ``let`` values) can be called here.
+    file's ``let`` values) and functions can be called here. ``namespaces`` (by ``id`` of a
+    library module) names the namespaces each was used as: None for a plain ``use``, whose
+    templates and functions keep their names; ``ns`` for ``use … as ns``, whose templates,
+    functions and lets read ``ns.Name``.
 
     >>> from jumpdsl.source import SourceFile
     >>> from jumpdsl.syntax.parser import parse
@@ -64,9 +75,14 @@ def lower(
                 first=networks[0].name,
             )
     templates = Templates(ops)
+    imported: dict[str, Value] = {}
     for used in library:
-        templates.collect(_templates_of(used.items), _file_env(used, sink), sink)
-    file_env = _file_env(module, sink)
+        used_env = _file_env(used, sink)
+        for alias in (namespaces or {}).get(id(used), (None,)):
+            prefix = "" if alias is None else f"{alias}."
+            templates.collect(_templates_of(used.items), used_env, sink, prefix)
+            imported.update(_exported(used, used_env, prefix))
+    file_env = _file_env(module, sink, imported)
     templates.collect(_templates_of(module.items), file_env, sink)
     if not networks:
         return None
@@ -87,12 +103,26 @@ def _templates_of(items: Sequence[object]) -> list[ast.Template]:
     return [i for i in items if isinstance(i, ast.Template)]
 
 
-def _file_env(module: ast.Module, sink: DiagnosticSink) -> dict[str, Value]:
-    env: dict[str, Value] = {}
+def _exported(module: ast.Module, env: Mapping[str, Value], prefix: str) -> dict[str, Value]:
+    """What a used file gives the file using it besides templates: its functions, and with a
+    namespace its lets too, each named ``prefix + name``."""
+    return {
+        prefix + k: v
+        for k, v in env.items()
+        if not isinstance(v, Unset) and (prefix or isinstance(v, Function))
+    }
+
+
+def _file_env(
+    module: ast.Module, sink: DiagnosticSink, imported: Mapping[str, Value] | None = None
+) -> dict[str, Value]:
+    env: dict[str, Value] = dict(imported or {})
     mark_later_lets(module.items, env)
     for item in module.items:
         if isinstance(item, ast.Let):
             read_let(item, env, sink)
+        elif isinstance(item, ast.Function):
+            define_function(item, env, sink)
     return env
 
 
@@ -123,6 +153,8 @@ def _lower_network(
     for item in network.items:
         if isinstance(item, ast.Let):
             read_let(item, env, sink)
+        elif isinstance(item, ast.Function):
+            define_function(item, env, sink)
         elif isinstance(item, ast.Defaults):
             read_defaults(item, env, templates.ops, defaults, sink)
         elif isinstance(item, (ast.InputDecl, ast.Section)):
@@ -133,7 +165,7 @@ def _lower_network(
     if shape is None:
         return None
     graph = Graph(network.name, network.span.path, shape, templates.ops)
-    graph.params = {k: v for k, v in env.items() if not isinstance(v, Unset)}
+    graph.params = {k: v for k, v in env.items() if not isinstance(v, (Unset, Function))}
     builder = Builder(graph, sink, limits)
     builder.add_node(
         INPUT_NODE,

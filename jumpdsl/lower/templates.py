@@ -29,6 +29,12 @@ class TemplateDef:
 
     node: ast.Template
     env: Mapping[str, Value]
+    prefix: str = ""  # 'ns.' for a file used with 'as ns': its body's calls look there first
+
+    @property
+    def name(self) -> str:
+        """The name it is called by: ``Inception``, or ``std.Inception``."""
+        return self.prefix + self.node.name
 
     @cached_property
     def reads_in_channels(self) -> bool:
@@ -54,25 +60,46 @@ class Templates:
         return list(self.defined)
 
     def collect(
-        self, items: list[ast.Template], env: Mapping[str, Value], sink: DiagnosticSink
+        self,
+        items: list[ast.Template],
+        env: Mapping[str, Value],
+        sink: DiagnosticSink,
+        prefix: str = "",
     ) -> None:
-        """Add templates seeing ``env``; a name taken (by an op or a template) is an error."""
+        """Add templates seeing ``env``, named ``prefix + name``; a name taken (by an op or a
+        template) is an error."""
         for tpl in items:
             if tpl.name in self.ops:
                 sink.report(M.TEMPLATE_NAMED_LIKE_OP, tpl.name_span, kind=tpl.kind, name=tpl.name)
                 continue
-            if tpl.name in self.defined:
-                first = Label(self.defined[tpl.name].node.name_span, M.NOTE_FIRST_DEFINED)
-                sink.report(
-                    M.DUPLICATE_TEMPLATE,
-                    tpl.name_span,
-                    labels=(first,),
-                    kind=tpl.kind,
-                    name=tpl.name,
-                )
+            name = prefix + tpl.name
+            if name in self.defined:
+                self._taken(tpl, self.defined[name].node, sink)
                 continue
             check_params(tpl.params, sink)
-            self.defined[tpl.name] = TemplateDef(tpl, env)
+            self.defined[name] = TemplateDef(tpl, env, prefix)
+
+    @staticmethod
+    def _taken(tpl: ast.Template, first: ast.Template, sink: DiagnosticSink) -> None:
+        label = Label(first.name_span, M.NOTE_FIRST_DEFINED)
+        if first.span.path != tpl.span.path:
+            # Defined in a file used without a namespace: say how to keep both.
+            path = first.span.path
+            alias = path.rsplit("/", 1)[-1].removesuffix(".jnet") or "lib"
+            sink.report(
+                M.NAME_CLASH,
+                tpl.name_span,
+                labels=(label,),
+                kind=tpl.kind,
+                name=tpl.name,
+                file=path,
+                path=path,
+                alias=alias,
+            )
+            return
+        sink.report(
+            M.DUPLICATE_TEMPLATE, tpl.name_span, labels=(label,), kind=tpl.kind, name=tpl.name
+        )
 
     def warn_unused(self, local: list[ast.Template], sink: DiagnosticSink) -> None:
         """Warn of the templates in ``local`` (the network's file) that were never called."""

@@ -16,12 +16,13 @@ from jumpdsl import messages as M
 from jumpdsl.diagnostics import Aborted, DiagnosticSink, Label, Reported
 from jumpdsl.ir.evaluate import evaluate
 from jumpdsl.ir.graph import Scope, ScopeArg
-from jumpdsl.ir.values import Symbol, TensorRef, Unset, Value, show_typed, show_value
+from jumpdsl.ir.values import Function, Symbol, TensorRef, Unset, Value, show_typed, show_value
 from jumpdsl.lower.binding import (
     BoundArgs,
     CallArgs,
     bind_op,
     bind_template,
+    check_params,
     evaluate_arguments,
     is_reserved,
     is_tensor_param,
@@ -37,14 +38,14 @@ from jumpdsl.passes.shapes import ShapeEngine
 from jumpdsl.source import Span
 from jumpdsl.syntax import ast
 
-__all__ = ["Frame", "Visitor", "mark_later_lets", "read_let", "tensor_family"]
+__all__ = ["Frame", "Visitor", "define_function", "mark_later_lets", "read_let", "tensor_family"]
 
 
 def mark_later_lets(items: Sequence[object], env: dict[str, Value]) -> None:
     """Bind each name a ``let`` among ``items`` defines, and nothing defines yet, to where it is
     defined: a use above the ``let`` then says so (rather than 'unknown name')."""
     for item in items:
-        if isinstance(item, ast.Let) and item.name not in env:
+        if isinstance(item, (ast.Let, ast.Function)) and item.name not in env:
             env[item.name] = Unset(item.name, item.span)
 
 
@@ -60,6 +61,23 @@ def read_let(let: ast.Let, env: dict[str, Value], sink: DiagnosticSink) -> None:
         env[let.name] = Unset(let.name)
 
 
+def define_function(fn: ast.Function, env: dict[str, Value], sink: DiagnosticSink) -> None:
+    """Bind a ``fn``'s name to the function, seeing the values above it (a snapshot, so it
+    can call only functions defined before it); one that calls itself is an error, and its
+    name is then poisoned like a failed ``let``'s (its uses say nothing more)."""
+    if is_reserved(fn.name):
+        sink.report(M.RESERVED_WORD, fn.name_span, name=fn.name, what="function")
+        return
+    check_params(fn.params, sink)
+    calls = (n for n, _ in ast.walk(fn) if isinstance(n, ast.Func) and n.name == fn.name)
+    itself = next(calls, None)
+    if itself is not None:
+        sink.report(M.RECURSIVE_FUNCTION, itself.span, name=fn.name)
+        env[fn.name] = Unset(fn.name)
+        return
+    env[fn.name] = Function(fn, dict(env))
+
+
 @dataclass
 class Frame:
     """Where lowering stands: the scope, the variables and where shortcuts start."""
@@ -73,6 +91,7 @@ class Frame:
     trace: tuple[Span, ...] = ()
     stack: tuple[str, ...] = ()
     edge_kind: str = "flow"
+    prefix: str = ""  # inside a template of a file used 'as ns': 'ns.'
 
     def child(self, **changes: Any) -> Frame:
         return dataclasses.replace(self, **changes)
@@ -149,8 +168,13 @@ class Visitor:
         return value
 
     # ------------------------------------------------------------ calls
+    def template(self, name: str, frame: Frame) -> TemplateDef | None:
+        """The template a call names: in a namespaced file's template its own file's first."""
+        found = self.templates.get(frame.prefix + name) if frame.prefix else None
+        return found if found is not None else self.templates.get(name)
+
     def call(self, stmt: ast.Call, frame: Frame, cur: str) -> str:
-        if self.templates.get(stmt.name) is not None:
+        if self.template(stmt.name, frame) is not None:
             # Called, even when the call's arguments fail: no 'never used' on top of the error.
             self.templates.used.add(stmt.name)
         times = 1 if stmt.count is None else self.count(stmt.count, frame, "'*' (repeat)")
@@ -158,7 +182,7 @@ class Visitor:
         # (`unit(f, stride)` with `unit = Bottleneck`): one group serves every kind of block.
         bound = frame.env.get(stmt.name)
         name = bound.name if isinstance(bound, Symbol) else stmt.name
-        template = self.templates.get(name)
+        template = self.template(name, frame)
         resolve = None if template is None else self.tensor_arguments(template, frame)
         args = evaluate_arguments(stmt, frame.env, self.sink, resolve)
         spec = self.ops.get(name)
@@ -206,8 +230,8 @@ class Visitor:
     ) -> str:
         tpl = template.node
         self.templates.used.add(tpl.name)
-        if tpl.name in frame.stack:
-            chain = " → ".join([*frame.stack[frame.stack.index(tpl.name) :], tpl.name])
+        if template.name in frame.stack:
+            chain = " → ".join([*frame.stack[frame.stack.index(template.name) :], template.name])
             self.sink.fail(
                 M.RECURSIVE_TEMPLATE, stmt.name_span, kind=tpl.kind, name=tpl.name, chain=chain
             )
@@ -240,8 +264,9 @@ class Visitor:
                 if isinstance(value, TensorRef)
             },
             trace=(*frame.trace, stmt.span),
-            stack=(*frame.stack, tpl.name),
+            stack=(*frame.stack, template.name),
             edge_kind=frame.edge_kind,
+            prefix=template.prefix,
         )
         with self.sink.within(Label(stmt.span, M.note_in_instance(call))):
             return self.stmts(tpl.body, inner, cur)

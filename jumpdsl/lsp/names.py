@@ -171,6 +171,8 @@ class _Walker:
                 self.refer(Reference("use", item.path, item.span))
             elif isinstance(item, ast.Let):
                 self.let(item, scope)
+            elif isinstance(item, ast.Function):
+                self.function(item, scope)
             elif isinstance(item, ast.Template):
                 self.template(item, scope)
             elif isinstance(item, ast.Network):
@@ -202,6 +204,8 @@ class _Walker:
         for item in net.items:
             if isinstance(item, ast.Let):
                 self.let(item, scope)
+            elif isinstance(item, ast.Function):
+                self.function(item, scope)
             elif isinstance(item, ast.InputDecl):
                 self.expr(item.shape, scope)
             elif isinstance(item, ast.Defaults):
@@ -213,6 +217,16 @@ class _Walker:
                 self.template(item, scope)
             elif isinstance(item, ast.Section):
                 self.stmts(item.body, scope)
+
+    def function(self, fn: ast.Function, parent: _Scope) -> None:
+        """A ``fn``: a name like a let's (it is called in expressions), its parameters and
+        lets in a scope of their own."""
+        self.define(parent, "variable", fn.name, fn.name_span, fn)
+        scope = _Scope(parent, fn.name)  # its parameters are offered only inside it
+        self.params(fn.params, scope)
+        for let in fn.lets:
+            self.let(let, scope)
+        self.expr(fn.result, scope)
 
     def let(self, let: ast.Let, scope: _Scope) -> None:
         self.expr(let.value, scope)
@@ -281,3 +295,6 @@ class _Walker:
         for node, _ in ast.walk(expr):
             if isinstance(node, ast.Var):
                 self.refer(Reference("variable", node.name, node.span, scope.find(node.name)))
+            elif isinstance(node, ast.Func) and scope.find(node.name) is not None:
+                span = _name_at_start(node.span, node.name)  # a call of a `fn`
+                self.refer(Reference("variable", node.name, span, scope.find(node.name)))

@@ -27,8 +27,8 @@ __all__ = ["Symbol", "folds", "symbols"]
 
 @dataclass(frozen=True)
 class Symbol:
-    """``kind`` is network, block, group, section, parameter, defaults or call; ``span`` the
-    whole construct, ``name_span`` its name."""
+    """``kind`` is network, block, group, function, section, parameter, defaults or call;
+    ``span`` the whole construct, ``name_span`` its name."""
 
     name: str
     kind: str
@@ -55,6 +55,10 @@ def _template(tpl: ast.Template) -> Symbol:
     )
 
 
+def _function(fn: ast.Function) -> Symbol:
+    return Symbol(fn.name, "function", fn.span, fn.name_span, "fn", [_param(p) for p in fn.params])
+
+
 def _calls(body: tuple[ast.Stmt, ...], templates: Collection[str]) -> list[Symbol]:
     """The calls of templates in a section, in order."""
     found: list[Symbol] = []
@@ -74,11 +78,15 @@ def symbols(module: ast.Module, templates: Collection[str] = ()) -> list[Symbol]
     for item in module.items:
         if isinstance(item, ast.Template):
             out.append(_template(item))
+        elif isinstance(item, ast.Function):
+            out.append(_function(item))
         elif isinstance(item, ast.Network):
             children = [_param(p) for p in item.params]
             for part in item.items:
                 if isinstance(part, ast.Template):
                     children.append(_template(part))
+                elif isinstance(part, ast.Function):
+                    children.append(_function(part))
                 elif isinstance(part, ast.Section):
                     children.append(
                         Symbol(

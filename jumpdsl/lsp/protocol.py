@@ -195,6 +195,7 @@ _SYMBOLS = {
     "parameter": T.SymbolKind.Variable,
     "defaults": T.SymbolKind.Property,
     "call": T.SymbolKind.Object,
+    "function": T.SymbolKind.Function,
 }
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "padding_pair",
     "window_label",
     "window_out",
+    "window_side",
 ]
 
 
@@ -79,26 +80,29 @@ def padding_pair(a: Attrs) -> tuple[int, int]:
 
 
 def window_out(op: str, shape: Shape, a: Attrs) -> tuple[int, int]:
-    """Output H, W of a sliding window (conv or pool) with the usual floor formula."""
+    """Output H, W of a sliding window (conv or pool): the floor formula, or with
+    ``ceil_mode`` (pools) PyTorch's ceiling rule, see :func:`window_side`."""
     need_map(op, shape)
     _, height, width = shape
     kh, kw = a["kernel"]
     sh, sw = a["stride"] or a["kernel"]
     dh, dw = a.get("dilation") or (1, 1)
     ph, pw = padding_pair(a)
+    ceil = bool(a.get("ceil_mode", False))
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     _window_fits(op, {"window": max(span_h, span_w), "stride": max(sh, sw)}, (ph, pw), shape)
-    if op != "conv" and (span_h > height + 2 * ph or span_w > width + 2 * pw):
+    out_h = window_side(height, span_h, sh, ph, ceil=ceil)
+    out_w = window_side(width, span_w, sw, pw, ceil=ceil)
+    if op != "conv" and min(out_h, out_w) < 1:
         # A pool finds nothing left to pool: the map has shrunk away earlier.
         raise ShapeError(
             M.SPATIAL_COLLAPSE,
             M.HINT_POOL_TOO_SMALL,
             op=op,
             size=f"{height}×{width}",
-            out=f"{max(height + 2 * ph - span_h, -1) // sh + 1}×"
-            f"{max(width + 2 * pw - span_w, -1) // sw + 1}",
+            out=f"{max(out_h, 0)}×{max(out_w, 0)}",
         )
-    if span_h > height + 2 * ph or span_w > width + 2 * pw:
+    if not ceil and (span_h > height + 2 * ph or span_w > width + 2 * pw):
         raise ShapeError(
             M.KERNEL_TOO_LARGE,
             op=op,
@@ -107,7 +111,26 @@ def window_out(op: str, shape: Shape, a: Attrs) -> tuple[int, int]:
             if not (ph or pw)
             else f"{height}×{width} (padded by {ph}, {pw})",
         )
-    return ((height + 2 * ph - span_h) // sh + 1, (width + 2 * pw - span_w) // sw + 1)
+    return (out_h, out_w)
+
+
+def window_side(size: int, span: int, stride: int, pad: int, *, ceil: bool = False) -> int:
+    """Windows along one side: ⌊(size + 2·pad − span) / stride⌋ + 1, or with ``ceil`` the
+    ceiling, less one when the last window would start past the input and its left padding
+    (PyTorch's rule: a window that holds only right padding, or nothing, is not made).
+
+    >>> window_side(112, 3, 2, 0), window_side(112, 3, 2, 0, ceil=True)
+    (55, 56)
+    >>> window_side(5, 2, 2, 1, ceil=True)  # ⌈5/2⌉ + 1 = 4 windows would start at 6 ≥ 5 + 1
+    3
+    """
+    room = size + 2 * pad - span
+    if not ceil:
+        return max(room, -1) // stride + 1
+    out = -(-room // stride) + 1
+    if (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
 
 
 # torch's window ops (pools, and the padding of convolutions) count in 32 bits.

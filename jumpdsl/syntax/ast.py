@@ -112,6 +112,16 @@ class Compare:
     span: Span
 
 
+@dataclass(frozen=True)
+class Cond:
+    """``if COND then A else B``: only the branch chosen is evaluated."""
+
+    cond: Expr
+    then: Expr
+    orelse: Expr
+    span: Span
+
+
 Expr = (
     Int
     | Float
@@ -127,6 +137,7 @@ Expr = (
     | Not
     | BoolOp
     | Compare
+    | Cond
 )
 
 # ---------------------------------------------------------------- statements
@@ -285,11 +296,27 @@ class InputDecl:
 
 @dataclass(frozen=True)
 class Use:
+    """``use "PATH"``, or ``use "PATH" as NS``: the file's names then read ``NS.Name``."""
+
     path: str
     span: Span
+    alias: str | None = None
 
 
-NetItem = InputDecl | Defaults | Template | Section | Let
+@dataclass(frozen=True)
+class Function:
+    """``fn NAME(params) = expr`` or ``fn NAME(params) { let … return expr }``: a pure function
+    of its parameters and of the values visible where it is defined."""
+
+    name: str
+    params: tuple[Param, ...]
+    lets: tuple[Let, ...]
+    result: Expr
+    span: Span
+    name_span: Span
+
+
+NetItem = InputDecl | Defaults | Template | Section | Let | Function
 
 
 @dataclass(frozen=True)
@@ -301,7 +328,7 @@ class Network:
     name_span: Span
 
 
-Item = Use | Template | Network | Let
+Item = Use | Template | Network | Let | Function
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ __all__ = ["TERMINAL_WORDS", "report_syntax_error", "span_of"]
 # How each terminal is named in "expected ..." messages.
 TERMINAL_WORDS = {
     "NAME": "a name",
+    "QNAME": "a name",  # ns.Name reads as a name too
     "INT": "an integer",
     "FLOAT": "a number",
     "SIZE": "a size such as 3x3",
@@ -36,6 +37,7 @@ TERMINAL_WORDS = {
     "COMPARE": "a comparison",
     "ADD_OP": "'+', '-'",
     "MUL_OP": "'*', '/', '//', '%'",
+    "POW_OP": "'**'",
     "LBRACE": "'{'",
     "RBRACE": "'}'",
     "LPAR": "'('",
@@ -56,7 +58,7 @@ _OPENERS = {close: open_ for open_, close in _CLOSERS.items()}
 
 
 def _describe_token(token: Token) -> str:
-    if token.type == "NAME":
+    if token.type in ("NAME", "QNAME"):
         return f"name '{token.value}'"
     if token.type in ("INT", "FLOAT", "SIZE"):
         return f"number {token.value}"
@@ -199,7 +201,7 @@ def _starts_something(token: Token, tokens: list[Token]) -> bool:
 
 
 _NUMBERS = ("INT", "FLOAT", "SIZE")
-_OPERATORS = ("ADD_OP", "MUL_OP", "MINUS", "COMPARE", "AND", "OR", "NOT", "STAR")
+_OPERATORS = ("ADD_OP", "MUL_OP", "POW_OP", "MINUS", "COMPARE", "AND", "OR", "NOT", "STAR")
 # A spaced-out size ('3 x 3'), from the number before the unexpected 'x'.
 _SPACED_SIZE = re.compile(r"[0-9]+[ \t]+x[ \t]*[0-9]+|[0-9]+[ \t]*x[ \t]+[0-9]+")
 

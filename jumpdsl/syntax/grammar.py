@@ -23,6 +23,6 @@ def keywords() -> tuple[str, ...]:
     """
     text = grammar_text()
     words = set(re.findall(r'"([a-z]+)"', text))
-    for group in re.findall(r"/\(([a-z|]+)\)\\b/", text):  # TEMPLATE_KIND.2: /(block|group)\b/
-        words.update(group.split("|"))
+    for alternatives in re.findall(r"/\(\?:([a-z|]+)\)\(\?!", text):  # /(?:skip|jump)(?!…)/
+        words.update(alternatives.split("|"))
     return tuple(sorted(words))

@@ -91,7 +91,14 @@ class _ToAst:
         return ast.Module(tuple(children), span)
 
     def use(self, meta: Meta, children: list[Any]) -> ast.Use:
-        return ast.Use(children[0].value[1:-1], self._span(meta))
+        path, alias = children
+        return ast.Use(path.value[1:-1], self._span(meta), alias.value if alias else None)
+
+    def function(self, meta: Meta, children: list[Any]) -> ast.Function:
+        name, params, *lets, result = children
+        return ast.Function(
+            name.value, params or (), tuple(lets), result, self._span(meta), self._span(name)
+        )
 
     def network(self, meta: Meta, children: list[Any]) -> ast.Network:
         name, params, *items = children
@@ -222,6 +229,10 @@ class _ToAst:
             return self._span(item)
         return self.extents.get(id(item), item.span)  # type: ignore[no-any-return]
 
+    def cond(self, meta: Meta, children: list[Any]) -> ast.Cond:
+        cond, then, orelse = children
+        return ast.Cond(cond, then, orelse, self._span(meta))
+
     def compare(self, meta: Meta, children: list[Any]) -> ast.Compare:
         left, op, right = children
         return ast.Compare(op.value, left, right, self._span(meta))
@@ -275,6 +286,8 @@ class _ToAst:
 # Binding strength of the binary operators in a flat run (higher binds tighter).
 _BOOL_PRECEDENCE = {"or": 1, "and": 2}
 _ARITH_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2}
+# Binds tighter than a prefix on its left (-2 ** 2 is -4) and groups to the right, as in Python.
+_POWER = "**"
 
 
 def _not(operand: ast.Expr, span: Span) -> ast.Expr:
@@ -321,12 +334,33 @@ class _Chain:
         return left
 
     def operand(self) -> ast.Expr:
+        """An operand with its prefixes; a run of ``**`` after it is folded from the right
+        (without recursion: a long run only nests, and the parser's depth limit reports it)."""
+        prefixes, node = self.prefixed()
+        items = self.items
+        if self.at >= len(items) or items[self.at].value != _POWER:
+            return self.apply(prefixes, node) if prefixes else node  # the usual case
+        runs = [(prefixes, node)]
+        while self.at < len(items) and items[self.at].value == _POWER:
+            self.at += 1
+            runs.append(self.prefixed())
+        prefixes, node = runs.pop()
+        node = self.apply(prefixes, node)
+        while runs:
+            prefixes, base = runs.pop()
+            node = self.apply(prefixes, ast.BinOp(_POWER, base, node, self.between(base, node)))
+        return node
+
+    def prefixed(self) -> tuple[list[Token], ast.Expr]:
         prefixes = []
         while isinstance(self.items[self.at], Token) and self.items[self.at].type == self.prefix:
             prefixes.append(self.items[self.at])
             self.at += 1
         node: ast.Expr = self.items[self.at]
         self.at += 1
+        return prefixes, node
+
+    def apply(self, prefixes: list[Token], node: ast.Expr) -> ast.Expr:
         for token in reversed(prefixes):
             node = self.make_prefix(node, self.between(token, node))
         return node

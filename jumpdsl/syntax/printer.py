@@ -28,11 +28,21 @@ WIDTH = 100
 INDENT = "    "
 
 # Binding strength of each expression form; higher binds tighter.
-_OR, _AND, _NOT, _COMPARE, _SUM, _PRODUCT, _UNARY, _POSTFIX = range(1, 9)
-_BINOP_PREC = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "//": _PRODUCT, "%": _PRODUCT}
+_COND, _OR, _AND, _NOT, _COMPARE, _SUM, _PRODUCT, _UNARY, _POWER, _POSTFIX = range(10)
+_BINOP_PREC = {
+    "+": _SUM,
+    "-": _SUM,
+    "*": _PRODUCT,
+    "/": _PRODUCT,
+    "//": _PRODUCT,
+    "%": _PRODUCT,
+    "**": _POWER,
+}
 
 
 def _prec(e: ast.Expr) -> int:
+    if isinstance(e, ast.Cond):
+        return _COND
     if isinstance(e, ast.BoolOp):
         return _OR if e.op == "or" else _AND
     if isinstance(e, ast.Not):
@@ -89,9 +99,13 @@ def expr_text(e: ast.Expr) -> str:
         return f"{_wrap(e.target, _POSTFIX)}[{expr_text(e.index)}]"
     if isinstance(e, ast.Func):
         return f"{e.name}(" + ", ".join(expr_text(a) for a in e.args) + ")"
+    if isinstance(e, ast.BinOp) and e.op == "**":  # right-associative; -x on its right is fine
+        return f"{_wrap(e.left, _POSTFIX)} ** {_wrap(e.right, _UNARY)}"
     if isinstance(e, ast.BinOp):
         prec = _BINOP_PREC[e.op]
         return f"{_wrap(e.left, prec)} {e.op} {_wrap(e.right, prec + 1)}"
+    if isinstance(e, ast.Cond):
+        return f"if {_wrap(e.cond, _OR)} then {_wrap(e.then, _OR)} else {expr_text(e.orelse)}"
     if isinstance(e, ast.Compare):
         return f"{_wrap(e.left, _SUM)} {e.op} {_wrap(e.right, _SUM)}"
     if isinstance(e, ast.BoolOp):
@@ -419,8 +433,31 @@ class _Printer:
             self.write(f"input {expr_text(item.shape)}", item.span.end_line, indent)
         elif isinstance(item, ast.Let):
             self.value(f"let {item.name} = ", item.value, "", indent, item.span.end_line)
+        elif isinstance(item, ast.Function):
+            self.function(item, indent)
+            return
         elif isinstance(item, ast.Defaults):
             self.defaults(item, indent)
+        self.newline()
+
+    def function(self, fn: ast.Function, indent: int) -> None:
+        """``fn f(params) = expr`` on one line; with lets, a body ending in ``return``."""
+        head = f"fn {fn.name}({', '.join(_param_text(p) for p in fn.params)})"
+        if not fn.lets:
+            self.value(f"{head} = ", fn.result, "", indent, fn.span.end_line)
+            self.newline()
+            return
+        self.write(head + " {", fn.span.line, indent)
+        self.newline()
+        for let in fn.lets:
+            self.start_item(let.span.line, indent + 1, True)
+            self.value(f"let {let.name} = ", let.value, "", indent + 1, let.span.end_line)
+            self.newline()
+        self.start_item(fn.result.span.line, indent + 1, True)
+        self.value("return ", fn.result, "", indent + 1, fn.result.span.end_line)
+        self.newline()
+        self.comments_before(fn.span.end_line, indent + 1)
+        self.write("}", fn.span.end_line, indent)
         self.newline()
 
     def defaults(self, item: ast.Defaults, indent: int) -> None:
@@ -468,8 +505,11 @@ class _Printer:
             elif isinstance(item, ast.Template):
                 self.template(item, 0)
             elif isinstance(item, ast.Use):
-                self.write(f"use {_str_literal(item.path)}", item.span.end_line, 0)
+                alias = f" as {item.alias}" if item.alias is not None else ""
+                self.write(f"use {_str_literal(item.path)}{alias}", item.span.end_line, 0)
                 self.newline()
+            elif isinstance(item, ast.Function):
+                self.function(item, 0)
             elif isinstance(item, ast.Let):
                 self.value(f"let {item.name} = ", item.value, "", 0, item.span.end_line)
                 self.newline()

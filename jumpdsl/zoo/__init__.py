@@ -75,6 +75,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "convnext",
         {"sd": 0.5, "stages": [(192, 3), (384, 3), (768, 27), (1536, 3)]},
     ),
+    "regnet_x_400mf": ("regnet", {}),
+    "regnet_y_400mf": (
+        "regnet",
+        {"depth": 16, "w_0": 48, "w_a": 27.89, "w_m": 2.09, "group_width": 8, "se_ratio": 0.25},
+    ),
     **{
         f"vgg{depth}{'_bn' if bn else ''}": ("vgg", {"depth": depth, "batch_norm": bn})
         for depth in (11, 13, 16, 19)
