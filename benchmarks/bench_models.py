@@ -80,7 +80,7 @@ def flat_models(device: torch.device) -> tuple[nn.Module, nn.Module]:
 # (network, hand-written model, spec, input shape, batches); target: hand ÷ jumpdsl ≥ 1.3
 INFERENCE_CASES = [
     ("JumpNet", JumpNet, SPEC, (3, 32, 32), (1, 32)),
-    ("ResNet-50", ResNet50, ZOO / "resnet50.jnet", (3, 224, 224), (1, 32)),
+    ("ResNet-50", ResNet50, ZOO / "resnet.jnet", (3, 224, 224), (1, 32)),
 ]
 INFERENCE_TARGET = 1.3
 

@@ -47,7 +47,7 @@ SPECS = Path(__file__).resolve().parent.parent / "specs"
 ZOO = SPECS.parent / "jumpdsl" / "zoo"
 NETWORKS = [
     ("JumpNet", JumpNet, SPECS / "jumpnet.jnet", (3, 32, 32), 10),
-    ("ResNet-50", ResNet50, ZOO / "resnet50.jnet", (3, 224, 224), 1000),
+    ("ResNet-50", ResNet50, ZOO / "resnet.jnet", (3, 224, 224), 1000),
 ]
 PRECISIONS = ("bf16+cl", "fp32")
 

@@ -53,10 +53,10 @@ def check(
     folder's and ``std/`` (``--use-path``).
     """
     from jumpdsl.api import check_file
-    from jumpdsl.zoo import spec_path
+    from jumpdsl.zoo import spec_and_params
 
-    overrides = {**(params or {}), **kwargs}
-    return check_file(spec_path(path), overrides, plugins=plugins, use_path=use_path)
+    spec, overrides = spec_and_params(path, {**(params or {}), **kwargs})
+    return check_file(spec, overrides, plugins=plugins, use_path=use_path)
 
 
 def check_text(
@@ -201,14 +201,14 @@ def load(
     before any tensor is made.
     """
     from jumpdsl.api import check_file
-    from jumpdsl.zoo import spec_path
+    from jumpdsl.zoo import spec_and_params
 
     trained = _trained(checkpoint, weights)
-    overrides = _overrides(trained, params, kwargs)
-    checked = check_file(spec_path(path), overrides, plugins=plugins, use_path=use_path)
+    spec, overrides = spec_and_params(path, _overrides(trained, params, kwargs))
+    checked = check_file(spec, overrides, plugins=plugins, use_path=use_path)
     graph = _within(checked, max_params, max_memory)
     module = _built(graph, device, seed, torch_compile, inference, trained, weights, hierarchy)
-    return _remember(module, str(spec_path(path)), overrides, plugins)
+    return _remember(module, str(spec), overrides, plugins)
 
 
 def load_text(

@@ -20,7 +20,7 @@ from jumpdsl.backends.draw import DrawOptions, draw
 from jumpdsl.backends.summary import format_summary, summarize, with_module_counts
 from jumpdsl.ir.graph import Graph
 from jumpdsl.options import DRAW_FORMATS
-from jumpdsl.zoo import spec_path
+from jumpdsl.zoo import spec_and_params
 
 __all__ = ["Drawing", "Spec", "Summary", "graph_of", "is_spec_text"]
 
@@ -44,7 +44,7 @@ def graph_of(
         return spec.raise_for_errors()
     if isinstance(spec, str) and is_spec_text(spec):
         return check_text(spec, params=params, plugins=plugins).raise_for_errors()
-    return check_file(spec_path(spec), params, plugins=plugins).raise_for_errors()
+    return check_file(*spec_and_params(spec, params), plugins=plugins).raise_for_errors()
 
 
 @dataclass(frozen=True)

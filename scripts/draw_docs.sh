@@ -19,9 +19,11 @@ draw resnet50 -o $I/resnet50-depth2.png --depth 2 --theme paper --width column -
 draw specs/jumpnet.jnet -o $I/jumpnet-folded.png --depth 3 --fold-convs --theme paper --width page --dpi 110
 draw specs/jumpnet.jnet -o $I/jumpnet-3d.svg --style 3d --depth 2 --width page
 draw resnet50 -o $I/resnet50-3d.svg --style 3d --depth 2 --theme paper --width page
-for spec in specs/*.jnet jumpdsl/zoo/*.jnet; do   # the zoo's table: every spec but the digits net
-    [ "$(basename "$spec")" = digits.jnet ] && continue
-    draw "$spec" -o "$I/zoo/$(basename "$spec" .jnet).svg" --depth 1 --width column
+for svg in $I/zoo/*.svg; do   # the zoo's pictures: a spec of specs/ by its file, else a zoo name
+    name=$(basename "$svg" .svg)
+    spec=$name
+    [ -f "specs/$name.jnet" ] && spec=specs/$name.jnet
+    draw "$spec" -o "$svg" --depth 1 --width column
 done
 
 # The TikZ figures in a two-column article set in Times, as a paper would have them.

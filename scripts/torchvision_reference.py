@@ -68,6 +68,20 @@ MODELS = [
     "shufflenet_v2_x1_0",
     "shufflenet_v2_x1_5",
     "shufflenet_v2_x2_0",
+    # the other variants of the resnet, densenet and vgg family specs
+    "resnext101_32x8d",
+    "resnext101_64x4d",
+    "wide_resnet101_2",
+    "densenet161",
+    "densenet169",
+    "densenet201",
+    "vgg11",
+    "vgg11_bn",
+    "vgg13",
+    "vgg13_bn",
+    "vgg16",
+    "vgg19",
+    "vgg19_bn",
 ]
 
 # Models built with arguments other than the defaults: without the auxiliary heads (their

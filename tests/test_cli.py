@@ -234,7 +234,7 @@ def test_no_plugins_before_or_after_the_verb(where, monkeypatch) -> None:
 
 def test_zoo_names_work_as_specs_for_every_spec_verb(tmp_path, capsys) -> None:
     assert main(["check", "resnet18"]) == 0
-    assert "resnet18: ok: ResNet18, 11,689,512 params" in capsys.readouterr().out
+    assert "resnet18: ok: ResNet, 11,689,512 params" in capsys.readouterr().out
     assert main(["draw", "resnet18", "-o", str(tmp_path / "r.dot"), "--depth", "1"]) == 0
     assert (tmp_path / "r.dot").read_text().startswith("digraph")
 

@@ -31,6 +31,7 @@ from jumpdsl.formatting import format_source
 from jumpdsl.ops.core import format_shape
 from jumpdsl.passes.shapes import Shapes
 from jumpdsl.source import SourceFile
+from jumpdsl.zoo import spec_and_params
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="needs Graphviz's dot")
@@ -41,7 +42,10 @@ _SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _graph(name: str):
-    return check_file(spec_file(f"{name}.jnet")).raise_for_errors()
+    """A spec of specs/ by its file's stem, or a zoo model by its name."""
+    path = spec_file(f"{name}.jnet")
+    found = (path, {}) if path.is_file() else spec_and_params(name)
+    return check_file(*found).raise_for_errors()
 
 
 def _svg_size_and_fonts(svg: bytes) -> tuple[float, float, float]:
@@ -82,7 +86,7 @@ def test_a_column_figure_fits_with_no_text_under_the_minimum(name, depth) -> Non
 
 
 def test_what_cannot_fit_says_so(tmp_path, capsys) -> None:
-    spec = str(ZOO_SPECS / "resnet50.jnet")
+    spec = str(ZOO_SPECS / "resnet.jnet")  # resnet50
     target = str(tmp_path / "r.svg")
     assert main(["draw", spec, "-o", target, "--depth", "3", "--width", "1in"]) == 0
     assert "wider than --width 1.00 in even at --min-font 6 pt" in capsys.readouterr().out
@@ -189,8 +193,8 @@ def test_text_fits_its_box_as_graphviz_measures_it(system) -> None:
 def test_labels_leave_out_defaults_and_what_the_title_says() -> None:
     graph = _graph("resnet50")
     scopes = graph.scopes
-    assert paper_call(scopes["learner.group1"]) == "ResNetStage(Bottleneck, 64, 3)"  # stride=1
-    assert paper_call(scopes["learner.group2"]) == "ResNetStage(Bottleneck, 128, 4, 2)"
+    assert paper_call(scopes["learner.group1"]) == "ResNetLayer(64, 3)"  # stride=1
+    assert paper_call(scopes["learner.group2"]) == "ResNetLayer(128, 4, 2)"
     assert paper_call(scopes["learner.group2.block1"]) == "Bottleneck"  # f, stride: the title's
     assert paper_call(scopes["stem.block1"]) == "ResNetStem"  # not ResNetStem()
     mobile = _graph("mobilenet_v2").scopes

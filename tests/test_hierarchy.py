@@ -47,7 +47,7 @@ def test_print_shows_template_names() -> None:
     assert "(learner): Learner(\n    (group1): JumpGroup(\n      (block1): JumpBottleneck(" in shown
     assert "(jump1): Jump(" in shown and "(task): Task(" in shown
     assert "Module(" not in shown  # no anonymous container left
-    resnet = str(jumpdsl.load(ZOO_SPECS / "resnet50.jnet"))
+    resnet = str(jumpdsl.load(ZOO_SPECS / "resnet.jnet"))
     assert "(block1): Bottleneck(" in resnet and "(skip1): Skip(" in resnet
 
 
@@ -63,9 +63,9 @@ def test_nested_is_the_flat_function_with_the_same_state_dict(spec) -> None:
         assert torch.equal(nested.eval()(x), flat.eval()(x))
 
 
-@pytest.mark.parametrize("spec", [JUMPNET, ZOO_SPECS / "resnet18.jnet"], ids=lambda p: p.name)
+@pytest.mark.parametrize("spec", [JUMPNET, ZOO_SPECS / "resnet.jnet"], ids=lambda p: p.name)
 def test_nested_trains_as_the_flat_module(spec) -> None:
-    graph = check_file(spec).raise_for_errors()
+    graph = check_file(spec, {} if spec == JUMPNET else {"depth": 18}).raise_for_errors()
     flat, nested = _pair(graph)
     size = (2, *graph.input_shape) if spec == JUMPNET else (2, 3, 64, 64)
     x, y = torch.randn(size), torch.tensor([1, 0])

@@ -89,7 +89,7 @@ def _needs_onednn() -> None:
 
 def test_each_convolution_is_one_fused_call_on_cpus() -> None:
     _needs_onednn()
-    graph = check_file(ZOO_SPECS / "resnet50.jnet").raise_for_errors()
+    graph = check_file(ZOO_SPECS / "resnet.jnet", {"depth": 50}).raise_for_errors()
     fast = inference_module(graph, seed=0)
     calls = [n for n in fast.graph.nodes if n.op in ("call_function", "call_module")]
     convs = sum(1 for node in graph.nodes() if node.op == "conv")
@@ -186,10 +186,10 @@ def test_dense_then_bn_folds_and_a_shared_conv_does_not() -> None:
 
 
 def test_load_gives_the_inference_form() -> None:
-    model = jumpdsl.load(ZOO_SPECS / "resnet18.jnet", seed=0, inference=True, device="cpu")
+    model = jumpdsl.load(ZOO_SPECS / "resnet.jnet", seed=0, inference=True, device="cpu", depth=18)
     assert not any(isinstance(m, NORMS) for m in model.modules())
     assert not model.training
-    plain = jumpdsl.load(ZOO_SPECS / "resnet18.jnet", seed=0).eval()
+    plain = jumpdsl.load(ZOO_SPECS / "resnet.jnet", seed=0, depth=18).eval()
     x = torch.randn(1, 3, 224, 224)
     with torch.no_grad():
         assert _relative(model(x), plain(x)) <= TOLERANCE

@@ -110,7 +110,7 @@ class Model:
 
     @property
     def name(self) -> str:
-        return self.label or self.spec.removesuffix(".jnet")
+        return self.label or self.torchvision or self.spec.removesuffix(".jnet")
 
 
 # torchvision's efficientnet_b1 … b7 (width, depth, dropout; BN eps and momentum from B5) and
@@ -133,35 +133,41 @@ CONVNEXTS = [
 ]
 
 ZOO = [
-    Model("resnet18.jnet", 11_689_512, "resnet18", real_forward=True),
-    Model("resnet34.jnet", 21_797_672, "resnet34"),
-    Model("resnet50.jnet", 25_557_032, "resnet50"),
-    Model("resnet101.jnet", 44_549_160, "resnet101"),
-    Model("resnet152.jnet", 60_192_808, "resnet152"),
-    Model("wide_resnet50_2.jnet", 68_883_240, "wide_resnet50_2"),
-    Model("resnext50_32x4d.jnet", 25_028_904, "resnext50_32x4d"),
-    Model("densenet121.jnet", 7_978_856, "densenet121"),
+    Model("resnet.jnet", 11_689_512, "resnet18", {"depth": 18}, real_forward=True),
+    Model("resnet.jnet", 21_797_672, "resnet34", {"depth": 34}),
+    Model("resnet.jnet", 25_557_032, "resnet50", {"depth": 50}),
+    Model("resnet.jnet", 44_549_160, "resnet101", {"depth": 101}),
+    Model("resnet.jnet", 60_192_808, "resnet152", {"depth": 152}),
+    Model("resnet.jnet", 25_028_904, "resnext50_32x4d", {"depth": 50, "groups": 32, "width": 4}),
+    Model("resnet.jnet", 88_791_336, "resnext101_32x8d", {"depth": 101, "groups": 32, "width": 8}),
+    Model("resnet.jnet", 83_455_272, "resnext101_64x4d", {"depth": 101, "groups": 64, "width": 4}),
+    Model("resnet.jnet", 68_883_240, "wide_resnet50_2", {"depth": 50, "width": 128}),
+    Model("resnet.jnet", 126_886_696, "wide_resnet101_2", {"depth": 101, "width": 128}),
+    Model("densenet.jnet", 7_978_856, "densenet121"),
+    Model("densenet.jnet", 28_681_000, "densenet161", {"k": 48, "blocks": [6, 12, 36, 24]}),
+    Model("densenet.jnet", 14_149_480, "densenet169", {"blocks": [6, 12, 32, 32]}),
+    Model("densenet.jnet", 20_013_928, "densenet201", {"blocks": [6, 12, 48, 32]}),
     Model("mobilenet_v2.jnet", 3_504_872, "mobilenet_v2", real_forward=True),
-    Model("vgg16_bn.jnet", 138_365_992, "vgg16_bn"),
-    Model("vit.jnet", 86_567_656, "vit_b_16", label="vit_b_16"),
-    Model("vit.jnet", 88_224_232, "vit_b_32", overrides={"patch": 32}, label="vit_b_32"),
-    Model("vit.jnet", 304_326_632, "vit_l_16", overrides=VIT_L, label="vit_l_16"),
-    Model("swin.jnet", 28_288_354, "swin_t", label="swin_t"),
-    Model("swin.jnet", 49_606_258, "swin_s", overrides=SWIN_S, label="swin_s"),
-    Model("swin.jnet", 87_768_224, "swin_b", overrides=SWIN_B, label="swin_b"),
+    Model("vgg.jnet", 132_863_336, "vgg11", {"depth": 11}),
+    Model("vgg.jnet", 132_868_840, "vgg11_bn", {"depth": 11, "batch_norm": True}),
+    Model("vgg.jnet", 133_047_848, "vgg13", {"depth": 13}),
+    Model("vgg.jnet", 133_053_736, "vgg13_bn", {"depth": 13, "batch_norm": True}),
+    Model("vgg.jnet", 138_357_544, "vgg16", {"depth": 16}),
+    Model("vgg.jnet", 138_365_992, "vgg16_bn", {"depth": 16, "batch_norm": True}),
+    Model("vgg.jnet", 143_667_240, "vgg19", {"depth": 19}),
+    Model("vgg.jnet", 143_678_248, "vgg19_bn", {"depth": 19, "batch_norm": True}),
+    Model("vit.jnet", 86_567_656, "vit_b_16"),
+    Model("vit.jnet", 88_224_232, "vit_b_32", overrides={"patch": 32}),
+    Model("vit.jnet", 304_326_632, "vit_l_16", overrides=VIT_L),
+    Model("swin.jnet", 28_288_354, "swin_t"),
+    Model("swin.jnet", 49_606_258, "swin_s", overrides=SWIN_S),
+    Model("swin.jnet", 87_768_224, "swin_b", overrides=SWIN_B),
     Model("mobilenet_v3.jnet", 5_483_032, "mobilenet_v3_large", real_forward=True),
-    Model(
-        "mobilenet_v3.jnet",
-        2_542_856,
-        "mobilenet_v3_small",
-        overrides={"small": True},
-        real_forward=True,
-        label="mobilenet_v3 (small)",
-    ),
+    Model("mobilenet_v3.jnet", 2_542_856, "mobilenet_v3_small", {"small": True}, real_forward=True),
     Model("mnasnet.jnet", 4_383_312, "mnasnet1_0", real_forward=True),
-    Model("mnasnet.jnet", 2_218_512, "mnasnet0_5", {"alpha": 0.5}, label="mnasnet (0.5)"),
-    Model("mnasnet.jnet", 3_170_208, "mnasnet0_75", {"alpha": 0.75}, label="mnasnet (0.75)"),
-    Model("mnasnet.jnet", 6_282_256, "mnasnet1_3", {"alpha": 1.3}, label="mnasnet (1.3)"),
+    Model("mnasnet.jnet", 2_218_512, "mnasnet0_5", {"alpha": 0.5}),
+    Model("mnasnet.jnet", 3_170_208, "mnasnet0_75", {"alpha": 0.75}),
+    Model("mnasnet.jnet", 6_282_256, "mnasnet1_3", {"alpha": 1.3}),
     Model("alexnet.jnet", 61_100_840, "alexnet"),
     Model("squeezenet.jnet", 1_248_424, "squeezenet1_0", real_forward=True),
     Model(
@@ -170,18 +176,11 @@ ZOO = [
         "squeezenet1_1",
         {"version": 1.1},
         real_forward=True,
-        label="squeezenet (1.1)",
     ),
     Model("shufflenet.jnet", 2_278_604, "shufflenet_v2_x1_0", real_forward=True),
-    Model(
-        "shufflenet.jnet", 1_366_792, "shufflenet_v2_x0_5", SHUFFLE_X0_5, label="shufflenet (0.5)"
-    ),
-    Model(
-        "shufflenet.jnet", 3_503_624, "shufflenet_v2_x1_5", SHUFFLE_X1_5, label="shufflenet (1.5)"
-    ),
-    Model(
-        "shufflenet.jnet", 7_393_996, "shufflenet_v2_x2_0", SHUFFLE_X2_0, label="shufflenet (2.0)"
-    ),
+    Model("shufflenet.jnet", 1_366_792, "shufflenet_v2_x0_5", SHUFFLE_X0_5),
+    Model("shufflenet.jnet", 3_503_624, "shufflenet_v2_x1_5", SHUFFLE_X1_5),
+    Model("shufflenet.jnet", 7_393_996, "shufflenet_v2_x2_0", SHUFFLE_X2_0),
     Model("regnet.jnet", 5_495_976, "regnet_x_400mf", real_forward=True),
     Model(
         "regnet.jnet",
@@ -189,17 +188,16 @@ ZOO = [
         "regnet_y_400mf",
         {"depth": 16, "w_0": 48, "w_a": 27.89, "w_m": 2.09, "group_width": 8, "se_ratio": 0.25},
         real_forward=True,
-        label="regnet (y_400mf)",
     ),
     Model("efficientnet.jnet", 5_288_548, "efficientnet_b0", real_forward=True),
     *(
-        Model("efficientnet.jnet", params, overrides=sets, label=f"efficientnet ({name})")
+        Model("efficientnet.jnet", params, overrides=sets, label=f"efficientnet_{name}")
         for name, params, sets in EFFICIENTNETS
     ),
     Model("efficientnet_v2.jnet", 21_458_488, "efficientnet_v2_s"),
     Model("convnext.jnet", 28_589_128, "convnext_tiny"),
     *(
-        Model("convnext.jnet", params, overrides=sets, label=f"convnext ({name})")
+        Model("convnext.jnet", params, overrides=sets, label=f"convnext_{name}")
         for name, params, sets in CONVNEXTS
     ),
     Model("googlenet.jnet", 6_624_904, "googlenet"),
@@ -258,6 +256,49 @@ def _checked(name: str) -> Any:
 def test_every_spec_is_in_the_zoo() -> None:
     others = {"digits.jnet"}  # a training example, not a zoo model
     assert {m.spec for m in ZOO} == {p.name for p in ALL_SPECS} - others
+
+
+FAMILIES = {  # specs with variants (regnet: x_400mf and y_400mf)
+    *("resnet", "densenet", "vgg", "mobilenet_v3", "mnasnet", "vit", "swin"),
+    *("efficientnet", "efficientnet_v2", "convnext", "regnet"),
+}
+ZOO_NAMED = [m for m in ZOO if m.spec.removesuffix(".jnet") in FAMILIES]
+
+
+def test_every_variant_has_its_name() -> None:
+    # jumpdsl.zoo_models() lists each torchvision name of a family spec, and the name means the
+    # family's file with the variant's parameters: the figures above, by name
+    assert {m.name for m in ZOO_NAMED} <= set(jumpdsl.zoo_models())
+    assert not FAMILIES & set(jumpdsl.zoo_models())
+    for model in ZOO_NAMED:
+        assert summarize(jumpdsl.check(model.name).graph)["params"] == model.params, model.name
+
+
+def test_a_variant_takes_further_parameters_over_its_own() -> None:
+    assert summarize(jumpdsl.check("resnet50", depth=101).graph)["params"] == 44_549_160
+    assert summarize(jumpdsl.check("vgg16_bn", classes=10).graph)["output_shape"] == [10]
+
+
+def spec_line(diagnostic: Any) -> str:
+    """The source line a diagnostic points at: what `jumpdsl check` shows under it."""
+    span = diagnostic.span
+    return Path(span.path).read_text(encoding="utf-8").splitlines()[span.line - 1]
+
+
+@pytest.mark.parametrize(("spec", "values"), [("resnet", {"depth": 51}), ("vgg", {"depth": 12})])
+def test_a_depth_that_is_no_variant_is_an_error(spec: str, values: dict[str, Any]) -> None:
+    result = check_file(ZOO_SPECS / f"{spec}.jnet", values)
+    assert not result.ok
+    assert any("depth is not one of" in spec_line(d) for d in result.diagnostics)
+
+
+def test_basic_blocks_take_no_groups() -> None:
+    result = check_file(ZOO_SPECS / "resnet.jnet", {"depth": 18, "groups": 32, "width": 4})
+    assert not result.ok
+    assert any(
+        "basic blocks (depth 18, 34) take no groups" in spec_line(d) for d in result.diagnostics
+    )
+    assert check_file(ZOO_SPECS / "resnet.jnet", {"depth": 18}).ok
 
 
 def test_jumpnet_formula_reproduces_the_seed() -> None:
@@ -355,18 +396,18 @@ def test_forward_gives_batch_by_classes(model: Model) -> None:
 # Kaiming normal with zero biases, linear layers as below with zero biases, BN ones and zeros.
 # Their BN's eps and momentum too.
 TORCHVISION_INITS = {
-    "mobilenet_v3": ("kaiming_normal(fan_out, relu)", "normal(0.01)", 1e-3, 0.01),
-    "mobilenet_v3 (small)": ("kaiming_normal(fan_out, relu)", "normal(0.01)", 1e-3, 0.01),
-    "mnasnet": (
+    "mobilenet_v3_large": ("kaiming_normal(fan_out, relu)", "normal(0.01)", 1e-3, 0.01),
+    "mobilenet_v3_small": ("kaiming_normal(fan_out, relu)", "normal(0.01)", 1e-3, 0.01),
+    "mnasnet1_0": (
         "kaiming_normal(fan_out, relu)",
         "kaiming_uniform(fan_out, sigmoid)",
         1e-5,
         1 - 0.9997,
     ),
     # efficientnet.py: the head uniform in ±1/√(out features)
-    "efficientnet": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-5, 0.1),
-    "efficientnet (b7)": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-3, 0.01),
-    "efficientnet_v2": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-3, 0.1),
+    "efficientnet_b0": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-5, 0.1),
+    "efficientnet_b7": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-3, 0.01),
+    "efficientnet_v2_s": ("kaiming_normal(fan_out, relu)", "uniform_fan(fan_out)", 1e-3, 0.1),
 }
 
 
@@ -390,7 +431,7 @@ def test_initialisation_is_torchvisions_layer_by_layer(name: str) -> None:
 def test_squeezenet_initialises_as_torchvision() -> None:
     # squeezenet.py: every conv kaiming_uniform_ (a = 0: the ReLU gain), the final conv
     # normal(0, 0.01), every bias zero. AlexNet and ShuffleNet V2 keep PyTorch's own.
-    for name in ("squeezenet", "squeezenet (1.1)"):
+    for name in ("squeezenet1_0", "squeezenet1_1"):
         graph = _checked(name)
         convs = [graph[n] for n in graph if graph[n].op == "conv"]
         inits = [str(c.attrs["init"]) for c in convs]
@@ -403,7 +444,7 @@ def test_squeezenet_initialises_as_torchvision() -> None:
         first = layers[0].weight.detach()  # uniform in ±√(6 / fan_in)
         bound = (6 / first[0].numel()) ** 0.5
         assert float(first.abs().max()) <= bound and float(first.abs().max()) > 0.95 * bound
-    for name in ("alexnet", "shufflenet"):
+    for name in ("alexnet", "shufflenet_v2_x1_0"):
         graph = _checked(name)
         assert all(str(graph[n].attrs.get("init", "torch")) == "torch" for n in graph)
 
@@ -447,7 +488,7 @@ def test_regnet_variants_by_set_have_torchvisions_parameter_counts(name: str) ->
     assert summarize(result.graph)["params"] == params
 
 
-@pytest.mark.parametrize("name", ["regnet", "regnet (y_400mf)"])
+@pytest.mark.parametrize("name", ["regnet_x_400mf", "regnet_y_400mf"])
 def test_regnet_initialisation_is_torchvisions(name: str) -> None:
     # regnet.py's loop: every conv normal(0, sqrt(2 / fan_out)) (fan-out Kaiming), BN ones and
     # zeros, the linear layer normal(0, 0.01) with a zero bias; the SE convs' biases untouched.
@@ -471,7 +512,7 @@ def test_regnet_initialisation_is_torchvisions(name: str) -> None:
 def test_convnext_initialisation_is_torchvisions() -> None:
     # convnext.py: every conv and linear layer truncated normal (std 0.02) with zero biases;
     # the layer scales start at 1e-6; the layer norms at ones and zeros.
-    graph = _checked("convnext")
+    graph = _checked("convnext_tiny")
     layers = [graph[n] for n in graph if graph[n].op in ("conv", "dense", "dense_map")]
     assert {layer.op for layer in layers} == {"conv", "dense", "dense_map"}
     assert all(str(layer.attrs["init"]) == "trunc_normal(0.02)" for layer in layers)
@@ -780,20 +821,12 @@ def spec_lines(spec: str) -> int:
     return len(spec_file(spec).read_text(encoding="utf-8").splitlines())
 
 
-def _shown(spec: str) -> str:
-    """How docs/zoo.md names a spec: a zoo model by its name, the others by their path."""
-    path = spec_file(spec)
-    return f"`{path.stem}`" if path.parent == ZOO_SPECS else f"`{path.relative_to(ROOT)}`"
-
-
 def zoo_table() -> list[str]:
-    rows = ["| spec | params | MACs | lines |", "|---|---:|---:|---:|"]
+    rows = ["| name | params | MACs | lines |", "|---|---:|---:|---:|"]
     for model in ZOO:
         summary = summarize(checked(model))
-        settings = " ".join(f"--set {k}={str(v).lower()}" for k, v in model.overrides.items())
-        spec = _shown(model.spec) + (f" `{settings}`" if settings else "")
         rows.append(
-            f"| {spec} | {summary['params']:,} | {summary['macs'] / 1e9:.3f} G "
+            f"| `{model.name}` | {summary['params']:,} | {summary['macs'] / 1e9:.3f} G "
             f"| {spec_lines(model.spec)} |"
         )
     return rows
@@ -803,13 +836,15 @@ def test_zoo_table_and_docs(capsys: pytest.CaptureFixture[str]) -> None:
     rows = zoo_table()
     with capsys.disabled():
         print("\n" + "\n".join(rows))
-    # docs/zoo.md shows the same params and MACs (line counts may move with formatting)
+    # docs/zoo.md's table (scripts/zoo_table.py) shows the same params and MACs, in the row of
+    # the same name (line counts may move with formatting)
     doc = (ROOT / "docs" / "zoo.md").read_text(encoding="utf-8")
     for row in rows[2:]:
-        spec, params, macs, _ = (cell.strip() for cell in row.strip("|").split("|"))
-        assert any(spec in line and params in line and macs in line for line in doc.splitlines()), (
-            f"docs/zoo.md lacks: {spec} {params} {macs}"
-        )
+        name, params, macs, _ = (cell.strip() for cell in row.strip("|").split("|"))
+        assert any(
+            line.startswith(f"| {name} |") and f"| {params} |" in line and f"| {macs} |" in line
+            for line in doc.splitlines()
+        ), f"docs/zoo.md lacks: {name} {params} {macs}"
 
 
 # ---------------------------------------------------------------- by name, and weights
@@ -848,7 +883,7 @@ def _torchvision_like_file(tmp_path: Path, seed: int) -> tuple[Path, torch.nn.Mo
 
 def test_load_by_name_is_the_zoo_spec() -> None:
     by_name = jumpdsl.load("resnet18", seed=0)
-    by_path = jumpdsl.load(ZOO_SPECS / "resnet18.jnet", seed=0)
+    by_path = jumpdsl.load(ZOO_SPECS / "resnet.jnet", seed=0, depth=18)
     assert all(
         torch.equal(a, b) for a, b in zip(by_name.parameters(), by_path.parameters(), strict=True)
     )
@@ -986,3 +1021,9 @@ def test_load_weights_reads_no_code_and_says_what_the_file_is(tmp_path: Path) ->
     (tmp_path / "text.pth").write_text("hello")
     with pytest.raises(CheckpointError, match="not a state_dict file"):
         jumpdsl.load("resnet18", weights=tmp_path / "text.pth")
+
+
+def test_docs_show_the_resnet_family_spec_as_it_stands() -> None:
+    doc = (ROOT / "docs" / "zoo.md").read_text(encoding="utf-8")
+    spec = (ZOO_SPECS / "resnet.jnet").read_text(encoding="utf-8")
+    assert f"```jnet\n{spec}```" in doc

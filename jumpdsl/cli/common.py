@@ -106,12 +106,14 @@ def check_spec(
     """Check the spec at ``path`` (or the zoo model it names) with the verb's ``--set`` (or
     ``params``) and limits, and the plugins of the command line (``--plugin``,
     ``--no-plugins``)."""
-    from jumpdsl.zoo import spec_path
+    from jumpdsl.zoo import spec_and_params
 
     limits = Limits(max_nodes=args.max_nodes)
+    # a bare zoo name (resnet50) that is not a file here: the zoo's file, with its variant's
+    spec, values = spec_and_params(path, overrides(args.set) if params is None else params)
     return check_file(
-        spec_path(path),  # a bare zoo name (resnet50) that is not a file here: the zoo's
-        overrides(args.set) if params is None else params,
+        spec,
+        values,
         limits=limits,
         plugins=plugins(args),
         autoload=False if getattr(args, "no_plugins", False) else None,

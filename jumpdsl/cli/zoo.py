@@ -36,9 +36,9 @@ def register(sub: Any) -> None:
 def _entry(name: str) -> dict[str, Any] | None:
     from jumpdsl.api import check_file
     from jumpdsl.backends.summary import summarize
-    from jumpdsl.zoo import spec_path
+    from jumpdsl.zoo import spec_and_params
 
-    result = check_file(spec_path(name), autoload=False)  # the zoo uses no plugin
+    result = check_file(*spec_and_params(name), autoload=False)  # the zoo uses no plugin
     if not result.ok or result.graph is None:
         return None
     summary = summarize(result.graph)
