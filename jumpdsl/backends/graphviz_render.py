@@ -111,10 +111,10 @@ def _run(program: str, source: str, fmt: str, extra: list[str]) -> bytes:
         [program, f"-T{fmt}", *extra], input=source.encode("utf-8"), capture_output=True, env=env
     )
     if done.returncode != 0 and _INIT_RANK in done.stderr.decode("utf-8", "replace"):
+        # and straight edges: the spline router then fails on the same graphs ("triangulation")
         plain = _GROUP_ATTRIBUTE.sub("", source)
-        done = subprocess.run(
-            [program, f"-T{fmt}", *extra], input=plain.encode("utf-8"), capture_output=True, env=env
-        )
+        command = [program, f"-T{fmt}", "-Gsplines=polyline", *extra]
+        done = subprocess.run(command, input=plain.encode("utf-8"), capture_output=True, env=env)
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise DrawError(f"Graphviz ({Path(program).name}) failed: {message}")

@@ -13,8 +13,12 @@ const oniguruma = require("vscode-oniguruma");
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const LARK = fs.readFileSync(path.join(ROOT, "jumpdsl", "syntax", "jnet.lark"), "utf8");
 
-// The keywords: every quoted word in jnet.lark.
-const KEYWORDS = new Set([...LARK.matchAll(/"([a-z]+)"/g)].map((m) => m[1]));
+// The keywords: every quoted word in jnet.lark, and the whole-word alternatives of the
+// terminals that outrank names (SECTION.2: /(?:stem|learner|task)(?!…)/), as grammar.py reads them.
+const KEYWORDS = new Set([
+  ...[...LARK.matchAll(/"([a-z]+)"/g)].map((m) => m[1]),
+  ...[...LARK.matchAll(/\/\(\?:([a-z|]+)\)\(\?!/g)].flatMap((m) => m[1].split("|")),
+]);
 
 // The terminals, with the regular expressions jnet.lark gives them.
 function terminal(name) {
