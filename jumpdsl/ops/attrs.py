@@ -124,18 +124,12 @@ def size(value: Any) -> tuple[int, int]:
 def padding(value: Any) -> str | tuple[int, int]:
     if isinstance(value, (Symbol, str)) and str(value) in ("same", "valid"):
         return str(value)
-    _past_int64(value)
-    if _is_int(value) and value >= 0:
-        return (value, value)
-    if (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(_is_int(v) and v >= 0 for v in value)
-    ):
-        return (value[0], value[1])
-    raise AttrError(
-        "same, valid or a padding such as 1 or (0, 3)", show_value(value), ("same", "valid")
-    )
+    try:
+        return amount(value)
+    except AttrError:
+        raise AttrError(
+            "same, valid or a padding such as 1 or (0, 3)", show_value(value), ("same", "valid")
+        ) from None
 
 
 def amount(value: Any) -> tuple[int, int]:

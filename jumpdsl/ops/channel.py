@@ -15,26 +15,17 @@ from jumpdsl.ops.core import (
     Op,
     Shape,
     ShapeError,
-    format_shape,
     same_shape,
 )
 from jumpdsl.ops.init import init_checker
-from jumpdsl.ops.rules import channels, is_tokens, need_map
+from jumpdsl.ops.rules import channels, is_tokens, need_groups_divide, need_map
 
 __all__ = ["OPS"]
 
 
 def _shuffle_shape(ins: list[Shape], a: Attrs) -> Shape:
     need_map("channel_shuffle", ins[0])
-    channels, groups = ins[0][0], a["groups"]
-    if channels % groups:
-        raise ShapeError(
-            M.SHAPE_REFUSED,
-            M.HINT_GROUPS_DIVIDE,
-            op="channel_shuffle",
-            shape=format_shape(ins[0]),
-            reason=f"{channels} channels do not split into {groups} groups",
-        )
+    need_groups_divide("channel_shuffle", ins[0], a["groups"])
     return ins[0]
 
 

@@ -8,7 +8,7 @@ from jumpdsl import messages as M
 from jumpdsl.ops.attrs import SIZE_DOC, amount, boolean, padding, positive_int, size
 from jumpdsl.ops.core import Attr, Attrs, Emitter, Example, Op, Shape, ShapeError, with_aliases
 from jumpdsl.ops.init import AUTO, TORCH, init_checker
-from jumpdsl.ops.rules import label_size, need_map, padding_pair, window_label, window_out
+from jumpdsl.ops.rules import need_map, padding_pair, window_label, window_out
 
 __all__ = ["BIAS_INIT", "OPS", "WEIGHT_INIT"]
 
@@ -22,14 +22,19 @@ BIAS_INIT = Attr(
 )
 
 
-def _shape(ins: list[Shape], a: Attrs) -> Shape:
-    channels = ins[0][0] if len(ins[0]) == 3 else 0
-    height, width = window_out("conv", ins[0], a)
+def _need_groups(channels: int, a: Attrs) -> None:
+    """Input channels and filters both divisible by ``groups`` (conv and conv_transpose)."""
     groups = a["groups"]
     if channels % groups or a["filters"] % groups:
         raise ShapeError(
             M.GROUPS_NOT_DIVISIBLE, groups=groups, channels=channels, filters=a["filters"]
         )
+
+
+def _shape(ins: list[Shape], a: Attrs) -> Shape:
+    channels = ins[0][0] if len(ins[0]) == 3 else 0
+    height, width = window_out("conv", ins[0], a)
+    _need_groups(channels, a)
     return (a["filters"], height, width)
 
 
@@ -80,10 +85,7 @@ _WINDOW_RULE = "H' = ⌊(H + 2p − d·(k−1) − 1) / s⌋ + 1"
 def _transpose_shape(ins: list[Shape], a: Attrs) -> Shape:
     need_map("conv_transpose", ins[0])
     channels, height, width = ins[0]
-    if channels % a["groups"] or a["filters"] % a["groups"]:
-        raise ShapeError(
-            M.GROUPS_NOT_DIVISIBLE, groups=a["groups"], channels=channels, filters=a["filters"]
-        )
+    _need_groups(channels, a)
     sizes = []
     for axis, size_in in enumerate((height, width)):
         k, s, p, d = (a[n][axis] for n in ("kernel", "stride", "padding", "dilation"))
@@ -127,13 +129,8 @@ def _transpose_build(em: Emitter, xs: list[Any], a: Attrs, ins: list[Shape], out
 
 def _transpose_label(a: Attrs) -> str:
     """``conv_transpose 2×2, 64, ×2``: it upsamples by its stride."""
-    parts = [f"conv_transpose {label_size(a['kernel'])}", str(a["filters"])]
-    if a["groups"] != 1:
-        parts.append(f"groups {a['groups']}")
-    stride = a["stride"]
-    if stride != (1, 1):
-        parts.append("×" + (str(stride[0]) if stride[0] == stride[1] else label_size(stride)))
-    return ", ".join(parts)
+    extra = str(a["filters"]) + (f", groups {a['groups']}" if a["groups"] != 1 else "")
+    return window_label("conv_transpose", a, extra, stride_sign="×")
 
 
 def _transpose_reference(t: Any, x: Any, w: Any) -> Any:

@@ -96,6 +96,16 @@ def _dropout_reference(t: Any, x: Any, w: Any) -> Any:
     return t.F.dropout(x, 0.25, training=True)
 
 
+def _linear_attrs(units: str) -> tuple[Attr, ...]:
+    """A linear layer's attributes (dense, dense_map): units, bias and their initialisation."""
+    return (
+        Attr("units", positive_int, doc=units, type_doc="int"),
+        Attr("bias", boolean, True, "learn a bias", "bool"),
+        WEIGHT_INIT,
+        BIAS_INIT,
+    )
+
+
 OPS: tuple[Op, ...] = (
     Op(
         "dropout",
@@ -142,12 +152,7 @@ OPS: tuple[Op, ...] = (
         "Fully connected layer on a vector, or on each token of a sequence (PyTorch Linear).",
         _dense_shape,
         _dense,
-        (
-            Attr("units", positive_int, doc="output features", type_doc="int"),
-            Attr("bias", boolean, True, "learn a bias", "bool"),
-            WEIGHT_INIT,
-            BIAS_INIT,
-        ),
+        _linear_attrs("output features"),
         shape_doc="F → units; N×C tokens → N×units (each token)",
         params=_dense_params,
         macs=_dense_macs,
@@ -172,12 +177,7 @@ OPS: tuple[Op, ...] = (
         "ConvNeXt's MLP): a 1×1 conv's function with Linear's units×C weight.",
         _dense_map_shape,
         _dense_map,
-        (
-            Attr("units", positive_int, doc="output channels", type_doc="int"),
-            Attr("bias", boolean, True, "learn a bias", "bool"),
-            WEIGHT_INIT,
-            BIAS_INIT,
-        ),
+        _linear_attrs("output channels"),
         shape_doc="C×H×W → units×H×W (needs a map)",
         params=_dense_params,
         macs=_dense_map_macs,

@@ -19,7 +19,7 @@ from jumpdsl.ops.core import (
     same_shape,
     with_aliases,
 )
-from jumpdsl.ops.rules import channels, is_tokens, need_map
+from jumpdsl.ops.rules import channels, is_tokens, need_groups_divide, need_map
 
 __all__ = ["OPS"]
 
@@ -61,15 +61,7 @@ def _affine_if_asked(ins: list[Shape], out: Shape, a: Attrs) -> int:
 
 
 def _groupnorm_shape(ins: list[Shape], a: Attrs) -> Shape:
-    channels, groups = ins[0][0], a["groups"]
-    if channels % groups:
-        raise ShapeError(
-            M.SHAPE_REFUSED,
-            M.HINT_GROUPS_DIVIDE,
-            op="groupnorm",
-            shape=format_shape(ins[0]),
-            reason=f"{channels} channels do not split into {groups} groups",
-        )
+    need_groups_divide("groupnorm", ins[0], a["groups"])
     return ins[0]
 
 

@@ -43,6 +43,18 @@ def need_map(op: str, shape: Shape) -> None:
         )
 
 
+def need_groups_divide(op: str, shape: Shape, groups: int) -> None:
+    """Refuse a channel count that ``groups`` does not divide (channel_shuffle, groupnorm)."""
+    if shape[0] % groups:
+        raise ShapeError(
+            M.SHAPE_REFUSED,
+            M.HINT_GROUPS_DIVIDE,
+            op=op,
+            shape=format_shape(shape),
+            reason=f"{shape[0]} channels do not split into {groups} groups",
+        )
+
+
 def need_tokens(op: str, shape: Shape) -> None:
     """Refuse anything but an N×C token sequence."""
     if not is_tokens(shape):
@@ -150,12 +162,15 @@ def label_size(size: tuple[int, int]) -> str:
     return f"{size[0]}×{size[1]}"
 
 
-def window_label(name: str, a: Attrs, extra: str = "") -> str:
-    """``conv 3×3, 64, /2``: the window, what else matters, the stride when not 1."""
+def window_label(name: str, a: Attrs, extra: str = "", stride_sign: str = "/") -> str:
+    """``conv 3×3, 64, /2``: the window, what else matters, the stride when not 1 (``×2``
+    for an op that upsamples by it)."""
     parts = [f"{name} {label_size(a['kernel'])}"]
     if extra:
         parts.append(extra)
     stride = a["stride"] or a["kernel"]
     if stride != (1, 1):
-        parts.append("/" + (str(stride[0]) if stride[0] == stride[1] else label_size(stride)))
+        parts.append(
+            stride_sign + (str(stride[0]) if stride[0] == stride[1] else label_size(stride))
+        )
     return ", ".join(parts)
