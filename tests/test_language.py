@@ -502,3 +502,18 @@ def test_names_that_start_with_a_keyword_are_names() -> None:
     )
     graph = ok(text)
     assert [graph[n].op for n in graph][1:] == ["conv", "groupnorm"]
+
+
+def test_equal_values_of_other_types_are_checked_anew() -> None:
+    # Lowering remembers an op's checked attributes per argument values: `true` and `1.0`
+    # equal 1, yet each must be refused where `conv(1, …)` passed, and -0.0 stays -0.0.
+    result = check_text(
+        net("stem { conv(1, 3x3) conv(true, 3x3) conv(1.0, 3x3) scale(0.0) scale(-0.0) }")
+    )
+    refused = [(d.code, d.span.column) for d in result.diagnostics]
+    assert refused == [("JD203", 26), ("JD203", 42)]
+    lowered = check_text(net("stem { scale(0.0) scale(-0.0) bn bn }")).graph
+    assert str(lowered["stem.scale1"].attrs["factor"]) == "0.0"
+    assert str(lowered["stem.scale2"].attrs["factor"]) == "-0.0"
+    first, second = lowered["stem.bn1"].attrs, lowered["stem.bn2"].attrs
+    assert first == second and first is not second  # equal, never one shared dict

@@ -11,6 +11,7 @@ to the sink and unwinds with :class:`jumpdsl.diagnostics.Reported`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import NamedTuple, NoReturn
 
 from jumpdsl import messages as M
@@ -68,6 +69,10 @@ class CallArgs(NamedTuple):
         return f"{callee}({', '.join(parts)})"
 
 
+# A call without arguments (most are: `bn`, `relu`); nothing may change it.
+NO_ARGUMENTS = CallArgs((), MappingProxyType({}))
+
+
 class BoundArgs(NamedTuple):
     """Every parameter of a callee with its value (given or default), what was given, and the
     parameters whose value is their default's (given or not; templates only)."""
@@ -89,9 +94,11 @@ def evaluate_arguments(
     sink: DiagnosticSink,
     resolve: ArgumentResolver | None = None,
 ) -> CallArgs:
+    if not call.args:
+        return NO_ARGUMENTS
     positional: list[Argument] = []
     keywords: dict[str, Argument] = {}
-    for arg in call.args or ():
+    for arg in call.args:
         special = None if resolve is None else resolve(arg, len(positional))
         value = evaluate(arg.value, env, sink) if special is None else special
         argument = Argument(value, arg.span, arg.value.span)

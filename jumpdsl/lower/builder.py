@@ -7,7 +7,6 @@ A limit passed is reported and stops lowering (:class:`jumpdsl.diagnostics.Abort
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -41,25 +40,30 @@ class Builder:
         self.sink = sink
         self.limits = limits
         self.steps = 0
-        self._counters: dict[str, Counter[str]] = {}
+        self.max_steps = limits.max_steps  # read at every statement
+        self._counters: dict[str, dict[str, int]] = {}
 
     def next_name(self, path: str, key: str) -> str:
         """The next free name for ``key`` in scope ``path``: ``conv1``, ``conv2``, …"""
         counter = self._counters.get(path)
-        if counter is None:  # not setdefault: that would build a Counter on every call
-            counter = self._counters[path] = Counter()
-        counter[key] += 1
-        return f"{path}.{key}{counter[key]}" if path else f"{key}{counter[key]}"
+        if counter is None:  # not setdefault: that would build a dict on every call
+            counter = self._counters[path] = {}
+        count = counter[key] = counter.get(key, 0) + 1
+        return f"{path}.{key}{count}" if path else f"{key}{count}"
 
     def tick(self, span: Span) -> None:
         """Count one statement executed."""
         self.steps += 1
-        if self.steps > self.limits.max_steps:
-            self.sink.abort(M.TOO_MANY_STATEMENTS, span, limit=self.limits.max_steps)
+        if self.steps > self.max_steps:
+            self.sink.abort(M.TOO_MANY_STATEMENTS, span, limit=self.max_steps)
 
     def repeated(self, times: int, span: Span, once: Callable[[str], str], cur: str) -> str:
         """``once`` applied ``times`` times. After the first time, what the rest would add is
         known: a spec that would pass a limit stops here, in the time of one repetition."""
+        if times == 1:  # most calls: nothing to foresee
+            cur = once(cur)
+            self.tick(span)
+            return cur
         if times > self.limits.max_steps:
             self._too_big(span, M.repeats_times(times))
         for index in range(times):
@@ -88,9 +92,9 @@ class Builder:
         trace: tuple[Span, ...],
         label: str | None = None,
     ) -> str:
-        if len(self.graph) >= self.limits.max_nodes:
-            self.sink.abort(M.TOO_MANY_LAYERS, span, limit=self.limits.max_nodes)
         order = len(self.graph)
+        if order >= self.limits.max_nodes:
+            self.sink.abort(M.TOO_MANY_LAYERS, span, limit=self.limits.max_nodes)
         self.graph.add_node(Node(node, op, attrs, section, span, trace, order, label))
         return node
 

@@ -129,7 +129,7 @@ def _file_env(
 def _marks(module: ast.Module) -> dict[str, Span]:
     """Where each tensor name is first made with ``as NAME`` anywhere in the file."""
     found: dict[str, Span] = {}
-    for node, _ in ast.walk(module):
+    for node in ast.statements(module):
         if isinstance(node, ast.Mark):
             found.setdefault(node.name, node.span)
     return found
@@ -194,9 +194,12 @@ def _lower_network(
 def _check_branch_ends(graph: Graph, sink: DiagnosticSink) -> None:
     """A warning where an op that drops a whole residual branch (``Op.branch_end``: stochastic
     depth) feeds anything but a merge: there it would drop the block's input too."""
+    ends = {name for name, op in graph.ops.items() if op.branch_end}
+    if not ends:
+        return
     for node in graph.order():
         data = graph[node]
-        if data.op not in graph.ops or not graph.ops[data.op].branch_end:
+        if data.op not in ends:
             continue
         users = graph.users(node)
         if len(users) == 1 and graph.ops[graph[users[0]].op].merge:

@@ -78,6 +78,31 @@ def define_function(fn: ast.Function, env: dict[str, Value], sink: DiagnosticSin
     env[fn.name] = Function(fn, dict(env))
 
 
+# The argument values a bound op may be remembered by: equal values of these types bind
+# alike (a bool, equal to an int, is none of them; a tuple only of ints, as sizes are).
+_PLAIN = (int, float, str, Symbol)
+
+
+def _plain_key(op: str, args: CallArgs) -> tuple[Any, ...] | None:
+    """``op`` and its arguments as a key that equal calls share, or None when a value is not
+    plain (a list, a bool, a tensor, …)."""
+    positional, keywords = args
+    if not positional and not keywords:
+        return (op,)
+    given: list[tuple[str | None, Value]] = [(None, a.value) for a in positional]
+    given += [(name, a.value) for name, a in keywords.items()]
+    key: list[Any] = [op]
+    for name, value in given:
+        kind = type(value)
+        if kind is tuple:
+            if not all(type(v) is int for v in value):  # type: ignore[union-attr]
+                return None
+        elif kind not in _PLAIN:
+            return None
+        key.append((name, kind, repr(value) if kind is float else value))  # -0.0 is not 0.0
+    return tuple(key)
+
+
 @dataclass
 class Frame:
     """Where lowering stands: the scope, the variables and where shortcuts start."""
@@ -107,6 +132,9 @@ class Visitor:
     # Per op, its attributes' checked fallbacks (the spec's defaults, else the table's): the
     # same for every call of the op in this network, so checked once.
     fallbacks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # An op's checked attributes per plain argument values (see _plain_key): a spec calls the
+    # same op with the same values again and again, and binding succeeds or fails alike.
+    bound_ops: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
     engine: ShapeEngine = field(init=False)
     sink: DiagnosticSink = field(init=False)
     ops: OpTable = field(init=False)
@@ -176,15 +204,15 @@ class Visitor:
         return found if found is not None else self.templates.get(name)
 
     def call(self, stmt: ast.Call, frame: Frame, cur: str) -> str:
-        if self.template(stmt.name, frame) is not None:
-            # Called, even when the call's arguments fail: no 'never used' on top of the error.
-            self.templates.used.add(stmt.name)
-        times = 1 if stmt.count is None else self.count(stmt.count, frame, "'*' (repeat)")
         # A variable holding a word calls the op or template that the word names
         # (`unit(f, stride)` with `unit = Bottleneck`): one group serves every kind of block.
         bound = frame.env.get(stmt.name)
         name = bound.name if isinstance(bound, Symbol) else stmt.name
         template = self.template(name, frame)
+        if (template if name == stmt.name else self.template(stmt.name, frame)) is not None:
+            # Called, even when the call's arguments fail: no 'never used' on top of the error.
+            self.templates.used.add(stmt.name)
+        times = 1 if stmt.count is None else self.count(stmt.count, frame, "'*' (repeat)")
         resolve = None if template is None else self.tensor_arguments(template, frame)
         args = evaluate_arguments(stmt, frame.env, self.sink, resolve)
         spec = self.ops.get(name)
@@ -208,11 +236,16 @@ class Visitor:
         return self.builder.repeated(times, stmt.span, once, cur)
 
     def layer(self, spec: Op, args: CallArgs, stmt: ast.Call, frame: Frame, cur: str) -> str:
-        defaults = self.defaults.get(spec.name, {})
-        known = self.fallbacks.setdefault(spec.name, {})
-        bound = bind_op(spec, args, defaults, stmt.span, frame.env, self.sink, known)
+        key = _plain_key(spec.name, args)
+        values = self.bound_ops.get(key) if key is not None else None
+        if values is None:
+            defaults = self.defaults.get(spec.name, {})
+            known = self.fallbacks.setdefault(spec.name, {})
+            values = bind_op(spec, args, defaults, stmt.span, frame.env, self.sink, known).values
+            if key is not None:
+                self.bound_ops[key] = values
         name = self.builder.next_name(frame.path, spec.name)
-        node = self.add(name, spec.name, bound.values, frame, stmt.span, stmt.label)
+        node = self.add(name, spec.name, dict(values), frame, stmt.span, stmt.label)
         self.builder.connect([(cur, frame.edge_kind)], node)
         return node
 

@@ -376,6 +376,28 @@ def walk(root: object) -> Iterator[tuple[object, int]]:
                 stack.append((value, depth + 1))
 
 
+def statements(root: object) -> Iterator[object]:
+    """Every statement and top-level item under ``root``, in source order, without entering
+    expressions (which hold most of a file's nodes) and without recursion.
+
+    >>> s = Span("x", 1, 1, 1, 2)
+    >>> body = (Repeat(Int(2, s), (Mark("a", s),), s),)
+    >>> [type(n).__name__ for n in statements(Section("stem", body, s))]
+    ['Section', 'Repeat', 'Mark']
+    """
+    stack: list[object] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend(reversed(node))
+            continue
+        yield node
+        for name in reversed(_BODIES.get(type(node), ())):
+            body = getattr(node, name)
+            if body is not None:
+                stack.append(body)
+
+
 # Values that are never AST nodes: walk() does not visit them.
 _LEAF = (str, int, float, Span, type(None))
 # An AST class's fields that may hold nodes (not its spans), last first: the walk's stack order.
@@ -409,3 +431,18 @@ class Module:
 
     items: tuple[Item, ...]
     span: Span
+
+
+# The fields that hold statements (or items), per class: what statements() descends into.
+_BODIES: dict[type, tuple[str, ...]] = {
+    Module: ("items",),
+    Network: ("items",),
+    Template: ("body",),
+    Section: ("body",),
+    Repeat: ("body",),
+    Shortcut: ("path",),
+    Branch: ("arms",),
+    For: ("body",),
+    If: ("then", "orelse"),
+    Output: ("head",),
+}

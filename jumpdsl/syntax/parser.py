@@ -14,9 +14,9 @@ import functools
 import math
 from typing import Any
 
-from lark import Lark, Token, Tree
+from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
-from lark.tree import Meta
+from lark.grammar import Rule, Terminal
 
 from jumpdsl import messages as M
 from jumpdsl.diagnostics import DiagnosticSink
@@ -56,112 +56,220 @@ def _present(children: list[Any]) -> list[Any]:
     return [c for c in children if c is not None]
 
 
+class _Built:
+    """A value on the parser's stack with the extent of the text it was built from (its
+    first token's start to its last token's end, brackets and keywords included): what Lark
+    would keep in a tree's meta, kept here without building the tree."""
+
+    __slots__ = ("column", "end_column", "end_line", "line", "value")
+
+    def __init__(self, line: int | None, column: int | None, end_line: Any, end_column: Any):
+        self.line, self.column, self.end_line, self.end_column = line, column, end_line, end_column
+        self.value: Any = None
+
+
+class _Spliced(_Built):
+    """A ``_rule``'s children, which the rule using it takes in place (Lark's inlining)."""
+
+    __slots__ = ("children",)
+    children: list[Any]
+
+
+# The rules that get their children with positions: a run's operators and operands.
+_POSITIONED = frozenset({"bool_chain", "arith_chain"})
+
+
+def _plan(rule: Rule) -> tuple[tuple[tuple[int, bool, int], ...], int]:
+    """Which of a rule's matched symbols its builder gets, as Lark's tree builder keeps them:
+    (index, spliced, placeholders before it) per kept symbol (literal tokens such as ``(``
+    dropped, ``_rule`` results spliced in, a None for each ``[…]`` left out), then the
+    placeholders after the last."""
+    symbols = rule.expansion
+    empty = rule.options.empty_indices
+    if empty:  # one flag per gap between symbols: whether an optional part was left out there
+        runs = "".join("1" if flag else "0" for flag in empty).split("0")
+        nones = [len(run) for run in runs]
+    else:
+        nones = [0] * (len(symbols) + 1)
+    kept: list[tuple[int, bool, int]] = []
+    pending = 0
+    for i, symbol in enumerate(symbols):
+        pending += nones[i]
+        if rule.options.keep_all_tokens or not (isinstance(symbol, Terminal) and symbol.filter_out):
+            kept.append((i, not symbol.is_term and symbol.name.startswith("_"), pending))
+            pending = 0
+    return tuple(kept), pending + nones[len(symbols)]
+
+
+@functools.lru_cache(maxsize=1)
+def _plans() -> tuple[tuple[Rule, str, tuple[tuple[int, bool, int], ...], int, bool], ...]:
+    """Per grammar rule: its builder's name, its plan, and whether a lone child stands for it
+    (``?rule``)."""
+    return tuple(
+        (
+            rule,
+            rule.alias or rule.origin.name,
+            *_plan(rule),
+            bool(rule.options.expand1 and not rule.alias),
+        )
+        for rule in _lark().rules
+    )
+
+
+def _callback(
+    build: Any,
+    kept: tuple[tuple[int, bool, int], ...],
+    trailing: int,
+    *,
+    unwrap: bool,
+    lone: bool,
+    spliced: bool,
+) -> Any:
+    """What the parser calls on reducing one rule: the values it matched (tokens and
+    ``_Built``) in, one ``_Built`` out. ``unwrap``: the builder gets the values themselves,
+    not their extents; ``lone``: a single child stands for the rule (``?rule``); ``spliced``:
+    a ``_rule``, whose children the rule using it takes."""
+
+    def reduce(matched: list[Any]) -> Any:
+        if lone and len(matched) == 1 and len(kept) == 1:
+            return matched[0]
+        children: list[Any] = []
+        for i, splice, nones in kept:
+            if nones:
+                children += [None] * nones
+            item = matched[i]
+            if splice:
+                if unwrap:
+                    children += [c.value if type(c) is _Built else c for c in item.children]
+                elif children:
+                    children += item.children
+                else:  # a repetition's list so far: taken over, not copied (no n² bodies)
+                    children = item.children
+            elif unwrap and type(item) is _Built:
+                children.append(item.value)
+            else:
+                children.append(item)
+        if trailing:
+            children += [None] * trailing
+        if matched:
+            first, last = matched[0], matched[-1]
+            extent = (first.line, first.column, last.end_line, last.end_column)
+        else:
+            extent = (None, None, None, None)  # a file of comments: no extent
+        if spliced:
+            inline = _Spliced(*extent)
+            inline.children = children
+            return inline
+        out = _Built(*extent)
+        out.value = build(out, children)
+        return out
+
+    return reduce
+
+
 class _ToAst:
-    """Builds AST nodes from Lark's tree, bottom-up and without recursion (nesting is bounded
-    later); each method gets the rule's position and its children, theirs already built."""
+    """Builds AST nodes as the parser reduces (no parse tree is made); each method gets the
+    rule's extent and its children, theirs already built."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.extents: dict[int, Span] = {}  # id of a parenthesised node → with its parentheses
         self.out_of_range: list[tuple[M.Message, Span, str]] = []  # literals past the bounds
 
-    def transform(self, tree: Tree) -> Any:
-        built: dict[int, Any] = {}
-        rules: dict[str, Any] = {}
-        stack: list[tuple[Tree, bool]] = [(tree, False)]
-        while stack:
-            node, ready = stack.pop()
-            if not ready:
-                stack.append((node, True))
-                stack.extend((c, False) for c in reversed(node.children) if isinstance(c, Tree))
-                continue
-            rule = rules.get(node.data)
-            if rule is None:
-                rule = rules[node.data] = getattr(self, str(node.data))
-            children = [built.pop(id(c)) if isinstance(c, Tree) else c for c in node.children]
-            built[id(node)] = rule(node.meta, children)
-        return built[id(tree)]
+    def callbacks(self) -> dict[Rule, Any]:
+        """The parser's callbacks, one per grammar rule, building into this builder."""
+        return {
+            rule: _callback(
+                getattr(self, name, None),
+                kept,
+                trailing,
+                # a _rule's children stay positioned: the rule taking them decides
+                unwrap=name not in _POSITIONED and not lone and not name.startswith("_"),
+                lone=lone,
+                spliced=name.startswith("_"),
+            )
+            for rule, name, kept, trailing, lone in _plans()
+        }
 
-    def _span(self, where: Meta | Token) -> Span:
+    def _span(self, where: Any) -> Span:
         return span_of(self.path, where)
 
     # ------------------------------------------------------------ top level
-    def start(self, meta: Meta, children: list[Any]) -> ast.Module:
-        span = self._span(meta) if not meta.empty else Span(self.path, 1, 1, 1, 1)
+    def start(self, meta: Any, children: list[Any]) -> ast.Module:
+        span = self._span(meta) if meta.line is not None else Span(self.path, 1, 1, 1, 1)
         return ast.Module(tuple(children), span)
 
-    def use(self, meta: Meta, children: list[Any]) -> ast.Use:
+    def use(self, meta: Any, children: list[Any]) -> ast.Use:
         path, alias = children
         return ast.Use(path.value[1:-1], self._span(meta), alias.value if alias else None)
 
-    def function(self, meta: Meta, children: list[Any]) -> ast.Function:
+    def function(self, meta: Any, children: list[Any]) -> ast.Function:
         name, params, *lets, result = children
         return ast.Function(
             name.value, params or (), tuple(lets), result, self._span(meta), self._span(name)
         )
 
-    def network(self, meta: Meta, children: list[Any]) -> ast.Network:
+    def network(self, meta: Any, children: list[Any]) -> ast.Network:
         name, params, *items = children
         return ast.Network(
             name.value, params or (), tuple(items), self._span(meta), self._span(name)
         )
 
-    def input_decl(self, meta: Meta, children: list[Any]) -> ast.InputDecl:
+    def input_decl(self, meta: Any, children: list[Any]) -> ast.InputDecl:
         return ast.InputDecl(children[0], self._span(meta))
 
-    def defaults(self, meta: Meta, children: list[Any]) -> ast.Defaults:
+    def defaults(self, meta: Any, children: list[Any]) -> ast.Defaults:
         return ast.Defaults(tuple(_present(children)), self._span(meta))
 
-    def setting(self, meta: Meta, children: list[Any]) -> ast.Setting:
+    def setting(self, meta: Any, children: list[Any]) -> ast.Setting:
         return ast.Setting(children[0], children[1], self._span(meta))
 
-    def dotted(self, meta: Meta, children: list[Any]) -> tuple[str, ...]:
+    def dotted(self, meta: Any, children: list[Any]) -> tuple[str, ...]:
         return tuple(tok.value for tok in children)
 
-    def template(self, meta: Meta, children: list[Any]) -> ast.Template:
+    def template(self, meta: Any, children: list[Any]) -> ast.Template:
         kind, name, params, label, body = children
         return ast.Template(
             kind.value, name.value, params or (), body, self._span(meta), self._span(name), label
         )
 
-    def section(self, meta: Meta, children: list[Any]) -> ast.Section:
+    def section(self, meta: Any, children: list[Any]) -> ast.Section:
         return ast.Section(children[0].value, children[1], self._span(meta))
 
-    def params(self, meta: Meta, children: list[Any]) -> tuple[ast.Param, ...]:
+    def params(self, meta: Any, children: list[Any]) -> tuple[ast.Param, ...]:
         return tuple(_present(children))
 
-    def param(self, meta: Meta, children: list[Any]) -> ast.Param:
+    def param(self, meta: Any, children: list[Any]) -> ast.Param:
         name, type_, default = children
         return ast.Param(name.value, type_, default, self._span(meta))
 
-    def type(self, meta: Meta, children: list[Any]) -> ast.TypeRef:
+    def type(self, meta: Any, children: list[Any]) -> ast.TypeRef:
         name, *args = children
         return ast.TypeRef(name.value, tuple(_present(args)), self._span(meta))
 
-    def body(self, meta: Meta, children: list[Any]) -> tuple[Any, ...]:
+    def body(self, meta: Any, children: list[Any]) -> tuple[Any, ...]:
         return tuple(children)
 
     # ------------------------------------------------------------ statements
-    def call_stmt(self, meta: Meta, children: list[Any]) -> ast.Call:
+    def call_stmt(self, meta: Any, children: list[Any]) -> ast.Call:
         name, args, count, label = children
         return ast.Call(name.value, args, count, self._span(meta), self._span(name), label)
 
-    def label(self, meta: Meta, children: list[Any]) -> str:
+    def label(self, meta: Any, children: list[Any]) -> str:
         return str(children[0].value[1:-1])
 
-    def args(self, meta: Meta, children: list[Any]) -> tuple[ast.Arg, ...]:
+    def args(self, meta: Any, children: list[Any]) -> tuple[ast.Arg, ...]:
         return tuple(_present(children))
 
-    def arg(self, meta: Meta, children: list[Any]) -> ast.Arg:
+    def arg(self, meta: Any, children: list[Any]) -> ast.Arg:
         return ast.Arg(None, children[0], self._span(meta))
 
-    def kwarg(self, meta: Meta, children: list[Any]) -> ast.Arg:
+    def kwarg(self, meta: Any, children: list[Any]) -> ast.Arg:
         return ast.Arg(children[0].value, children[1], self._span(meta))
 
-    def repeat(self, meta: Meta, children: list[Any]) -> ast.Repeat:
+    def repeat(self, meta: Any, children: list[Any]) -> ast.Repeat:
         return ast.Repeat(children[0], children[1], self._span(meta))
 
-    def shortcut(self, meta: Meta, children: list[Any]) -> ast.Shortcut:
+    def shortcut(self, meta: Any, children: list[Any]) -> ast.Shortcut:
         kind, merge, origin, path = children
         name, index = origin if origin is not None else (None, None)
         return ast.Shortcut(
@@ -174,25 +282,25 @@ class _ToAst:
             index,
         )
 
-    def tensor_ref(self, meta: Meta, children: list[Any]) -> tuple[Token, Any]:
+    def tensor_ref(self, meta: Any, children: list[Any]) -> tuple[Token, Any]:
         name, index = children
         return name, index
 
-    def branch(self, meta: Meta, children: list[Any]) -> ast.Branch:
+    def branch(self, meta: Any, children: list[Any]) -> ast.Branch:
         merge, *arms = children
         return ast.Branch(merge.value, tuple(arms), self._span(meta), self._span(merge))
 
-    def for_stmt(self, meta: Meta, children: list[Any]) -> ast.For:
+    def for_stmt(self, meta: Any, children: list[Any]) -> ast.For:
         target, iterable, body = children
         return ast.For(target, iterable, body, self._span(meta))
 
-    def target(self, meta: Meta, children: list[Any]) -> ast.Target:
+    def target(self, meta: Any, children: list[Any]) -> ast.Target:
         return ast.Target(children[0].value, self._span(meta))
 
-    def target_tuple(self, meta: Meta, children: list[Any]) -> ast.TargetTuple:
+    def target_tuple(self, meta: Any, children: list[Any]) -> ast.TargetTuple:
         return ast.TargetTuple(tuple(_present(children)), self._span(meta))
 
-    def if_stmt(self, meta: Meta, children: list[Any]) -> ast.If:
+    def if_stmt(self, meta: Any, children: list[Any]) -> ast.If:
         cond, then, else_part = [*children, None][:3]
         if else_part is None:
             return ast.If(cond, then, None, self._span(meta))
@@ -201,56 +309,55 @@ class _ToAst:
             orelse = (orelse,)
         return ast.If(cond, then, orelse, self._span(meta), else_span)
 
-    def else_part(self, meta: Meta, children: list[Any]) -> tuple[Span, Any]:
+    def else_part(self, meta: Any, children: list[Any]) -> tuple[Span, Any]:
         return self._span(meta), children[0]
 
-    def let(self, meta: Meta, children: list[Any]) -> ast.Let:
+    def let(self, meta: Any, children: list[Any]) -> ast.Let:
         return ast.Let(children[0].value, children[1], self._span(meta))
 
-    def mark(self, meta: Meta, children: list[Any]) -> ast.Mark:
+    def mark(self, meta: Any, children: list[Any]) -> ast.Mark:
         name, index = children[0]
         return ast.Mark(name.value, self._span(meta), index)
 
-    def output(self, meta: Meta, children: list[Any]) -> ast.Output:
+    def output(self, meta: Any, children: list[Any]) -> ast.Output:
         name, origin, head = children
         return ast.Output(
             name.value, origin.value if origin is not None else None, head, self._span(meta)
         )
 
     # ------------------------------------------------------------ expressions
-    def bool_chain(self, meta: Meta, children: list[Any]) -> ast.Expr:
+    def bool_chain(self, meta: Any, children: list[Any]) -> ast.Expr:
         return _Chain(self, children, _BOOL_PRECEDENCE, "NOT", _not).parse()
 
-    def arith_chain(self, meta: Meta, children: list[Any]) -> ast.Expr:
+    def arith_chain(self, meta: Any, children: list[Any]) -> ast.Expr:
         return _Chain(self, children, _ARITH_PRECEDENCE, "MINUS", _neg).parse()
 
-    def paren(self, meta: Meta, children: list[Any]) -> ast.Expr:
-        # The expression itself; an operator around it spans its parentheses too.
-        self.extents[id(children[0])] = self._span(meta)
+    def paren(self, meta: Any, children: list[Any]) -> ast.Expr:
+        # The expression itself; its extent (an operator around it spans it) has the parentheses.
         return children[0]  # type: ignore[no-any-return]
 
     def extent(self, item: Any) -> Span:
         """Where a chain's item is written: a token, or a node with its parentheses."""
-        if isinstance(item, Token):
+        if isinstance(item, Token | _Built):
             return self._span(item)
-        return self.extents.get(id(item), item.span)  # type: ignore[no-any-return]
+        return item.span  # type: ignore[no-any-return]
 
-    def cond(self, meta: Meta, children: list[Any]) -> ast.Cond:
+    def cond(self, meta: Any, children: list[Any]) -> ast.Cond:
         cond, then, orelse = children
         return ast.Cond(cond, then, orelse, self._span(meta))
 
-    def compare(self, meta: Meta, children: list[Any]) -> ast.Compare:
+    def compare(self, meta: Any, children: list[Any]) -> ast.Compare:
         left, op, right = children
         return ast.Compare(op.value, left, right, self._span(meta))
 
-    def index(self, meta: Meta, children: list[Any]) -> ast.Index:
+    def index(self, meta: Any, children: list[Any]) -> ast.Index:
         return ast.Index(children[0], children[1], self._span(meta))
 
-    def func(self, meta: Meta, children: list[Any]) -> ast.Func:
+    def func(self, meta: Any, children: list[Any]) -> ast.Func:
         name, *args = children
         return ast.Func(name.value, tuple(_present(args)), self._span(meta))
 
-    def integer(self, text: str, meta: Meta) -> int:
+    def integer(self, text: str, meta: Any) -> int:
         """An integer literal's value; one past int64 (which int() might not even convert,
         over 4,300 digits) is kept to report, and reads as 0."""
         digits = text.lstrip("0") or "0"
@@ -259,10 +366,10 @@ class _ToAst:
         self.out_of_range.append((M.INTEGER_LITERAL_TOO_LARGE, self._span(meta), text))
         return 0
 
-    def int_lit(self, meta: Meta, children: list[Any]) -> ast.Int:
+    def int_lit(self, meta: Any, children: list[Any]) -> ast.Int:
         return ast.Int(self.integer(children[0].value, meta), self._span(meta))
 
-    def float_lit(self, meta: Meta, children: list[Any]) -> ast.Float:
+    def float_lit(self, meta: Any, children: list[Any]) -> ast.Float:
         text = children[0].value
         value = float(text)
         if math.isinf(value):
@@ -270,22 +377,22 @@ class _ToAst:
             value = 0.0
         return ast.Float(value, text, self._span(meta))
 
-    def size_lit(self, meta: Meta, children: list[Any]) -> ast.Size:
+    def size_lit(self, meta: Any, children: list[Any]) -> ast.Size:
         text = children[0].value
         height, width = text.split("x")
         size = (self.integer(height, meta), self.integer(width, meta))
         return ast.Size(size, text, self._span(meta))
 
-    def str_lit(self, meta: Meta, children: list[Any]) -> ast.Str:
+    def str_lit(self, meta: Any, children: list[Any]) -> ast.Str:
         return ast.Str(children[0].value[1:-1], self._span(meta))
 
-    def var(self, meta: Meta, children: list[Any]) -> ast.Var:
+    def var(self, meta: Any, children: list[Any]) -> ast.Var:
         return ast.Var(children[0].value, self._span(meta))
 
-    def list_lit(self, meta: Meta, children: list[Any]) -> ast.ListLit:
+    def list_lit(self, meta: Any, children: list[Any]) -> ast.ListLit:
         return ast.ListLit(tuple(_present(children)), self._span(meta))
 
-    def tuple_lit(self, meta: Meta, children: list[Any]) -> ast.TupleLit:
+    def tuple_lit(self, meta: Any, children: list[Any]) -> ast.TupleLit:
         return ast.TupleLit(tuple(_present(children)), self._span(meta))
 
 
@@ -325,9 +432,9 @@ class _Chain:
         return Span(start.path, start.line, start.column, end.end_line, end.end_column)
 
     def parse(self) -> ast.Expr:
-        return self.climb(1)
+        return _value(self.climb(1))  # type: ignore[no-any-return]
 
-    def climb(self, lowest: int) -> ast.Expr:
+    def climb(self, lowest: int) -> Any:
         left = self.operand()
         while self.at < len(self.items):
             op = self.items[self.at].value
@@ -339,7 +446,7 @@ class _Chain:
             left = self.binary(op, left, right)
         return left
 
-    def operand(self) -> ast.Expr:
+    def operand(self) -> Any:
         """An operand with its prefixes; a run of ``**`` after it is folded from the right
         (without recursion: a long run only nests, and the parser's depth limit reports it)."""
         prefixes, node = self.prefixed()
@@ -354,28 +461,34 @@ class _Chain:
         node = self.apply(prefixes, node)
         while runs:
             prefixes, base = runs.pop()
-            node = self.apply(prefixes, ast.BinOp(_POWER, base, node, self.between(base, node)))
+            power = ast.BinOp(_POWER, _value(base), _value(node), self.between(base, node))
+            node = self.apply(prefixes, power)
         return node
 
-    def prefixed(self) -> tuple[list[Token], ast.Expr]:
+    def prefixed(self) -> tuple[list[Token], Any]:
         prefixes = []
         while isinstance(self.items[self.at], Token) and self.items[self.at].type == self.prefix:
             prefixes.append(self.items[self.at])
             self.at += 1
-        node: ast.Expr = self.items[self.at]
+        node = self.items[self.at]  # an operand as built: its value and its extent
         self.at += 1
         return prefixes, node
 
-    def apply(self, prefixes: list[Token], node: ast.Expr) -> ast.Expr:
+    def apply(self, prefixes: list[Token], node: Any) -> Any:
         for token in reversed(prefixes):
-            node = self.make_prefix(node, self.between(token, node))
+            node = self.make_prefix(_value(node), self.between(token, node))
         return node
 
-    def binary(self, op: str, left: ast.Expr, right: ast.Expr) -> ast.Expr:
+    def binary(self, op: str, left: Any, right: Any) -> ast.Expr:
         span = self.between(left, right)
         if op in ("and", "or"):
-            return ast.BoolOp(op, left, right, span)
-        return ast.BinOp(op, left, right, span)
+            return ast.BoolOp(op, _value(left), _value(right), span)
+        return ast.BinOp(op, _value(left), _value(right), span)
+
+
+def _value(item: Any) -> Any:
+    """An operand's node: as built (with its extent), or made by the chain."""
+    return item.value if isinstance(item, _Built) else item
 
 
 # Deepest nesting of AST nodes accepted. Later stages walk the tree recursively; this keeps them
@@ -413,19 +526,28 @@ def parse(
             Span(source.path, 1, 1, 1, 1),
         )
         return None
+    builder = _ToAst(source.path)
     try:
-        tree = _lark().parse(source.text, start="start")
+        module = _build(builder, source.text, "start")
     except UnexpectedInput as err:
         report_syntax_error(err, source, sink, _lark().lex)
         return None
     if comments is not None:
         comments.extend(_comments(source))
-    builder = _ToAst(source.path)
-    module = builder.transform(tree)
     assert isinstance(module, ast.Module)
     if not _in_range(builder, sink):
         return None
     return module if _shallow_enough(module, sink) else None
+
+
+def _build(builder: _ToAst, text: str, start: str) -> Any:
+    """What ``builder`` makes of ``text`` as Lark's LALR parser reduces it. The parser runs
+    with this parse's own callbacks (set on its state, which is the parse's own: the shared
+    tables are not touched), so no tree is built and walked a second time."""
+    interactive = _lark().parse_interactive(text, start=start)
+    # Lark types its callbacks by rule name; the parser looks them up by rule
+    interactive.parser_state.parse_conf.callbacks = builder.callbacks()  # type: ignore[assignment]
+    return interactive.resume_parse().value
 
 
 def _in_range(builder: _ToAst, sink: DiagnosticSink) -> bool:
@@ -448,13 +570,12 @@ def parse_expression(source: SourceFile, sink: DiagnosticSink) -> ast.Expr | Non
     >>> parse_expression(SourceFile("--set", "2 * 8"), DiagnosticSink()).op
     '*'
     """
+    builder = _ToAst(source.path)
     try:
-        tree = _lark().parse(source.text, start="expr")
+        expr = _build(builder, source.text, "expr")
     except UnexpectedInput as err:
         report_syntax_error(err, source, sink, _lark().lex)
         return None
-    builder = _ToAst(source.path)
-    expr = builder.transform(tree)
     if not _in_range(builder, sink):
         return None
     return expr if _shallow_enough(expr, sink) else None  # type: ignore[no-any-return]
