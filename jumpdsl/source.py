@@ -21,6 +21,14 @@ class Span:
     end_line: int
     end_column: int
 
+    def __init__(self, path: str, line: int, column: int, end_line: int, end_column: int) -> None:
+        # The fields in one step: the generated __init__ sets each through object.__setattr__
+        # (a frozen instance refuses assignment), twice as slow, and the parser makes a span
+        # for nearly every rule it reduces.
+        self.__dict__.update(
+            path=path, line=line, column=column, end_line=end_line, end_column=end_column
+        )
+
     def describe(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
 

@@ -77,7 +77,7 @@ def test_every_node_spans_what_lark_s_tree_would(path) -> None:
     for (rule, *where), count in _tree_spans(tree).items():
         for rules in _BUILT_FROM.values():
             if rule in rules:
-                expected["/".join(rules), *where] += count  # type: ignore[index]
+                expected[("/".join(rules), *where)] += count  # type: ignore[index]
     assert _ast_spans(module) == expected
 
 

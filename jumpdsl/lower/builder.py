@@ -42,6 +42,7 @@ class Builder:
         self.steps = 0
         self.max_steps = limits.max_steps  # read at every statement
         self._counters: dict[str, dict[str, int]] = {}
+        self._first_ports: dict[str, Edge] = {}
 
     def next_name(self, path: str, key: str) -> str:
         """The next free name for ``key`` in scope ``path``: ``conv1``, ``conv2``, …"""
@@ -102,6 +103,13 @@ class Builder:
         """Edges from ``(source, kind)`` pairs into ``node``, on ports 0, 1, …"""
         for port, (source, kind) in enumerate(inputs):
             self.graph.add_edge(source, node, Edge(kind, port))
+
+    def follow(self, source: str, kind: str, node: str) -> None:
+        """One edge, ``source`` into ``node`` on port 0: a layer after the one before it."""
+        edge = self._first_ports.get(kind)
+        if edge is None:  # an edge is a value: one per kind serves every layer
+            edge = self._first_ports[kind] = Edge(kind, 0)
+        self.graph.add_edge(source, node, edge)
 
     def add_scope(self, path: str, scope: Scope) -> None:
         self.graph.add_scope(path, scope)

@@ -150,18 +150,16 @@ class Visitor:
     # ------------------------------------------------------------ statements
     def stmts(self, body: tuple[ast.Stmt, ...], frame: Frame, cur: str) -> str:
         mark_later_lets(body, frame.env)
+        tick = self.builder.tick
         for stmt in body:
-            self.builder.tick(stmt.span)
-            cur = self.stmt(stmt, frame, cur)
+            tick(stmt.span)
+            try:
+                cur = self.dispatch(stmt, frame, cur)
+            except Aborted:
+                raise
+            except Reported:  # reported and skipped: the next statement takes the same input
+                pass
         return cur
-
-    def stmt(self, stmt: ast.Stmt, frame: Frame, cur: str) -> str:
-        try:
-            return self.dispatch(stmt, frame, cur)
-        except Aborted:
-            raise
-        except Reported:
-            return cur
 
     def dispatch(self, stmt: ast.Stmt, frame: Frame, cur: str) -> str:
         if isinstance(stmt, ast.Call):
@@ -246,7 +244,7 @@ class Visitor:
                 self.bound_ops[key] = values
         name = self.builder.next_name(frame.path, spec.name)
         node = self.add(name, spec.name, dict(values), frame, stmt.span, stmt.label)
-        self.builder.connect([(cur, frame.edge_kind)], node)
+        self.builder.follow(cur, frame.edge_kind, node)
         return node
 
     def add(
@@ -376,7 +374,7 @@ class Visitor:
                 ident = self.add(
                     self.builder.next_name(frame.path, "identity"), "identity", {}, frame, span
                 )
-                self.builder.connect([(source, kind)], ident)
+                self.builder.follow(source, kind, ident)
                 source = ident
             seen.add(source)
             unique.append((source, kind))
