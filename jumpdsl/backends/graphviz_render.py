@@ -102,19 +102,26 @@ def _system_program() -> str:
 # straight column per group) across many clusters: "trouble in init_rank" (EfficientNetV2 at
 # depth 3). The groups are a hint; the same drawing without them lays out.
 _INIT_RANK = "trouble in init_rank"
+# Its spline router gives up on some layouts too (the Inception specs' branch arms at depth 3):
+# "triangulation failed", "Pshortestpath failed", "lost A B edge". Straight edges then.
+_ROUTING = re.compile(r"triangulation failed|Pshortestpath failed|\blost \S+ \S+ edge")
 _GROUP_ATTRIBUTE = re.compile(r' group=(?:"[^"\n]*"|[^\s\],;]+)')
 
 
 def _run(program: str, source: str, fmt: str, extra: list[str]) -> bytes:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
-    done = subprocess.run(
-        [program, f"-T{fmt}", *extra], input=source.encode("utf-8"), capture_output=True, env=env
-    )
+
+    def run(text: str, options: list[str]) -> subprocess.CompletedProcess[bytes]:
+        command = [program, f"-T{fmt}", *options, *extra]
+        return subprocess.run(command, input=text.encode("utf-8"), capture_output=True, env=env)
+
+    done = run(source, [])
     if done.returncode != 0 and _INIT_RANK in done.stderr.decode("utf-8", "replace"):
-        # and straight edges: the spline router then fails on the same graphs ("triangulation")
-        plain = _GROUP_ATTRIBUTE.sub("", source)
-        command = [program, f"-T{fmt}", "-Gsplines=polyline", *extra]
-        done = subprocess.run(command, input=plain.encode("utf-8"), capture_output=True, env=env)
+        # and polylines: the spline router fails more often on the same graphs without groups
+        source = _GROUP_ATTRIBUTE.sub("", source)
+        done = run(source, ["-Gsplines=polyline"])
+    if done.returncode != 0 and _ROUTING.search(done.stderr.decode("utf-8", "replace")):
+        done = run(source, ["-Gsplines=line"])  # straight edges need no routing
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise DrawError(f"Graphviz ({Path(program).name}) failed: {message}")
