@@ -1,11 +1,14 @@
-"""Text → AST. Lark (LALR, positions kept) parses; a non-recursive transformer builds the AST.
+"""Text → AST. Lark's LALR parser reads the text and this module's callbacks build the AST as
+it reduces each rule (no parse tree is made and walked again); each built value carries the
+extent Lark's tree would have given it, so spans are Lark's (``tests/test_parser.py``).
 
 Lark's exceptions become diagnostics here, worded for people: expected tokens are named in
 words and Lark's own error text (which copies raw input) is never shown.
 
-Reentrant: a parse keeps its state in the call (the shared Lark parser is read-only), so
-threads, a language server or a notebook kernel may parse at once. Comments, which the grammar
-ignores, are read by a second lexing pass only when asked for (``jumpdsl fmt``).
+Reentrant: a parse keeps its state in the call (the callbacks are set on the parse's own
+parser state; the shared Lark parser and its tables are read-only), so threads, a language
+server or a notebook kernel may parse at once. Comments, which the grammar ignores, are read
+by a second lexing pass only when asked for (``jumpdsl fmt``).
 """
 
 from __future__ import annotations
