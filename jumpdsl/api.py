@@ -352,6 +352,8 @@ class _Loaded:
     files: dict[str, Path] = field(default_factory=dict)
     # Each file's namespaces, as the uses name them (None: used without 'as').
     aliases: dict[Path, list[str | None]] = field(default_factory=dict)
+    # Each used file's own uses: the file it names, and as what.
+    uses: dict[Path, list[tuple[Path, str | None]]] = field(default_factory=dict)
 
 
 def _load_uses(
@@ -377,6 +379,8 @@ def _load_uses(
         names = found.aliases.setdefault(target, [])
         if use.alias not in names:
             names.append(use.alias)
+        if stack and stack[-1] in found.modules:  # a used file's use, not the spec's own
+            found.uses.setdefault(stack[-1], []).append((target, use.alias))
         if target in loaded:
             continue
         shown = _shown_path(target)
@@ -454,6 +458,11 @@ def _check_source(
         namespaces = {
             id(m): tuple(found.aliases.get(t, [None])) for t, m in found.modules.items() if m
         }
+        uses = {
+            id(m): tuple((id(found.modules[t]), alias) for t, alias in found.uses.get(path_, []))
+            for path_, m in found.modules.items()
+            if m is not None
+        }
         ops = _ops_for([module, *library], plugins, autoload, sink)
         if ops is None:
             return Checked(source.path, None, sink.sorted(), found.sources)
@@ -466,6 +475,7 @@ def _check_source(
             library=library,
             ops=ops,
             namespaces=namespaces,
+            uses=uses,
         )
         if graph is not None and not sink.has_errors:
             infer_shapes(graph, sink)

@@ -517,3 +517,27 @@ def test_equal_values_of_other_types_are_checked_anew() -> None:
     assert str(lowered["stem.scale2"].attrs["factor"]) == "-0.0"
     first, second = lowered["stem.bn1"].attrs, lowered["stem.bn2"].attrs
     assert first == second and first is not second  # equal, never one shared dict
+
+
+def test_a_used_file_calls_the_functions_of_the_files_it_uses(tmp_path) -> None:
+    # lib.jnet uses std/math.jnet plainly, lib2.jnet as m, and helper.jnet (used by the spec
+    # only) stays out of lib3.jnet's reach: each file sees what it uses itself.
+    (tmp_path / "lib.jnet").write_text(
+        'use "std/math.jnet"\nblock Wide(c) { conv(make_divisible(c * 1.3, 8), 1x1) }\n'
+    )
+    (tmp_path / "lib2.jnet").write_text(
+        'use "std/math.jnet" as m\nblock Wide2(c) { conv(m.make_divisible(c, 16), 1x1) }\n'
+    )
+    (tmp_path / "helper.jnet").write_text("fn twice(x) = 2 * x\n")
+    (tmp_path / "lib3.jnet").write_text("block Twice(c) { conv(twice(c), 1x1) }\n")
+    spec = tmp_path / "net.jnet"
+    spec.write_text('use "lib.jnet"\nuse "lib2.jnet"\n' + net("stem { Wide(20) Wide2(20) }"))
+    graph = check_file(spec).raise_for_errors()
+    # torchvision's _make_divisible(26.0, 8) is 24; (20, 16) rounds to 16, under 0.9·20: 32
+    assert [graph[n].attrs["filters"] for n in graph if graph[n].op == "conv"] == [24, 32]
+    spec.write_text(
+        'use "helper.jnet"\nuse "lib3.jnet"\n' + net("stem { conv(twice(2), 1x1) Twice(3) }")
+    )
+    (diag,) = [d for d in check_file(spec).diagnostics if d.severity.value == "error"]
+    assert diag.code == "JD201" and "twice" in diag.message
+    assert diag.span.path.endswith("lib3.jnet") and diag.span.line == 1

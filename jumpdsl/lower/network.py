@@ -43,6 +43,7 @@ def lower(
     library: Sequence[ast.Module] = (),
     ops: OpTable = CORE,
     namespaces: Mapping[int, tuple[str | None, ...]] | None = None,
+    uses: Mapping[int, tuple[tuple[int, str | None], ...]] | None = None,
 ) -> Graph | None:
     """Lower the file's network to the IR; None when there is no network or lowering stopped.
 
@@ -52,7 +53,9 @@ def lower(
     file's ``let`` values) and functions can be called here. ``namespaces`` (by ``id`` of a
     library module) names the namespaces each was used as: None for a plain ``use``, whose
     templates and functions keep their names; ``ns`` for ``use … as ns``, whose templates,
-    functions and lets read ``ns.Name``.
+    functions and lets read ``ns.Name``. ``uses`` (by ``id`` of a library module) lists the
+    library modules each one uses itself, and as what: their functions (and with a namespace
+    their lets) are that file's to call too.
 
     >>> from jumpdsl.source import SourceFile
     >>> from jumpdsl.syntax.parser import parse
@@ -76,8 +79,9 @@ def lower(
             )
     templates = Templates(ops)
     imported: dict[str, Value] = {}
+    envs = _LibraryEnvs(library, uses or {}, sink)
     for used in library:
-        used_env = _file_env(used, sink)
+        used_env = envs.of(used)
         for alias in (namespaces or {}).get(id(used), (None,)):
             prefix = "" if alias is None else f"{alias}."
             templates.collect(_templates_of(used.items), used_env, sink, prefix)
@@ -101,6 +105,33 @@ def lower(
 
 def _templates_of(items: Sequence[object]) -> list[ast.Template]:
     return [i for i in items if isinstance(i, ast.Template)]
+
+
+class _LibraryEnvs:
+    """Each used file's values, made once: its lets and functions, seeing the functions (and
+    namespaced lets) of the files it uses itself, those made first."""
+
+    def __init__(
+        self,
+        library: Sequence[ast.Module],
+        uses: Mapping[int, tuple[tuple[int, str | None], ...]],
+        sink: DiagnosticSink,
+    ) -> None:
+        self.modules = {id(m): m for m in library}
+        self.uses, self.sink = uses, sink
+        self.envs: dict[int, dict[str, Value]] = {}
+
+    def of(self, module: ast.Module) -> dict[str, Value]:
+        env = self.envs.get(id(module))
+        if env is None:
+            imported: dict[str, Value] = {}
+            for used_id, alias in self.uses.get(id(module), ()):
+                used = self.modules.get(used_id)
+                if used is not None:  # the use files form no cycle: the loader refused those
+                    prefix = "" if alias is None else f"{alias}."
+                    imported.update(_exported(used, self.of(used), prefix))
+            env = self.envs[id(module)] = _file_env(module, self.sink, imported)
+        return env
 
 
 def _exported(module: ast.Module, env: Mapping[str, Value], prefix: str) -> dict[str, Value]:
