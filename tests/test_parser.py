@@ -56,10 +56,9 @@ def _tree_spans(tree: Tree) -> Counter[tuple[str, int, int, int, int]]:
 
 
 def _ast_spans(module: object) -> Counter[tuple[str, int, int, int, int]]:
-    rule_of = {cls: rules for cls, rules in _BUILT_FROM.items()}
     found: Counter[tuple[str, int, int, int, int]] = Counter()
     for node, _ in ast.walk(module):
-        rules = rule_of.get(type(node))
+        rules = _BUILT_FROM.get(type(node))
         if rules is None:
             continue
         s = node.span  # type: ignore[attr-defined]

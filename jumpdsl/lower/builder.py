@@ -42,7 +42,7 @@ class Builder:
         self.steps = 0
         self.max_steps = limits.max_steps  # read at every statement
         self._counters: dict[str, dict[str, int]] = {}
-        self._first_ports: dict[str, Edge] = {}
+        self._edges: dict[tuple[str, int], Edge] = {}
 
     def next_name(self, path: str, key: str) -> str:
         """The next free name for ``key`` in scope ``path``: ``conv1``, ``conv2``, …"""
@@ -65,7 +65,7 @@ class Builder:
             cur = once(cur)
             self.tick(span)
             return cur
-        if times > self.limits.max_steps:
+        if times > self.max_steps:
             self._too_big(span, M.repeats_times(times))
         for index in range(times):
             nodes, steps = len(self.graph), self.steps
@@ -76,7 +76,7 @@ class Builder:
                 total_steps = self.steps + (self.steps - steps) * (times - 1)
                 if total_nodes > self.limits.max_nodes:
                     self._too_big(span, M.expands_to_about(total_nodes))
-                if total_steps > self.limits.max_steps:
+                if total_steps > self.max_steps:
                     self._too_big(span, M.runs_about(total_steps))
         return cur
 
@@ -102,14 +102,10 @@ class Builder:
     def connect(self, inputs: list[tuple[str, str]], node: str) -> None:
         """Edges from ``(source, kind)`` pairs into ``node``, on ports 0, 1, …"""
         for port, (source, kind) in enumerate(inputs):
-            self.graph.add_edge(source, node, Edge(kind, port))
-
-    def follow(self, source: str, kind: str, node: str) -> None:
-        """One edge, ``source`` into ``node`` on port 0: a layer after the one before it."""
-        edge = self._first_ports.get(kind)
-        if edge is None:  # an edge is a value: one per kind serves every layer
-            edge = self._first_ports[kind] = Edge(kind, 0)
-        self.graph.add_edge(source, node, edge)
+            edge = self._edges.get((kind, port))
+            if edge is None:  # an edge is a value: one per kind and port serves every layer
+                edge = self._edges[kind, port] = Edge(kind, port)
+            self.graph.add_edge(source, node, edge)
 
     def add_scope(self, path: str, scope: Scope) -> None:
         self.graph.add_scope(path, scope)

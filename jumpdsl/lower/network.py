@@ -226,8 +226,6 @@ def _check_branch_ends(graph: Graph, sink: DiagnosticSink) -> None:
     """A warning where an op that drops a whole residual branch (``Op.branch_end``: stochastic
     depth) feeds anything but a merge: there it would drop the block's input too."""
     ends = {name for name, op in graph.ops.items() if op.branch_end}
-    if not ends:
-        return
     for node in graph.order():
         data = graph[node]
         if data.op not in ends:

@@ -244,7 +244,7 @@ class Visitor:
                 self.bound_ops[key] = values
         name = self.builder.next_name(frame.path, spec.name)
         node = self.add(name, spec.name, dict(values), frame, stmt.span, stmt.label)
-        self.builder.follow(cur, frame.edge_kind, node)
+        self.builder.connect([(cur, frame.edge_kind)], node)
         return node
 
     def add(
@@ -374,7 +374,7 @@ class Visitor:
                 ident = self.add(
                     self.builder.next_name(frame.path, "identity"), "identity", {}, frame, span
                 )
-                self.builder.follow(source, kind, ident)
+                self.builder.connect([(source, kind)], ident)
                 source = ident
             seen.add(source)
             unique.append((source, kind))
